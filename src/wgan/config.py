@@ -1,0 +1,264 @@
+"""Configuration: plain dataclasses, validated, saved resolved as YAML.
+
+A run is described completely by one :class:`Config`. Presets (``presets.py``)
+are partial configs as data; the CLI layers flags and ``--set key=value``
+overrides on top, and the resolved result is written to ``config.yaml`` in the
+run folder so that a run can always be reproduced and resumed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, get_args, get_origin, get_type_hints
+
+import yaml
+
+from .errors import WganError, choice_error
+
+OBJECTIVES = ("gan", "wgan")
+LIPSCHITZ = ("clip", "gp", "lp", "sn", "none")
+OPTIMIZERS = ("auto", "adam", "rmsprop")
+LATENTS = ("normal", "uniform")
+DEVICES = ("auto", "cpu", "cuda")
+CLIP_WHEN = ("after", "before")
+
+
+@dataclass
+class DataConfig:
+    name: str = "8gaussians"  # a built-in data set name, or a path to user data
+    normalize: bool = True  # 2-D: standardise internally; samples are written in data coordinates
+    image_size: int | None = None  # images: resize and centre-crop to this size (None = native)
+    channels: int | None = None  # images: force 1 (grayscale) or 3 (RGB); None = as stored
+    classes: list[int] | None = None  # keep only these labels (S4 trains on 7s)
+    split: str = "train"  # train | test | all, where the source has splits
+    skip_bad: bool = False  # image folders: skip unreadable files (with a count) instead of failing
+
+
+@dataclass
+class ModelConfig:
+    generator: str = "mlp"
+    critic: str = "mlp"
+    latent_dim: int = 2
+    latent: str = "normal"  # normal: N(0, I); uniform: U(-1, 1) (S2)
+    width: int = 512  # MLP hidden units, or the base channel count of a conv model
+    depth: int = 3  # MLP hidden layers
+    activation: str = "relu"  # relu | leaky_relu | tanh | elu
+    feature_dim: int = 0  # MLP critic: a linear feature layer before the output (S2 uses 2); 0 = none
+    critic_norm: str = "none"  # conv critics: none | layer | batch | instance
+    init: str = "default"  # default (PyTorch) | normal (N(0, 0.02), the DCGAN/Keras seeds)
+    conditional: str = "none"  # none | embed_mul (S1) | concat
+
+
+@dataclass
+class LossConfig:
+    objective: str = "wgan"  # gan: sigmoid cross-entropy; wgan: E[C(real)] - E[C(fake)]
+    lipschitz: str = "gp"  # clip | gp | lp | sn | none
+    clip_value: float = 0.01
+    clip_when: str = "after"  # after each critic update (WGAN paper) | before each critic iteration (S1)
+    gp_lambda: float = 10.0  # weight of the gradient penalty (gp and lp)
+    class_weight_critic: float = 1.0  # AC-WGAN: cross-entropy weight in the critic loss
+    class_weight_generator: float = 1.0  # AC-WGAN: cross-entropy weight in the generator loss
+
+
+@dataclass
+class OptimConfig:
+    name: str = "auto"  # auto picks the paper's optimiser for the Lipschitz method
+    lr_g: float | None = None  # None: the method's default
+    lr_c: float | None = None
+    beta1: float | None = None  # Adam only
+    beta2: float | None = None
+
+
+@dataclass
+class TrainConfig:
+    steps: int = 10_000  # generator iterations
+    batch_size: int = 256
+    n_critic: int = 5  # critic iterations per generator iteration
+    warmup: bool = False  # the WGAN paper's schedule: warmup_n_critic iterations early and periodically
+    warmup_n_critic: int = 100
+    warmup_first: int = 25  # generator steps (within each warmup_period) that use warmup_n_critic
+    warmup_every: int = 500  # and every this many generator steps
+    warmup_period: int = 0  # 0: the first steps of the run only (WGAN paper); S1 repeats every 1000
+    seed: int = 0
+    device: str = "auto"
+    log_every: int = 50  # gather losses to the host, metrics.jsonl, TensorBoard
+    sample_every: int = 500  # fixed-noise samples/grids
+    checkpoint_every: int = 2000
+    ema: float = 0.0  # decay of an exponential moving average of the generator (0 = off)
+
+
+@dataclass
+class Config:
+    data: DataConfig = field(default_factory=DataConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    loss: LossConfig = field(default_factory=LossConfig)
+    optim: OptimConfig = field(default_factory=OptimConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+    preset: str | None = None
+    name: str | None = None  # optional suffix of the run folder name
+
+    # ---- conversion -------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Config":
+        cfg = cls()
+        cfg.update(d)
+        return cfg
+
+    def update(self, d: dict[str, Any], prefix: str = "") -> "Config":
+        """Apply a nested dict of values (a preset, a saved config)."""
+        for key, value in d.items():
+            path = f"{prefix}{key}"
+            if isinstance(value, dict):
+                self.update(value, prefix=path + ".")
+            else:
+                self.set(path, value)
+        return self
+
+    def set(self, path: str, value: Any) -> None:
+        """Set one key, e.g. ``set("train.steps", 500)``; strings are parsed as YAML."""
+        obj, leaf = self._resolve(path)
+        hint = get_type_hints(type(obj))[leaf]
+        setattr(obj, leaf, _coerce(path, value, hint))
+
+    def get(self, path: str) -> Any:
+        obj, leaf = self._resolve(path)
+        return getattr(obj, leaf)
+
+    def _resolve(self, path: str):
+        parts = path.split(".")
+        obj: Any = self
+        for part in parts[:-1]:
+            if not dataclasses.is_dataclass(obj) or part not in _field_names(obj):
+                raise WganError(f"unknown config key {path!r}; accepted: {', '.join(all_keys())}")
+            obj = getattr(obj, part)
+        leaf = parts[-1]
+        if not dataclasses.is_dataclass(obj) or leaf not in _field_names(obj) or dataclasses.is_dataclass(
+            getattr(obj, leaf)
+        ):
+            raise WganError(f"unknown config key {path!r}; accepted: {', '.join(all_keys())}")
+        return obj, leaf
+
+    # ---- validation ---------------------------------------------------------
+    def validate(self) -> "Config":
+        """Raise :class:`WganError` for the first value out of range."""
+        _one_of("objective", self.loss.objective, OBJECTIVES)
+        _one_of("Lipschitz method", self.loss.lipschitz, LIPSCHITZ)
+        _one_of("optimiser", self.optim.name, OPTIMIZERS)
+        _one_of("latent distribution", self.model.latent, LATENTS)
+        _one_of("device", self.train.device, DEVICES)
+        _one_of("clip_when", self.loss.clip_when, CLIP_WHEN)
+        _one_of("split", self.data.split, ("train", "test", "all"))
+        for key in ("train.steps", "train.batch_size", "train.n_critic", "train.log_every",
+                    "train.sample_every", "train.checkpoint_every", "train.warmup_n_critic",
+                    "train.warmup_every", "model.latent_dim", "model.width", "model.depth"):
+            _positive(key, self.get(key))
+        for key in ("optim.lr_g", "optim.lr_c", "loss.clip_value"):
+            if self.get(key) is not None:
+                _positive(key, self.get(key))
+        for key in ("loss.gp_lambda", "train.warmup_first", "train.warmup_period", "model.feature_dim",
+                    "loss.class_weight_critic", "loss.class_weight_generator"):
+            if self.get(key) < 0:
+                raise WganError(f"{key} must be >= 0, got {self.get(key)}")
+        for key in ("optim.beta1", "optim.beta2"):
+            v = self.get(key)
+            if v is not None and not 0 <= v < 1:
+                raise WganError(f"{key} must be in [0, 1), got {v}")
+        if not 0 <= self.train.ema < 1:
+            raise WganError(f"train.ema must be in [0, 1), got {self.train.ema}")
+        if self.data.image_size is not None:
+            _positive("data.image_size", self.data.image_size)
+        if self.data.channels not in (None, 1, 3):
+            raise WganError(f"data.channels must be 1 or 3, got {self.data.channels}")
+        return self
+
+    # ---- files --------------------------------------------------------------
+    def save(self, path: Path) -> None:
+        Path(path).write_text(yaml.safe_dump(self.to_dict(), sort_keys=False))
+
+    @classmethod
+    def load(cls, path: Path) -> "Config":
+        try:
+            d = yaml.safe_load(Path(path).read_text())
+        except (OSError, yaml.YAMLError) as e:
+            raise WganError(f"cannot read config {path}: {e}") from None
+        if not isinstance(d, dict):
+            raise WganError(f"config {path} is not a mapping of sections")
+        return cls.from_dict(d)
+
+
+def all_keys() -> list[str]:
+    """Every settable key, e.g. ``train.steps``."""
+    cfg = Config()
+    keys = []
+    for f in fields(cfg):
+        value = getattr(cfg, f.name)
+        if dataclasses.is_dataclass(value):
+            keys += [f"{f.name}.{g.name}" for g in fields(value)]
+        else:
+            keys.append(f.name)
+    return keys
+
+
+def _field_names(obj) -> set[str]:
+    return {f.name for f in fields(obj)}
+
+
+def _one_of(what: str, value, accepted) -> None:
+    if value not in accepted:
+        raise choice_error(what, value, accepted)
+
+
+def _positive(key: str, value) -> None:
+    if value is None or value <= 0:
+        raise WganError(f"{key} must be positive, got {value}")
+
+
+def _coerce(path: str, value: Any, hint: Any) -> Any:
+    """Convert ``value`` (possibly a string from the command line) to the field's type."""
+    if isinstance(value, str):
+        try:
+            parsed = yaml.safe_load(value) if value.strip() else None
+        except yaml.YAMLError:
+            parsed = value
+    else:
+        parsed = value
+    args = get_args(hint)
+    optional = type(None) in args
+    if parsed is None or (isinstance(parsed, str) and parsed.lower() in ("none", "null")):
+        if optional:
+            return None
+        if hint is str:
+            return "none" if isinstance(value, str) else value
+        raise WganError(f"{path} cannot be empty")
+    base = next((a for a in args if a is not type(None)), hint) if args else hint
+    origin = get_origin(base)
+    try:
+        if origin is list:
+            (item,) = get_args(base)
+            items = parsed if isinstance(parsed, list) else [parsed]
+            return [item(x) for x in items]
+        if base is bool:
+            if isinstance(parsed, bool):
+                return parsed
+            raise ValueError
+        if base is int:
+            if isinstance(parsed, bool) or (isinstance(parsed, float) and not parsed.is_integer()):
+                raise ValueError
+            return int(parsed)
+        if base is float:
+            if isinstance(parsed, bool):
+                raise ValueError
+            return float(parsed)
+        if base is str:
+            return str(value) if isinstance(value, str) else str(parsed)
+    except (TypeError, ValueError):
+        pass
+    else:
+        return parsed
+    kind = f"a list of {get_args(base)[0].__name__}" if origin is list else getattr(base, "__name__", str(base))
+    raise WganError(f"{path} expects {kind}, got {value!r}")
