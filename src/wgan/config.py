@@ -147,7 +147,9 @@ class Config:
     def validate(self) -> "Config":
         """Raise :class:`WganError` for the first value out of range."""
         _one_of("objective", self.loss.objective, OBJECTIVES)
-        _one_of("Lipschitz method", self.loss.lipschitz, LIPSCHITZ)
+        for method in self.loss.lipschitz.split("+"):  # methods compose: "sn+gp"
+            if method not in LIPSCHITZ:
+                raise choice_error("Lipschitz method", self.loss.lipschitz, LIPSCHITZ + ("a + combination",))
         _one_of("optimiser", self.optim.name, OPTIMIZERS)
         _one_of("latent distribution", self.model.latent, LATENTS)
         _one_of("device", self.train.device, DEVICES)

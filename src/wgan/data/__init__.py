@@ -1,0 +1,16 @@
+"""Data sets by name or path: the 2-D toys here, images in ``images.py`` and ``sources/``."""
+
+from __future__ import annotations
+
+from ..config import DataConfig
+from .toy import GENERATORS as TOY_DATASETS
+from .toy import ToyDataset
+
+
+def build_dataset(cfg: DataConfig, seed: int = 0):
+    """The data set a config names, on the CPU (the trainer moves it to its device)."""
+    if cfg.name in TOY_DATASETS:
+        return ToyDataset(cfg.name, normalize=cfg.normalize, seed=seed)
+    from .images import load_image_dataset  # images need torchvision/PIL: import only when used
+
+    return load_image_dataset(cfg)

@@ -1,0 +1,99 @@
+"""2-D runs: generated point clouds over training, and the figures of issue S2 / WGAN-GP Fig. 1."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ..monitor import read_metrics
+from ..plots.curves import plot_losses, plot_wasserstein
+from ..plots.toy import plot_critic_landscape, plot_feature_space, plot_scatter_snapshots
+from ..runs import METRICS_FILE
+
+N_PLOT = 2000  # points per cloud in the figures
+
+
+class ToyArtifacts:
+    def __init__(self, run_dir: Path):
+        self.run_dir = Path(run_dir)
+        self.samples_dir = self.run_dir / "samples"
+        self.plots_dir = self.run_dir / "plots"
+
+    def snapshot(self, trainer, monitor=None) -> None:
+        """The fixed-noise generator output in data coordinates, ``samples/step_NNNNNNN.npz``."""
+        points = trainer.data.to_data(trainer.generate(trainer.fixed_z)).cpu().numpy()
+        np.savez(self.samples_dir / f"step_{trainer.step:07d}.npz", samples=points, step=trainer.step)
+
+    def snapshots(self) -> list[tuple[int, np.ndarray]]:
+        out = []
+        for path in sorted(self.samples_dir.glob("step_*.npz")):
+            with np.load(path) as f:
+                out.append((int(f["step"]), f["samples"]))
+        return out
+
+    def finish(self, trainer) -> list[Path]:
+        records = read_metrics(self.run_dir / METRICS_FILE)
+        real = trainer.data.reference(N_PLOT, seed=0)[0].numpy()
+        fake = trainer.data.to_data(trainer.generate(trainer.fixed_z[:N_PLOT])).cpu().numpy()
+        written = [
+            plot_losses(records, self.plots_dir / "losses.png"),
+            plot_wasserstein(records, self.plots_dir / "wasserstein.png"),
+            plot_scatter_snapshots(real, self.snapshots(), self.plots_dir / "scatter.png"),
+            plot_critic_landscape(_critic_in_data_space(trainer), real, fake, self.plots_dir / "critic.png",
+                                  grad_fn=_critic_grad_norm_in_data_space(trainer)),
+        ]
+        if getattr(trainer.critic, "features", None) is not None and trainer.cfg.model.feature_dim == 2:
+            before, after = feature_views(trainer)
+            written.append(plot_feature_space(before, after, self.plots_dir / "features.png"))
+        return written
+
+
+def _critic_in_data_space(trainer):
+    """Critic value at points given in data coordinates (what the figure's axes show)."""
+
+    @torch.no_grad()
+    def fn(points: np.ndarray) -> np.ndarray:
+        x = trainer.data.from_data(torch.as_tensor(points, dtype=torch.float32, device=trainer.device))
+        return trainer.critic(x).cpu().numpy()
+
+    return fn
+
+
+def _critic_grad_norm_in_data_space(trainer):
+    """|grad_x C| with respect to data coordinates, by autograd (exact, unlike finite differences)."""
+
+    def fn(points: np.ndarray) -> np.ndarray:
+        x = torch.as_tensor(points, dtype=torch.float32, device=trainer.device).requires_grad_(True)
+        scores = trainer.critic(trainer.data.from_data(x))
+        (grad,) = torch.autograd.grad(scores.sum(), x)
+        return grad.norm(dim=1).detach().cpu().numpy()
+
+    return fn
+
+
+def feature_views(trainer, n: int = 1000) -> tuple[dict, dict]:
+    """S2's view: the critic's feature layer on real and generated points, before and after one
+    generator update. The update is made on a copy, so the run itself is not changed."""
+    generator = copy.deepcopy(trainer.generator)
+    optimizer = type(trainer.opt_g)(generator.parameters(), **trainer.opt_g.defaults)
+    optimizer.load_state_dict(trainer.opt_g.state_dict())
+    gen = torch.Generator(device="cpu").manual_seed(0)
+    z = trainer._latent(n, generator=gen).to(trainer.device)
+    real = trainer.data.from_data(trainer.data.reference(n, seed=1)[0].to(trainer.device))
+
+    def view() -> dict:
+        with torch.no_grad():
+            return {"real": trainer.critic.features(real).cpu().numpy(),
+                    "fake": trainer.critic.features(generator(z)).cpu().numpy()}
+
+    before = view()
+    trainer.critic.requires_grad_(False)
+    loss = trainer.objective.generator_loss(trainer.critic(generator(z)))
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+    trainer.critic.requires_grad_(True)
+    return before, view()

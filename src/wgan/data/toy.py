@@ -1,0 +1,125 @@
+"""2-D toy distributions, exactly as seed S2 and improved_wgan_training's gan_toy.py define them.
+
+Each toy keeps a fixed pool of points on the training device and draws batches
+from it by index, so a training step never calls into NumPy or scikit-learn.
+The pools are large (100,000 points, gan_toy's own size for 25gaussians) so
+that fresh-sampling toys (8gaussians, swissroll) lose nothing measurable.
+Points are stored in the coordinates the definitions give; ``normalize``
+standardises them for the networks and ``to_data`` undoes it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from sklearn.datasets import make_swiss_roll
+
+from ..errors import choice_error
+
+POOL_SIZE = 100_000
+
+
+@dataclass(frozen=True)
+class Modes:
+    """Centres and per-coordinate standard deviation of a Gaussian mixture (for mode metrics)."""
+
+    centers: np.ndarray  # (K, 2)
+    sd: float
+
+
+def quadratic(n: int, rng: np.random.Generator) -> np.ndarray:
+    """Seed S2: x = 100 * (U - 0.5), y = 10 + x^2."""
+    x = 100.0 * (rng.random(n) - 0.5)
+    return np.stack([x, 10.0 + x**2], axis=1)
+
+
+def _eight_centers() -> np.ndarray:
+    r = 1.0 / math.sqrt(2.0)
+    unit = [(1, 0), (-1, 0), (0, 1), (0, -1), (r, r), (r, -r), (-r, r), (-r, -r)]
+    return 2.0 * np.array(unit, dtype=np.float64)
+
+
+def eight_gaussians(n: int, rng: np.random.Generator) -> np.ndarray:
+    """gan_toy.py: 8 centres on a circle of radius 2, sd 0.02, all divided by 1.414."""
+    centers = _eight_centers()
+    points = centers[rng.integers(0, len(centers), n)] + 0.02 * rng.standard_normal((n, 2))
+    return points / 1.414
+
+
+def _grid_centers() -> np.ndarray:
+    return np.array([(2.0 * x, 2.0 * y) for x in range(-2, 3) for y in range(-2, 3)])
+
+
+def twentyfive_gaussians(n: int, rng: np.random.Generator) -> np.ndarray:
+    """gan_toy.py: a 5 x 5 grid at -4..4 step 2, sd 0.05, divided by 2.828 (equal counts per mode)."""
+    centers = _grid_centers()
+    points = np.repeat(centers, -(-n // len(centers)), axis=0)[:n] + 0.05 * rng.standard_normal((n, 2))
+    return rng.permutation(points) / 2.828
+
+
+def swissroll(n: int, rng: np.random.Generator) -> np.ndarray:
+    """gan_toy.py: scikit-learn's swiss roll, noise 0.25, columns 0 and 2, divided by 7.5."""
+    seed = int(rng.integers(0, 2**31 - 1))
+    return make_swiss_roll(n_samples=n, noise=0.25, random_state=seed)[0][:, [0, 2]] / 7.5
+
+
+GENERATORS = {
+    "quadratic": quadratic,
+    "8gaussians": eight_gaussians,
+    "25gaussians": twentyfive_gaussians,
+    "swissroll": swissroll,
+}
+MODES = {
+    "8gaussians": Modes(_eight_centers() / 1.414, 0.02 / 1.414),
+    "25gaussians": Modes(_grid_centers() / 2.828, 0.05 / 2.828),
+}
+
+
+class ToyDataset:
+    """A pool of 2-D points on a device, sampled by index."""
+
+    kind = "toy"
+    shape = (2,)
+    num_classes = 0
+
+    def __init__(self, name: str, normalize: bool = True, seed: int = 0, pool_size: int = POOL_SIZE):
+        if name not in GENERATORS:
+            raise choice_error("2-D data set", name, GENERATORS)
+        self.name = name
+        self.modes = MODES.get(name)
+        self._make = GENERATORS[name]
+        points = self._make(pool_size, np.random.default_rng(seed))
+        if normalize:
+            self.shift, self.scale = points.mean(0), points.std(0)
+        else:
+            self.shift, self.scale = np.zeros(2), np.ones(2)
+        self.pool = torch.as_tensor((points - self.shift) / self.scale, dtype=torch.float32)
+        self._shift = torch.as_tensor(self.shift, dtype=torch.float32)
+        self._scale = torch.as_tensor(self.scale, dtype=torch.float32)
+
+    def to(self, device) -> "ToyDataset":
+        self.pool = self.pool.to(device)
+        return self
+
+    @property
+    def device(self) -> torch.device:
+        return self.pool.device
+
+    def sample(self, n: int, generator: torch.Generator) -> tuple[torch.Tensor, None]:
+        idx = torch.randint(0, len(self.pool), (n,), generator=generator, device=self.pool.device)
+        return self.pool[idx], None
+
+    def reference(self, n: int, seed: int) -> tuple[torch.Tensor, None]:
+        """Fresh points from the definition itself, independent of the training pool."""
+        # Offset the seed so evaluation never reuses the pool's random stream.
+        points = self._make(n, np.random.default_rng(10_000 + seed))
+        return torch.as_tensor(points, dtype=torch.float32), None
+
+    def to_data(self, x: torch.Tensor) -> torch.Tensor:
+        return x * self._scale.to(x.device) + self._shift.to(x.device)
+
+    def from_data(self, x: torch.Tensor) -> torch.Tensor:
+        return (x - self._shift.to(x.device)) / self._scale.to(x.device)

@@ -1,0 +1,67 @@
+"""Where training numbers go: metrics.jsonl, TensorBoard, and a progress bar."""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from pathlib import Path
+
+from tqdm.auto import tqdm
+
+from .runs import METRICS_FILE
+
+
+class Monitor:
+    """Receives host-side numbers at log steps; never touches the device itself."""
+
+    def __init__(self, run_dir: Path, total_steps: int, start_step: int = 0, progress: bool = True):
+        from torch.utils.tensorboard import SummaryWriter  # import late: tensorboard is slow to import
+
+        self.run_dir = Path(run_dir)
+        self.metrics_path = self.run_dir / METRICS_FILE
+        # purge_step drops events a killed run wrote past the checkpoint we resume from.
+        self.tb = SummaryWriter(str(self.run_dir), purge_step=start_step or None)
+        self.bar = tqdm(total=total_steps, initial=start_step, disable=not progress, unit="it",
+                        dynamic_ncols=True, desc="train")
+        self.start_time = time.time()
+
+    def log(self, step: int, values: dict[str, float]) -> None:
+        record = {"step": step, "time": round(time.time() - self.start_time, 3), **values}
+        with open(self.metrics_path, "a") as f:
+            f.write(json.dumps(record, allow_nan=True) + "\n")
+        for key, value in values.items():
+            self.tb.add_scalar(key, value, step)
+        shown = ("loss_critic", "loss_generator", "wasserstein", "penalty")
+        self.bar.set_postfix({k: f"{values[k]:.4g}" for k in shown if k in values}, refresh=False)
+
+    def image(self, tag: str, image_chw, step: int) -> None:
+        self.tb.add_image(tag, image_chw, step)
+
+    def advance(self, n: int = 1) -> None:
+        self.bar.update(n)
+
+    def close(self) -> None:
+        self.bar.close()
+        self.tb.close()
+
+
+def read_metrics(path: Path) -> list[dict]:
+    """Records of metrics.jsonl in step order; a resumed run's records replace the overlapped ones."""
+    records: list[dict] = []
+    path = Path(path)
+    if not path.is_file():
+        return records
+    for line in path.read_text().splitlines():
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError:
+            continue  # a line cut short by a kill
+        while records and records[-1]["step"] >= rec["step"]:
+            records.pop()
+        records.append(rec)
+    return records
+
+
+def finite(values: dict[str, float]) -> bool:
+    return all(math.isfinite(v) for v in values.values())

@@ -1,0 +1,323 @@
+"""The training loop: critic iterations, a generator iteration, repeat.
+
+The trainer owns the pieces (data, networks, objective, Lipschitz method,
+optimisers) and calls each through its small interface; nothing here knows
+which objective or Lipschitz method is in use. The hot path never waits on
+the device: per-step numbers stay on the device as running sums and are
+gathered to the host every ``log_every`` steps.
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+import warnings
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+
+from .artifacts import build_artifacts
+from .checkpoint import load_checkpoint, save_checkpoint
+from .config import Config
+from .data import build_dataset
+from .errors import WganError
+from .lipschitz import build_lipschitz, input_gradient_norm
+from .models import build_critic, build_generator
+from .models.layers import has_batchnorm
+from .monitor import Monitor, finite
+from .objectives import build_objective
+from .optim import build_optimizers, resolve_optim
+from .runs import CONFIG_FILE, LAST_CHECKPOINT, check_run_dir
+from .schedule import critic_iterations
+
+N_FIXED_NOISE = {"toy": 2000, "image": 100}
+
+
+class TrainingDiverged(WganError):
+    """A loss became NaN or infinite; the last good checkpoint is kept."""
+
+
+def pick_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise WganError("--device cuda was asked for but PyTorch sees no CUDA device; use --device auto or cpu")
+    return torch.device(name)
+
+
+class Trainer:
+    def __init__(self, cfg: Config, run_dir: Path | None = None, progress: bool = True):
+        cfg.validate()
+        resolve_optim(cfg)
+        self.cfg, self.progress = cfg, progress
+        self.device = pick_device(cfg.train.device)
+        torch.manual_seed(cfg.train.seed)
+
+        self.data = build_dataset(cfg.data, seed=cfg.train.seed).to(self.device)
+        # Classes matter only when the generator is conditioned or the critic has a class head.
+        self.num_classes = self.data.num_classes if cfg.model.conditional != "none" else 0
+        self.generator = build_generator(cfg.model, self.data.shape, self.num_classes).to(self.device)
+        self.lipschitz = build_lipschitz(cfg.loss)
+        critic = build_critic(cfg.model, self.data.shape, self.num_classes)
+        self.critic = self.lipschitz.prepare(critic).to(self.device)
+        self.objective = build_objective(cfg.loss.objective)
+        self.opt_g, self.opt_c = build_optimizers(cfg, self.generator, self.critic, self.device)
+        self.generator_ema = copy.deepcopy(self.generator).eval() if cfg.train.ema else None
+        self._warn_about_choices()
+
+        self.step = 0
+        self.elapsed = 0.0  # training seconds over all sessions of this run
+        fixed = torch.Generator().manual_seed(cfg.train.seed + 1)
+        self.fixed_z = self._latent(N_FIXED_NOISE[self.data.kind], generator=fixed).to(self.device)
+        self._sums: dict[str, torch.Tensor] = {}
+        self._count = 0
+        self.run_dir, self.artifacts = None, None
+        if run_dir is not None:
+            self.attach_run_dir(run_dir)
+
+    def attach_run_dir(self, run_dir: Path, write_config: bool = True) -> None:
+        """Write into ``run_dir`` from now on (its resolved config.yaml first)."""
+        self.run_dir = Path(run_dir)
+        if write_config:
+            self.cfg.save(self.run_dir / CONFIG_FILE)
+        self.artifacts = build_artifacts(self)
+
+    # ---- sampling -------------------------------------------------------------
+    def _latent(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        device = "cpu" if generator is not None else self.device
+        shape = (n, self.cfg.model.latent_dim)
+        if self.cfg.model.latent == "uniform":  # U(-1, 1), seed S2
+            return torch.rand(shape, generator=generator, device=device) * 2 - 1
+        return torch.randn(shape, generator=generator, device=device)
+
+    def _fake_labels(self, n: int) -> torch.Tensor | None:
+        if not self.num_classes:
+            return None
+        return torch.randint(0, self.num_classes, (n,), device=self.device)
+
+    def sampling_generator(self) -> torch.nn.Module:
+        """The averaged generator when EMA is on, else the trained one."""
+        return self.generator_ema if self.generator_ema is not None else self.generator
+
+    @torch.no_grad()
+    def generate(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        """Samples in network space, generator in eval mode (BatchNorm uses running statistics)."""
+        g = self.sampling_generator()
+        was_training = g.training
+        g.eval()
+        try:
+            return g(z.to(self.device), None if labels is None else labels.to(self.device))
+        finally:
+            g.train(was_training)
+
+    # ---- one update each --------------------------------------------------------
+    def _class_loss(self, logits: torch.Tensor | None, labels: torch.Tensor | None, weight: float):
+        if logits is None or labels is None or weight == 0:
+            return None
+        return weight * F.cross_entropy(logits, labels)
+
+    def critic_step(self, real: torch.Tensor, real_labels: torch.Tensor | None) -> dict[str, torch.Tensor]:
+        cfg = self.cfg
+        self.lipschitz.before_update(self.critic)
+        fake_labels = self._fake_labels(real.shape[0])
+        with torch.no_grad():
+            fake = self.generator(self._latent(real.shape[0]), fake_labels)
+        real_scores, real_logits = self.critic.score_and_logits(real)
+        fake_scores, fake_logits = self.critic.score_and_logits(fake)
+        loss = self.objective.critic_loss_real(real_scores) + self.objective.critic_loss_fake(fake_scores)
+        out = {"wasserstein": (real_scores.mean() - fake_scores.mean()).detach()}
+        penalty = self.lipschitz.penalty(self.critic, real, fake)
+        if penalty is not None:
+            loss = loss + penalty
+            out["penalty"] = penalty.detach()
+        for key, term in (
+            ("class_loss_real", self._class_loss(real_logits, real_labels, cfg.loss.class_weight_critic)),
+            ("class_loss_fake", self._class_loss(fake_logits, fake_labels, cfg.loss.class_weight_critic)),
+        ):
+            if term is not None:
+                loss = loss + term
+                out[key] = term.detach()
+        self.opt_c.zero_grad(set_to_none=True)
+        loss.backward()
+        self.opt_c.step()
+        self.lipschitz.after_update(self.critic)
+        out["loss_critic"] = loss.detach()
+        return out
+
+    def generator_step(self, batch_size: int) -> dict[str, torch.Tensor]:
+        # The critic's own gradients are not needed here; freezing it skips computing them.
+        self.critic.requires_grad_(False)
+        labels = self._fake_labels(batch_size)
+        scores, logits = self.critic.score_and_logits(self.generator(self._latent(batch_size), labels))
+        loss = self.objective.generator_loss(scores)
+        out = {}
+        class_term = self._class_loss(logits, labels, self.cfg.loss.class_weight_generator)
+        if class_term is not None:
+            loss = loss + class_term
+            out["class_loss_generator"] = class_term.detach()
+        self.opt_g.zero_grad(set_to_none=True)
+        loss.backward()
+        self.opt_g.step()
+        self.critic.requires_grad_(True)
+        if self.generator_ema is not None:
+            self._update_ema()
+        out["loss_generator"] = loss.detach()
+        return out
+
+    @torch.no_grad()
+    def _update_ema(self) -> None:
+        ema, live = list(self.generator_ema.parameters()), list(self.generator.parameters())
+        torch._foreach_lerp_(ema, live, 1.0 - self.cfg.train.ema)
+        for b_ema, b in zip(self.generator_ema.buffers(), self.generator.buffers()):
+            b_ema.copy_(b)
+
+    def train_step(self) -> None:
+        """One generator iteration: its critic iterations, then the generator update."""
+        batch = self.cfg.train.batch_size
+        for _ in range(critic_iterations(self.step, self.cfg.train)):
+            real, labels = self.data.sample(batch, None)
+            self._accumulate(self.critic_step(real, labels))
+        self._accumulate(self.generator_step(batch))
+        self._count += 1
+        self.step += 1
+
+    def _accumulate(self, values: dict[str, torch.Tensor]) -> None:
+        # Running sums on the device: no host synchronisation until the next log step.
+        for key, value in values.items():
+            if key in self._sums:
+                self._sums[key] += value
+            else:
+                self._sums[key] = value.clone()
+        self._sums.setdefault("_critic_updates", torch.zeros((), device=self.device))
+        if "loss_critic" in values:
+            self._sums["_critic_updates"] += 1
+
+    def _gather(self) -> dict[str, float]:
+        """Means since the last log step (critic numbers per critic update, generator per step)."""
+        keys = list(self._sums)
+        host = torch.stack([self._sums[k].float() for k in keys]).tolist()
+        sums = dict(zip(keys, host))
+        n_critic = max(sums.pop("_critic_updates", 1.0), 1.0)
+        generator_keys = ("loss_generator", "class_loss_generator")
+        values = {k: v / (self._count if k in generator_keys else n_critic) for k, v in sums.items()}
+        self._sums, self._count = {}, 0
+        return values
+
+    def diagnostics(self) -> dict[str, float]:
+        """Mean critic input-gradient norm on interpolates and the method's own stats.
+
+        Runs on its own random stream (fork_rng) so that logging never changes
+        the training trajectory: a resumed run replays exactly.
+        """
+        devices = [self.device] if self.device.type == "cuda" else []
+        with torch.random.fork_rng(devices=devices):
+            real, _ = self.data.sample(min(self.cfg.train.batch_size, 256), None)
+            fake = self.generate(self._latent(real.shape[0]), self._fake_labels(real.shape[0]))
+            eps = torch.rand((real.shape[0],) + (1,) * (real.dim() - 1), device=self.device)
+            norms = input_gradient_norm(self.critic, eps * real + (1 - eps) * fake)
+            stats = {"grad_norm": norms.mean(), **self.lipschitz.stats(self.critic)}
+        return dict(zip(stats, torch.stack([v.float() for v in stats.values()]).tolist()))
+
+    # ---- the loop -----------------------------------------------------------------
+    def fit(self, steps: int | None = None) -> None:
+        if self.run_dir is None:
+            raise WganError("Trainer.fit needs a run folder (Trainer(cfg, run_dir))")
+        steps = steps or self.cfg.train.steps
+        t = self.cfg.train
+        monitor = Monitor(self.run_dir, steps, self.step, progress=self.progress)
+        last_time, last_step = time.time(), self.step
+        try:
+            if self.step == 0:
+                self.artifacts.snapshot(self)
+            while self.step < steps:
+                self.train_step()
+                monitor.advance()
+                if self.step % t.log_every == 0 or self.step == steps:
+                    values = self._gather()
+                    if not finite(values):
+                        bad = ", ".join(k for k, v in values.items() if v != v or abs(v) == float("inf"))
+                        raise TrainingDiverged(
+                            f"training diverged at step {self.step}: non-finite {bad}; the last good "
+                            f"checkpoint is kept in {self.run_dir / 'checkpoints'} (try a lower --lr)")
+                    now = time.time()
+                    rate = (self.step - last_step) / max(now - last_time, 1e-9)
+                    self.elapsed += now - last_time
+                    last_time, last_step = now, self.step
+                    values.update(self.diagnostics())
+                    values.update(it_per_s=rate, img_per_s=rate * t.batch_size)
+                    monitor.log(self.step, values)
+                if self.step % t.sample_every == 0:
+                    self.artifacts.snapshot(self, monitor)
+                if self.step % t.checkpoint_every == 0:
+                    self.save()
+            self.save()
+            self.artifacts.finish(self)
+        except KeyboardInterrupt:
+            self.save()
+            raise
+        finally:
+            monitor.close()
+
+    # ---- state ----------------------------------------------------------------------
+    def state_dict(self) -> dict:
+        state = {
+            "generator": self.generator.state_dict(),
+            "critic": self.critic.state_dict(),
+            "opt_g": self.opt_g.state_dict(),
+            "opt_c": self.opt_c.state_dict(),
+            "step": self.step,
+            "elapsed": self.elapsed,
+            "config": self.cfg.to_dict(),
+            "fixed_z": self.fixed_z.cpu(),
+            "rng_cpu": torch.get_rng_state(),
+        }
+        if self.generator_ema is not None:
+            state["generator_ema"] = self.generator_ema.state_dict()
+        if self.device.type == "cuda":
+            state["rng_cuda"] = torch.cuda.get_rng_state(self.device)
+        return state
+
+    def load_state_dict(self, state: dict) -> None:
+        self.generator.load_state_dict(state["generator"])
+        self.critic.load_state_dict(state["critic"])
+        self.opt_g.load_state_dict(state["opt_g"])
+        self.opt_c.load_state_dict(state["opt_c"])
+        if self.generator_ema is not None and "generator_ema" in state:
+            self.generator_ema.load_state_dict(state["generator_ema"])
+        self.step, self.elapsed = int(state["step"]), float(state.get("elapsed", 0.0))
+        self.fixed_z = state["fixed_z"].to(self.device)
+        torch.set_rng_state(state["rng_cpu"])
+        if self.device.type == "cuda" and "rng_cuda" in state:
+            torch.cuda.set_rng_state(state["rng_cuda"], self.device)
+
+    def save(self) -> None:
+        """Write checkpoints/last.pt atomically, unless the weights are no longer finite."""
+        params = [p.detach().float().sum() for p in self.generator.parameters()]
+        if not torch.isfinite(torch.stack(params).sum()):
+            warnings.warn("generator weights are not finite: checkpoint not written", stacklevel=2)
+            return
+        save_checkpoint(self.state_dict(), self.run_dir / LAST_CHECKPOINT)
+
+    def _warn_about_choices(self) -> None:
+        penalised = any(m in ("gp", "lp") for m in self.cfg.loss.lipschitz.split("+"))
+        if penalised and has_batchnorm(self.critic):
+            warnings.warn(
+                "the critic uses BatchNorm with a gradient penalty: the penalty is defined per sample, "
+                "and BatchNorm couples the samples of a batch (Gulrajani et al. 2017, section 4); "
+                "set model.critic_norm=layer or none", stacklevel=3)
+
+    @classmethod
+    def resume(cls, run_dir: Path, progress: bool = True) -> "Trainer":
+        """Rebuild a trainer from a run folder's config and last checkpoint."""
+        run_dir = check_run_dir(run_dir)
+        state = load_checkpoint(run_dir / LAST_CHECKPOINT)
+        cfg = Config.load(run_dir / CONFIG_FILE)
+        trainer = cls(cfg, progress=progress)
+        trainer.attach_run_dir(run_dir, write_config=False)
+        try:
+            trainer.load_state_dict(state)
+        except (RuntimeError, KeyError, ValueError) as e:
+            first = str(e).strip().splitlines()[0]
+            raise WganError(f"checkpoint in {run_dir} does not match its config.yaml ({first})") from None
+        return trainer
