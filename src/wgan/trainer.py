@@ -28,7 +28,7 @@ from .models.layers import has_batchnorm
 from .monitor import Monitor, finite
 from .objectives import build_objective
 from .optim import build_optimizers, resolve_optim
-from .runs import CONFIG_FILE, LAST_CHECKPOINT, check_run_dir
+from .runs import CONFIG_FILE, LAST_CHECKPOINT, SUBDIRS, check_run_dir
 from .schedule import critic_iterations
 
 N_FIXED_NOISE = {"toy": 2000, "image": 100}
@@ -79,6 +79,8 @@ class Trainer:
     def attach_run_dir(self, run_dir: Path, write_config: bool = True) -> None:
         """Write into ``run_dir`` from now on (its resolved config.yaml first)."""
         self.run_dir = Path(run_dir)
+        for sub in SUBDIRS:
+            (self.run_dir / sub).mkdir(parents=True, exist_ok=True)
         if write_config:
             self.cfg.save(self.run_dir / CONFIG_FILE)
         self.artifacts = build_artifacts(self)

@@ -1,0 +1,43 @@
+import numpy as np
+import pytest
+import torch
+
+from wgan.data.toy import MODES, ToyDataset
+from wgan.errors import WganError
+
+
+def test_quadratic_points_lie_on_the_parabola_in_data_coordinates():
+    data = ToyDataset("quadratic", normalize=True)
+    x, _ = data.sample(256, None)
+    points = data.to_data(x)
+    assert torch.allclose(points[:, 1], 10 + points[:, 0] ** 2, rtol=1e-4, atol=1e-2)
+    assert points[:, 0].abs().max() <= 50
+    assert x.std(0).sub(1).abs().max() < 0.2  # the networks see standardised values
+
+
+@pytest.mark.parametrize("name", ["8gaussians", "25gaussians"])
+def test_mixture_samples_sit_on_their_modes(name):
+    data = ToyDataset(name, normalize=False)
+    points = data.reference(5000, seed=0)[0].numpy()
+    modes = MODES[name]
+    dist = np.linalg.norm(points[:, None] - modes.centers[None], axis=2).min(1)
+    assert np.quantile(dist, 0.9) < 3 * modes.sd
+    assert abs(points.std(0).mean() - 1.0) < 0.1  # gan_toy scales them to about unit sd
+
+
+def test_swissroll_scale():
+    points = ToyDataset("swissroll", normalize=False).reference(2000, seed=0)[0]
+    assert 0.5 < points.abs().max() < 2.5
+
+
+def test_sampling_is_reproducible_with_the_global_seed():
+    data = ToyDataset("8gaussians")
+    torch.manual_seed(3)
+    a = data.sample(10, None)[0]
+    torch.manual_seed(3)
+    assert torch.equal(a, data.sample(10, None)[0])
+
+
+def test_unknown_toy_name():
+    with pytest.raises(WganError, match="accepted: 25gaussians, 8gaussians, quadratic, swissroll"):
+        ToyDataset("9gaussians")

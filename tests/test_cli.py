@@ -1,0 +1,135 @@
+import json
+import os
+import stat
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from wgan.cli import main
+
+TINY = ["--set", "model.width=16", "--set", "model.depth=2", "--steps", "4", "--batch-size", "32",
+        "--n-critic", "2", "--set", "train.log_every=2", "--set", "train.sample_every=2",
+        "--set", "train.checkpoint_every=2", "--device", "cpu", "--no-progress"]
+
+
+def run(*args):
+    result = CliRunner().invoke(main, [str(a) for a in args])
+    return result.exit_code, result.output
+
+
+@pytest.fixture
+def trained_run(tmp_path):
+    code, out = run("train", "--preset", "wgan-gp-8gaussians", "--out", tmp_path / "runs", *TINY)
+    assert code == 0, out
+    (run_dir,) = (tmp_path / "runs").iterdir()
+    return run_dir
+
+
+def test_train_sample_eval_round_trip(trained_run, tmp_path):
+    assert trained_run.name == "0001-8gaussians-wgan"
+    assert (trained_run / "config.yaml").is_file()
+    code, out = run("sample", trained_run, "--n", 50, "--out", tmp_path / "s.npz", "--seed", 1)
+    assert code == 0, out
+    samples = np.load(tmp_path / "s.npz")["samples"]
+    assert samples.shape == (50, 2) and np.isfinite(samples).all()
+    code, out = run("sample", trained_run, "--n", 50, "--out", tmp_path / "s.png")
+    assert code == 0 and (tmp_path / "s.png").read_bytes()[:4] == b"\x89PNG"
+    code, out = run("eval", trained_run, "--n", 200)
+    assert code == 0, out
+    results = json.loads((trained_run / "eval" / "metrics.json").read_text())
+    assert results["w1_ratio"] > 0 and results["modes_total"] == 8 and "high_quality" in results
+    assert "w1_ratio" in out
+
+
+def test_same_seed_gives_the_same_samples(trained_run, tmp_path):
+    for name in ("a", "b"):
+        assert run("sample", trained_run, "--n", 20, "--out", tmp_path / f"{name}.npz", "--seed", 7)[0] == 0
+    assert np.array_equal(np.load(tmp_path / "a.npz")["samples"], np.load(tmp_path / "b.npz")["samples"])
+
+
+def test_resume_extends_a_run(trained_run):
+    code, out = run("train", "--resume", trained_run, "--steps", 6, "--no-progress")
+    assert code == 0, out
+    assert "at step 4 of 6" in out
+    steps = [json.loads(line)["step"] for line in (trained_run / "metrics.jsonl").read_text().splitlines()]
+    assert steps == [2, 4, 6]
+
+
+def test_second_run_gets_a_new_folder(trained_run, tmp_path):
+    code, _ = run("train", "--out", tmp_path / "runs", "--name", "again", *TINY)
+    assert code == 0
+    assert sorted(p.name for p in (tmp_path / "runs").iterdir()) == [
+        "0001-8gaussians-wgan", "0002-8gaussians-wgan-again"]
+
+
+@pytest.mark.parametrize("args,message", [
+    (["train", "--preset", "nope"], "unknown preset 'nope'"),
+    (["train", "--data", "9gaussians"], "9gaussians"),
+    (["train", "--objective", "lsgan"], "unknown objective 'lsgan'; accepted: gan, wgan"),
+    (["train", "--lipschitz", "foo"], "unknown Lipschitz method 'foo'"),
+    (["train", "--steps", "0"], "train.steps must be positive"),
+    (["train", "--lr", "-1"], "must be positive"),
+    (["train", "--batch-size", "x"], "'x' is not a valid integer"),
+    (["train", "--set", "train.nope=1"], "unknown config key 'train.nope'"),
+    (["train", "--set", "novalue"], "--set expects KEY=VALUE"),
+    (["train", "--device", "cuda"] if not __import__("torch").cuda.is_available() else ["train", "--device", "x"],
+     "device"),
+    (["train", "--resume", "/nonexistent/run"], "not a run folder"),
+    (["sample", "/nonexistent/run", "--out", "x.npz"], "not a run folder"),
+    (["eval", "/nonexistent/run"], "not a run folder"),
+])
+def test_bad_input_is_one_line_and_exit_2(args, message, tmp_path):
+    if args[0] == "train" and "--resume" not in args:
+        args = [*args, "--out", tmp_path / "runs"]
+    code, out = run(*args)
+    assert code == 2, out
+    lines = [line for line in out.splitlines() if line.strip()]
+    assert len(lines) == 1 and message in lines[0], out
+    assert not (tmp_path / "runs").exists()
+
+
+def test_corrupt_checkpoint_on_resume_leaves_the_run_untouched(trained_run):
+    checkpoint = trained_run / "checkpoints" / "last.pt"
+    checkpoint.write_bytes(b"garbage")
+    before = {p: p.stat().st_mtime_ns for p in trained_run.rglob("*") if p.is_file()}
+    code, out = run("train", "--resume", trained_run)
+    assert code == 2 and "corrupt" in out
+    assert {p: p.stat().st_mtime_ns for p in trained_run.rglob("*") if p.is_file()} == before
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can write anywhere")
+def test_unwritable_output_folder(tmp_path):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(stat.S_IRUSR | stat.S_IXUSR)
+    code, out = run("train", "--out", locked / "runs", *TINY)
+    assert code == 2 and "cannot be written" in out
+
+
+def test_output_path_that_is_a_file(tmp_path):
+    (tmp_path / "afile").write_text("x")
+    code, out = run("train", "--out", tmp_path / "afile" / "runs", *TINY)
+    assert code == 2 and "cannot be written" in out, out
+
+
+def test_sampling_2d_to_a_folder_is_refused(trained_run, tmp_path):
+    code, out = run("sample", trained_run, "--out", tmp_path / "folder")
+    assert code == 2 and "FILE.npz or FILE.png" in out
+
+
+def test_presets_lists_descriptions():
+    code, out = run("presets")
+    assert code == 0
+    assert any(line.startswith("gan-quadratic") and "S2" in line for line in out.splitlines())
+    assert "wgan-clip-25gaussians" in out and "wgan-sn-swissroll" in out
+
+
+def test_help_is_complete():
+    for command in ("train", "sample", "eval", "presets", "plot"):
+        code, out = run(command, "--help")
+        assert code == 0 and "Usage:" in out
+    code, out = run("train", "--help")
+    for flag in ("--preset", "--data", "--objective", "--lipschitz", "--model", "--steps", "--batch-size",
+                 "--n-critic", "--lr", "--seed", "--device", "--out", "--name", "--resume", "--set"):
+        assert flag in out

@@ -1,0 +1,61 @@
+import pytest
+
+from wgan.config import Config, all_keys
+from wgan.errors import WganError
+from wgan.presets import PRESETS, preset_config
+
+
+def test_set_parses_command_line_strings():
+    cfg = Config()
+    cfg.set("train.steps", "500")
+    cfg.set("optim.lr_g", "2e-4")
+    cfg.set("data.classes", "7")
+    cfg.set("train.warmup", "true")
+    assert (cfg.train.steps, cfg.optim.lr_g, cfg.data.classes, cfg.train.warmup) == (500, 2e-4, [7], True)
+
+
+@pytest.mark.parametrize("key,value,message", [
+    ("train.steps", "many", "train.steps expects int"),
+    ("train.stepz", "5", "unknown config key 'train.stepz'"),
+    ("model.width", "1.5", "model.width expects int"),
+])
+def test_set_rejects_bad_values(key, value, message):
+    with pytest.raises(WganError, match=message):
+        Config().set(key, value)
+
+
+@pytest.mark.parametrize("key,value,message", [
+    ("train.steps", 0, "train.steps must be positive"),
+    ("train.batch_size", -4, "train.batch_size must be positive"),
+    ("optim.lr_c", -1.0, "optim.lr_c must be positive"),
+    ("loss.objective", "lsgan", "unknown objective 'lsgan'"),
+    ("loss.lipschitz", "gp+foo", "unknown Lipschitz method"),
+    ("train.device", "tpu", "unknown device"),
+])
+def test_validate_names_the_problem(key, value, message):
+    cfg = Config()
+    cfg.set(key, value)
+    with pytest.raises(WganError, match=message):
+        cfg.validate()
+
+
+def test_save_load_round_trip(tmp_path):
+    cfg = preset_config("gan-quadratic")
+    cfg.save(tmp_path / "c.yaml")
+    assert Config.load(tmp_path / "c.yaml").to_dict() == cfg.to_dict()
+
+
+def test_every_preset_is_valid():
+    for name in PRESETS:
+        preset_config(name).validate()
+
+
+def test_unknown_preset_lists_the_known_ones():
+    with pytest.raises(WganError, match="unknown preset 'nope'.*gan-quadratic"):
+        preset_config("nope")
+
+
+def test_all_keys_are_settable():
+    cfg = Config()
+    for key in all_keys():
+        cfg.get(key)
