@@ -1,0 +1,31 @@
+# Two entry points for a fresh clone:  `make demo` (set up + train the main job) and `make test`.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+
+.PHONY: setup data demo test clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e ".[test]"
+	touch $@
+
+# Fashion-MNIST comes from Debian's package; install it where apt works (as root), else say how.
+data:
+	@if [ -d /usr/share/datasets/fashion-mnist ]; then echo "fashion-mnist: present"; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		(apt-get install -y -q dataset-fashion-mnist >/dev/null 2>&1 || \
+		 (apt-get update -q >/dev/null && apt-get install -y -q dataset-fashion-mnist >/dev/null)) \
+		&& echo "fashion-mnist: installed" || echo "fashion-mnist: apt-get failed; fashion presets need --data PATH"; \
+	else echo "fashion-mnist: run 'sudo apt-get install dataset-fashion-mnist' for the fashion presets"; fi
+
+demo: setup data
+	$(VENV)/bin/wgan train
+
+test: setup data
+	$(PY) -m pytest
+
+clean:
+	rm -rf $(VENV) runs .pytest_cache
