@@ -1,0 +1,123 @@
+"""Evaluation metrics: pure functions on arrays, listed in one registry.
+
+Each metric lives in its own module and takes plain arrays (NumPy or torch);
+nothing here loads data, runs networks or writes files. The registry says
+what each metric needs, so the evaluation code can pick the ones that fit:
+
+- ``"features"``: real and fake feature arrays, called ``fn(real, fake, **options)``
+  (FID, KID, precision/recall, density/coverage);
+- ``"labels"``: classifier labels of generated samples (class histogram,
+  requested-class accuracy);
+- ``"points"``: 2-D samples (exact W1, mode coverage).
+
+``Metric.args`` lists the arguments a metric requires, in order. A metric
+returns a float (named by the metric) or a dict of named values.
+:func:`metric_key` names a result by its protocol, e.g. ``fid_domain_10k_test``.
+
+The functions ``fid``, ``kid`` and ``prdc`` are re-exported here under their
+modules' names, so ``wgan.metrics.fid`` is the function; reach a module itself
+with ``from wgan.metrics.fid import ...`` or ``importlib.import_module``.
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass
+from typing import Callable
+
+from ..errors import WganError, choice_error
+from .classes import class_accuracy, class_histogram
+from .fid import feature_stats, fid, frechet_distance
+from .kid import kid
+from .prdc import density_coverage, precision_recall, prdc
+from .toy import mode_report, w1, w1_report
+
+KINDS = ("features", "labels", "points")
+
+
+@dataclass(frozen=True)
+class Metric:
+    name: str
+    fn: Callable
+    needs: str  # one of KINDS
+    description: str = ""
+
+    @property
+    def args(self) -> tuple[str, ...]:
+        """Names of the arguments ``fn`` requires (those without defaults), in order."""
+        params = inspect.signature(self.fn).parameters.values()
+        return tuple(p.name for p in params if p.default is inspect.Parameter.empty)
+
+
+METRICS: dict[str, Metric] = {}
+
+
+def register_metric(name: str, fn: Callable, needs: str, description: str = "") -> Metric:
+    """Add a metric to :data:`METRICS` (a name may be registered once)."""
+    if needs not in KINDS:
+        raise choice_error("metric input kind", needs, KINDS)
+    if name in METRICS:
+        raise WganError(f"metric {name!r} is already registered")
+    METRICS[name] = metric = Metric(name, fn, needs, description)
+    return metric
+
+
+def get_metric(name: str) -> Metric:
+    """The registered metric called ``name``, or a WganError listing the known ones."""
+    if name not in METRICS:
+        raise choice_error("metric", name, METRICS)
+    return METRICS[name]
+
+
+def format_count(n: int) -> str:
+    """Sample counts as they appear in metric names: 10000 -> '10k', 2000 -> '2k', 500 -> '500', 2500 -> '2500'."""
+    n = int(n)
+    if n <= 0:
+        raise WganError(f"sample count must be positive, got {n}")
+    if n % 1_000_000 == 0:
+        return f"{n // 1_000_000}M"
+    if n % 1000 == 0:
+        return f"{n // 1000}k"
+    return str(n)
+
+
+def metric_key(name: str, feature_space: str | None, n: int, reference_split: str | None) -> str:
+    """Name a result by its protocol: ``metric_key('fid', 'domain', 10000, 'test')`` is ``fid_domain_10k_test``.
+
+    ``feature_space`` (e.g. 'domain', 'inception') and ``reference_split``
+    (e.g. 'train', 'test') may be None where they do not apply (2-D points).
+    """
+    parts = [name, feature_space, format_count(n), reference_split]
+    return "_".join(p for p in parts if p)
+
+
+register_metric("fid", fid, "features", "Frechet distance between Gaussians fitted to the features (lower is better)")
+register_metric("kid", kid, "features", "unbiased polynomial-kernel MMD^2 over subsets, with its std (lower is better)")
+register_metric("precision_recall", precision_recall, "features", "k-NN manifold precision and recall, k = 3")
+register_metric("density_coverage", density_coverage, "features", "k-NN density and coverage, k = 5")
+register_metric("class_histogram", class_histogram, "labels", "classes covered and KL(generated || data)")
+register_metric("class_accuracy", class_accuracy, "labels", "share of samples of the requested class")
+register_metric("w1", w1_report, "points", "exact W1 to real data, its real-vs-real floor and their ratio")
+register_metric("modes", mode_report, "points", "Gaussian-mixture modes covered and high-quality share")
+
+__all__ = [
+    "KINDS",
+    "METRICS",
+    "Metric",
+    "class_accuracy",
+    "class_histogram",
+    "density_coverage",
+    "feature_stats",
+    "fid",
+    "format_count",
+    "frechet_distance",
+    "get_metric",
+    "kid",
+    "metric_key",
+    "mode_report",
+    "precision_recall",
+    "prdc",
+    "register_metric",
+    "w1",
+    "w1_report",
+]

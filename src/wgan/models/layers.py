@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from torch import nn
 
-from ..errors import choice_error
+from ..errors import WganError, choice_error
 
 ACTIVATIONS = {
     "relu": lambda: nn.ReLU(),
@@ -13,6 +15,11 @@ ACTIVATIONS = {
     "elu": lambda: nn.ELU(),
 }
 
+# Normalisations a convolutional critic can put after each convolution.
+CRITIC_NORMS = ("none", "layer", "batch", "instance")
+
+INIT_SCHEMES = ("default", "normal")
+
 
 def activation(name: str) -> nn.Module:
     if name not in ACTIVATIONS:
@@ -20,14 +27,96 @@ def activation(name: str) -> nn.Module:
     return ACTIVATIONS[name]()
 
 
-def init_weights(module: nn.Module, scheme: str) -> None:
-    """``normal``: N(0, 0.02) weights and zero biases, as DCGAN and the Keras seeds."""
+def critic_norm(name: str, channels: int) -> list[nn.Module]:
+    """The normalisation after a critic convolution, as a list to splice in (empty for ``none``).
+
+    ``layer`` normalises each sample over (C, H, W) with a per-channel scale and
+    shift, as WGAN-GP's layer norm does; ``GroupNorm`` with one group is exactly
+    that. Unlike ``batch``, neither ``layer`` nor ``instance`` mixes the samples
+    of a batch, so both keep the gradient penalty per-sample.
+    """
+    if name == "none":
+        return []
+    if name == "layer":
+        return [nn.GroupNorm(1, channels)]
+    if name == "batch":
+        return [nn.BatchNorm2d(channels)]
+    if name == "instance":
+        return [nn.InstanceNorm2d(channels, affine=True)]
+    raise choice_error("critic normalisation", name, CRITIC_NORMS)
+
+
+def keras_same_pad(kernel: int) -> nn.ZeroPad2d:
+    """Keras ``padding='same'`` for a stride-1 convolution, made explicit.
+
+    Keras (TensorFlow) pads ``(k - 1) // 2`` before and the rest after, so an
+    even kernel gets one more row/column of zeros at the bottom/right: k=4 pads
+    (1, 2), k=2 pads (0, 1). PyTorch's integer ``padding`` is symmetric and would
+    change the output size, hence the explicit pad layer.
+    """
+    before = (kernel - 1) // 2
+    after = kernel - 1 - before
+    return nn.ZeroPad2d((before, after, before, after))
+
+
+def has_batchnorm(module: nn.Module) -> bool:
+    """True if any layer of ``module`` is a BatchNorm.
+
+    BatchNorm makes each sample's output depend on the rest of the batch, so a
+    gradient penalty computed on a batch of interpolates no longer penalises the
+    gradient of the critic with respect to each input on its own (Gulrajani et
+    al. 2017, section 4): the trainer warns when a penalised critic has one.
+    """
+    return any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in module.modules())
+
+
+def init_weights(module: nn.Module, scheme: str, keras_default: Iterable[nn.Module] = ()) -> None:
+    """``normal``: N(0, 0.02) weights and zero biases, as DCGAN and the Keras seeds.
+
+    ``keras_default`` lists layers that a Keras seed leaves at Keras's own default
+    (Glorot-uniform weights, zero biases) rather than giving them RandomNormal(0,
+    0.02); under ``normal`` they get that, so a seed preset starts where the seed
+    did. ``default`` keeps PyTorch's initialisation everywhere.
+    """
     if scheme == "default":
         return
     if scheme != "normal":
-        raise choice_error("init", scheme, ("default", "normal"))
+        raise choice_error("init", scheme, INIT_SCHEMES)
     for m in module.modules():
         if isinstance(m, (nn.Linear, nn.Conv2d, nn.ConvTranspose2d, nn.Embedding)):
             nn.init.normal_(m.weight, 0.0, 0.02)
             if getattr(m, "bias", None) is not None:
                 nn.init.zeros_(m.bias)
+    for m in keras_default:
+        nn.init.xavier_uniform_(m.weight)
+        if getattr(m, "bias", None) is not None:
+            nn.init.zeros_(m.bias)
+
+
+def image_shape(shape: tuple, model: str, accepted: str) -> tuple[int, int]:
+    """``(channels, size)`` of a square image shape ``(C, H, W)``, or a WganError."""
+    if len(shape) != 3 or shape[0] < 1 or shape[1] != shape[2]:
+        raise WganError(
+            f"model {model!r} needs square images (C, H, W), got shape {tuple(shape)}; accepted sizes: {accepted}"
+        )
+    return int(shape[0]), int(shape[1])
+
+
+def size_error(model: str, size: int, accepted: str) -> WganError:
+    return WganError(f"model {model!r} cannot produce {size}x{size} images; accepted sizes: {accepted}")
+
+
+def doubling_ladder(shape: tuple, model: str) -> tuple[int, int, int]:
+    """``(channels, start, levels)`` with ``size == start * 2**levels``, start 4 or 7.
+
+    The DCGAN-style families grow a 4x4 (powers of two) or 7x7 (MNIST's 28 and
+    its relatives) map by ``levels`` doublings; ``levels >= 1``.
+    """
+    accepted = "a power of two from 8 up (8, 16, 32, 64, 128, 256, ...) or 7 times one (14, 28, 56, ...)"
+    channels, size = image_shape(shape, model, accepted)
+    for start in (4, 7):
+        if size % start == 0:
+            ratio = size // start
+            if ratio >= 2 and ratio & (ratio - 1) == 0:
+                return channels, start, ratio.bit_length() - 1
+    raise size_error(model, size, accepted)

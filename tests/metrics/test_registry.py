@@ -1,0 +1,49 @@
+"""The metric registry and protocol-named result keys."""
+
+import pytest
+
+from wgan.errors import WganError
+from wgan.metrics import METRICS, format_count, get_metric, metric_key, register_metric
+
+
+def test_registry_lists_every_metric_with_its_inputs():
+    kinds = {name: m.needs for name, m in METRICS.items()}
+    assert kinds == {
+        "fid": "features",
+        "kid": "features",
+        "precision_recall": "features",
+        "density_coverage": "features",
+        "class_histogram": "labels",
+        "class_accuracy": "labels",
+        "w1": "points",
+        "modes": "points",
+    }
+    assert METRICS["fid"].args == ("real", "fake")
+    assert METRICS["w1"].args == ("fake", "real", "real_other")
+    assert METRICS["modes"].args == ("samples", "centers", "sd")
+    assert METRICS["class_accuracy"].args == ("predicted", "requested")
+
+
+def test_metric_key_names_the_protocol():
+    assert metric_key("fid", "domain", 10_000, "test") == "fid_domain_10k_test"
+    assert metric_key("kid", "inception", 2000, "train") == "kid_inception_2k_train"
+    assert metric_key("precision", "domain", 500, "test") == "precision_domain_500_test"
+    assert metric_key("w1", None, 2000, None) == "w1_2k"
+    assert [format_count(n) for n in (2500, 1_000_000)] == ["2500", "1M"]
+
+
+def test_register_and_look_up(monkeypatch):
+    monkeypatch.setattr("wgan.metrics.METRICS", dict(METRICS))
+    import wgan.metrics as metrics
+
+    metric = register_metric("mean_gap", lambda real, fake: 0.0, "features", "a test metric")
+    assert metrics.METRICS["mean_gap"] is metric and metric.args == ("real", "fake")
+    with pytest.raises(WganError, match="already registered"):
+        register_metric("mean_gap", lambda real, fake: 0.0, "features")
+    with pytest.raises(WganError, match="unknown metric input kind"):
+        register_metric("other", lambda x: 0.0, "images")
+
+
+def test_unknown_metric_names_the_accepted_ones():
+    with pytest.raises(WganError, match="unknown metric 'fdi'; accepted: .*fid"):
+        get_metric("fdi")
