@@ -23,6 +23,7 @@ OPTIMIZERS = ("auto", "adam", "rmsprop")
 LATENTS = ("normal", "uniform")
 DEVICES = ("auto", "cpu", "cuda")
 CLIP_WHEN = ("after", "before")
+CRITIC_SPLIT = ("none", "half", "full")
 
 
 @dataclass
@@ -87,6 +88,10 @@ class TrainConfig:
     sample_every: int = 500  # fixed-noise samples/grids
     checkpoint_every: int = 2000
     ema: float = 0.0  # decay of an exponential moving average of the generator (0 = off)
+    # Critic updates on real and fake together (none), or one update on real then one on fake, each on
+    # half the batch (half: S4's Keras loop) or on a whole batch each (full: S1's Keras loop).
+    critic_split: str = "none"
+    max_minutes: float = 0.0  # stop after this much training time even if steps remain (0 = no limit)
 
 
 @dataclass
@@ -155,6 +160,10 @@ class Config:
         _one_of("device", self.train.device, DEVICES)
         _one_of("clip_when", self.loss.clip_when, CLIP_WHEN)
         _one_of("split", self.data.split, ("train", "test", "all"))
+        _one_of("critic_split", self.train.critic_split, CRITIC_SPLIT)
+        if self.train.critic_split != "none" and any(m in ("gp", "lp") for m in self.loss.lipschitz.split("+")):
+            raise WganError("train.critic_split updates the critic on real and fake separately, which leaves "
+                            "no pairs for a gradient penalty; use it with clip, sn or none")
         for key in ("train.steps", "train.batch_size", "train.n_critic", "train.log_every",
                     "train.sample_every", "train.checkpoint_every", "train.warmup_n_critic",
                     "train.warmup_every", "model.latent_dim", "model.width", "model.depth"):
@@ -162,7 +171,7 @@ class Config:
         for key in ("optim.lr_g", "optim.lr_c", "loss.clip_value"):
             if self.get(key) is not None:
                 _positive(key, self.get(key))
-        for key in ("loss.gp_lambda", "train.warmup_first", "train.warmup_period", "model.feature_dim",
+        for key in ("loss.gp_lambda", "train.warmup_first", "train.max_minutes", "train.warmup_period", "model.feature_dim",
                     "loss.class_weight_critic", "loss.class_weight_generator"):
             if self.get(key) < 0:
                 raise WganError(f"{key} must be >= 0, got {self.get(key)}")

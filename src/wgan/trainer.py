@@ -10,6 +10,7 @@ gathered to the host every ``log_every`` steps.
 from __future__ import annotations
 
 import copy
+import math
 import time
 import warnings
 from pathlib import Path
@@ -120,32 +121,55 @@ class Trainer:
         return weight * F.cross_entropy(logits, labels)
 
     def critic_step(self, real: torch.Tensor, real_labels: torch.Tensor | None) -> dict[str, torch.Tensor]:
-        cfg = self.cfg
+        """One critic iteration: one update on real and fake together, or two (``critic_split``)."""
         self.lipschitz.before_update(self.critic)
+        split = self.cfg.train.critic_split
+        if split == "half":
+            half = real.shape[0] // 2
+            real, real_labels = real[:half], None if real_labels is None else real_labels[:half]
         fake_labels = self._fake_labels(real.shape[0])
         with torch.no_grad():
             fake = self.generator(self._latent(real.shape[0]), fake_labels)
-        real_scores, real_logits = self.critic.score_and_logits(real)
-        fake_scores, fake_logits = self.critic.score_and_logits(fake)
-        loss = self.objective.critic_loss_real(real_scores) + self.objective.critic_loss_fake(fake_scores)
-        out = {"wasserstein": (real_scores.mean() - fake_scores.mean()).detach()}
-        penalty = self.lipschitz.penalty(self.critic, real, fake)
-        if penalty is not None:
-            loss = loss + penalty
-            out["penalty"] = penalty.detach()
-        for key, term in (
-            ("class_loss_real", self._class_loss(real_logits, real_labels, cfg.loss.class_weight_critic)),
-            ("class_loss_fake", self._class_loss(fake_logits, fake_labels, cfg.loss.class_weight_critic)),
-        ):
-            if term is not None:
-                loss = loss + term
-                out[key] = term.detach()
+        if split == "none":
+            return self._critic_update(real, real_labels, fake, fake_labels)
+        out = self._critic_update(real, real_labels, None, None)
+        out.update(self._critic_update(None, None, fake, fake_labels))
+        out["loss_critic"] = out["loss_critic_real"] + out["loss_critic_fake"]
+        out["wasserstein"] = out.pop("score_real") - out.pop("score_fake")
+        return out
+
+    def _critic_update(self, real, real_labels, fake, fake_labels) -> dict[str, torch.Tensor]:
+        """Minimise the critic loss on whichever of real and fake are given, then constrain."""
+        w_class = self.cfg.loss.class_weight_critic
+        loss, out = 0.0, {}
+        if real is not None:
+            scores, logits = self.critic.score_and_logits(real)
+            loss = loss + self.objective.critic_loss_real(scores)
+            out["score_real"] = scores.mean().detach()
+            loss = self._add_term(loss, out, "class_loss_real", self._class_loss(logits, real_labels, w_class))
+        if fake is not None:
+            scores, logits = self.critic.score_and_logits(fake)
+            loss = loss + self.objective.critic_loss_fake(scores)
+            out["score_fake"] = scores.mean().detach()
+            loss = self._add_term(loss, out, "class_loss_fake", self._class_loss(logits, fake_labels, w_class))
+        if real is not None and fake is not None:
+            loss = self._add_term(loss, out, "penalty", self.lipschitz.penalty(self.critic, real, fake))
+            out["wasserstein"] = out.pop("score_real") - out.pop("score_fake")
         self.opt_c.zero_grad(set_to_none=True)
         loss.backward()
         self.opt_c.step()
         self.lipschitz.after_update(self.critic)
-        out["loss_critic"] = loss.detach()
+        key = "loss_critic" if real is not None and fake is not None else (
+            "loss_critic_real" if real is not None else "loss_critic_fake")
+        out[key] = loss.detach()
         return out
+
+    @staticmethod
+    def _add_term(loss, out: dict, key: str, term):
+        if term is None:
+            return loss
+        out[key] = term.detach()
+        return loss + term
 
     def generator_step(self, batch_size: int) -> dict[str, torch.Tensor]:
         # The critic's own gradients are not needed here; freezing it skips computing them.
@@ -153,11 +177,9 @@ class Trainer:
         labels = self._fake_labels(batch_size)
         scores, logits = self.critic.score_and_logits(self.generator(self._latent(batch_size), labels))
         loss = self.objective.generator_loss(scores)
-        out = {}
+        out: dict[str, torch.Tensor] = {}
         class_term = self._class_loss(logits, labels, self.cfg.loss.class_weight_generator)
-        if class_term is not None:
-            loss = loss + class_term
-            out["class_loss_generator"] = class_term.detach()
+        loss = self._add_term(loss, out, "class_loss_generator", class_term)
         self.opt_g.zero_grad(set_to_none=True)
         loss.backward()
         self.opt_g.step()
@@ -223,36 +245,29 @@ class Trainer:
 
     # ---- the loop -----------------------------------------------------------------
     def fit(self, steps: int | None = None) -> None:
+        """Train until ``steps`` generator iterations (default ``train.steps``) or ``train.max_minutes``."""
         if self.run_dir is None:
             raise WganError("Trainer.fit needs a run folder (Trainer(cfg, run_dir))")
         steps = steps or self.cfg.train.steps
         t = self.cfg.train
+        deadline = time.time() + 60 * t.max_minutes if t.max_minutes else float("inf")
         monitor = Monitor(self.run_dir, steps, self.step, progress=self.progress)
-        last_time, last_step = time.time(), self.step
+        self._last_log = (time.time(), self.step)
         try:
             if self.step == 0:
-                self.artifacts.snapshot(self)
-            while self.step < steps:
+                self.artifacts.snapshot(self, monitor)
+            while self.step < steps and time.time() < deadline:
                 self.train_step()
                 monitor.advance()
-                if self.step % t.log_every == 0 or self.step == steps:
-                    values = self._gather()
-                    if not finite(values):
-                        bad = ", ".join(k for k, v in values.items() if v != v or abs(v) == float("inf"))
-                        raise TrainingDiverged(
-                            f"training diverged at step {self.step}: non-finite {bad}; the last good "
-                            f"checkpoint is kept in {self.run_dir / 'checkpoints'} (try a lower --lr)")
-                    now = time.time()
-                    rate = (self.step - last_step) / max(now - last_time, 1e-9)
-                    self.elapsed += now - last_time
-                    last_time, last_step = now, self.step
-                    values.update(self.diagnostics())
-                    values.update(it_per_s=rate, img_per_s=rate * t.batch_size)
-                    monitor.log(self.step, values)
+                if self.step % t.log_every == 0:
+                    self._log(monitor)
                 if self.step % t.sample_every == 0:
                     self.artifacts.snapshot(self, monitor)
                 if self.step % t.checkpoint_every == 0:
                     self.save()
+            if self._count:  # the last steps since the previous log step
+                self._log(monitor)
+                self.artifacts.snapshot(self, monitor)
             self.save()
             self.artifacts.finish(self)
         except KeyboardInterrupt:
@@ -260,6 +275,22 @@ class Trainer:
             raise
         finally:
             monitor.close()
+
+    def _log(self, monitor: Monitor) -> None:
+        """Gather the running sums (the one host synchronisation), check them, and record them."""
+        values = self._gather()
+        if not finite(values):
+            bad = ", ".join(k for k, v in values.items() if not math.isfinite(v))
+            raise TrainingDiverged(
+                f"training diverged at step {self.step}: non-finite {bad}; the last good checkpoint "
+                f"is kept in {self.run_dir / 'checkpoints'} (try a lower --lr)")
+        now, (last_time, last_step) = time.time(), self._last_log
+        rate = (self.step - last_step) / max(now - last_time, 1e-9)
+        self.elapsed += now - last_time
+        self._last_log = (now, self.step)
+        values.update(self.diagnostics())
+        values.update(it_per_s=rate, img_per_s=rate * self.cfg.train.batch_size)
+        monitor.log(self.step, values)
 
     # ---- state ----------------------------------------------------------------------
     def state_dict(self) -> dict:
