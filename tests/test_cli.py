@@ -57,7 +57,7 @@ def test_resume_extends_a_run(trained_run):
 
 
 def test_second_run_gets_a_new_folder(trained_run, tmp_path):
-    code, _ = run("train", "--out", tmp_path / "runs", "--name", "again", *TINY)
+    code, _ = run("train", "--preset", "wgan-gp-8gaussians", "--out", tmp_path / "runs", "--name", "again", *TINY)
     assert code == 0
     assert sorted(p.name for p in (tmp_path / "runs").iterdir()) == [
         "0001-8gaussians-wgan", "0002-8gaussians-wgan-again"]
@@ -103,13 +103,13 @@ def test_unwritable_output_folder(tmp_path):
     locked = tmp_path / "locked"
     locked.mkdir()
     locked.chmod(stat.S_IRUSR | stat.S_IXUSR)
-    code, out = run("train", "--out", locked / "runs", *TINY)
+    code, out = run("train", "--preset", "wgan-gp-8gaussians", "--out", locked / "runs", *TINY)
     assert code == 2 and "cannot be written" in out
 
 
 def test_output_path_that_is_a_file(tmp_path):
     (tmp_path / "afile").write_text("x")
-    code, out = run("train", "--out", tmp_path / "afile" / "runs", *TINY)
+    code, out = run("train", "--preset", "wgan-gp-8gaussians", "--out", tmp_path / "afile" / "runs", *TINY)
     assert code == 2 and "cannot be written" in out, out
 
 
@@ -126,7 +126,7 @@ def test_presets_lists_descriptions():
 
 
 def test_help_is_complete():
-    for command in ("train", "sample", "eval", "presets", "plot"):
+    for command in ("train", "sample", "eval", "presets", "plot", "video"):
         code, out = run(command, "--help")
         assert code == 0 and "Usage:" in out
     code, out = run("train", "--help")

@@ -13,7 +13,7 @@ import click
 
 from .errors import WganError
 
-DEFAULT_PRESET = "wgan-gp-8gaussians"
+DEFAULT_PRESET = "wgan-gp-mnist"
 
 
 class WganGroup(click.Group):
@@ -45,7 +45,8 @@ def main():
 
     \b
     wgan presets                       list the ready-made configurations
-    wgan train --preset NAME           train one (default: the toy lab demo)
+    wgan train                         train WGAN-GP on the embedded MNIST digits
+    wgan train --preset NAME           train a preset (2-D toys, seeds S0-S4, ...)
     wgan sample RUN_DIR --n N --out F  draw samples from a trained run
     wgan eval RUN_DIR                  measure it
     """
@@ -59,6 +60,9 @@ def _set_if(cfg, key: str, value) -> None:
 @main.command()
 @click.option("--preset", help=f"Start from a preset (see `wgan presets`); default {DEFAULT_PRESET}.")
 @click.option("--data", help="Built-in data set name (8gaussians, 25gaussians, swissroll, quadratic, ...) or a path.")
+@click.option("--image-size", type=int, help="Images: resize and centre-crop to this size.")
+@click.option("--classes", help="Keep only these classes, comma-separated (e.g. 7 or 0,1,2).")
+@click.option("--skip-bad", is_flag=True, default=None, help="Image folders: skip unreadable files instead of failing.")
 @click.option("--objective", help="gan (sigmoid cross-entropy) or wgan.")
 @click.option("--lipschitz", help="clip, gp, lp, sn or none; combine with + (sn+gp).")
 @click.option("--model", help="Network family for both generator and critic (mlp, ...).")
@@ -74,9 +78,11 @@ def _set_if(cfg, key: str, value) -> None:
 @click.option("--resume", type=click.Path(path_type=Path), help="Continue the run in this run folder.")
 @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
               help="Set any config key, e.g. --set train.log_every=10 --set model.width=256 (repeatable).")
+@click.option("--wandb", type=click.Choice(["off", "offline", "online"]), default=None,
+              help="Also log to Weights & Biases (needs `pip install wandb`); offline works without network.")
 @click.option("--no-progress", is_flag=True, help="Hide the progress bar.")
-def train(preset, data, objective, lipschitz, model, steps, batch_size, n_critic, lr, seed, device, out, name,
-          resume, overrides, no_progress):
+def train(preset, data, image_size, classes, skip_bad, objective, lipschitz, model, steps, batch_size, n_critic, lr, seed, device, out, name,
+          resume, overrides, wandb, no_progress):
     """Train a GAN; writes a run folder runs/NNNN-<data>-<objective>[-<name>]/.
 
     Flags override the preset; --set overrides any config key (see config.yaml in a run folder for them all).
@@ -99,10 +105,16 @@ def train(preset, data, objective, lipschitz, model, steps, batch_size, n_critic
     cfg = preset_config(preset or DEFAULT_PRESET)
     for message in PRESETS[cfg.preset].warnings:
         warnings.warn(message)
-    for key, value in (("data.name", data), ("loss.objective", objective), ("loss.lipschitz", lipschitz),
+    hint = PRESETS[cfg.preset].data_hint
+    if hint and data is None and not Path(cfg.data.name).exists():
+        raise WganError(hint)
+    for key, value in (("data.name", data), ("data.image_size", image_size),
+                       ("data.classes", f"[{classes}]" if classes else None), ("data.skip_bad", skip_bad),
+                       ("loss.objective", objective), ("loss.lipschitz", lipschitz),
                        ("model.generator", model), ("model.critic", model), ("train.steps", steps),
                        ("train.batch_size", batch_size), ("train.n_critic", n_critic), ("optim.lr_g", lr),
-                       ("optim.lr_c", lr), ("train.seed", seed), ("train.device", device), ("name", name)):
+                       ("optim.lr_c", lr), ("train.seed", seed), ("train.device", device), ("name", name),
+                       ("train.wandb", wandb)):
         _set_if(cfg, key, value)
     for item in overrides:
         key, sep, value = item.partition("=")
@@ -178,6 +190,24 @@ def plot(run_dir):
     trainer = Trainer.resume(run_dir, progress=False)
     for path in trainer.artifacts.finish(trainer):
         click.echo(f"wrote {path}")
+
+
+@main.command()
+@click.argument("run_dir", type=click.Path(path_type=Path))
+@click.option("--out", type=click.Path(path_type=Path), help="FILE.mp4 or FILE.gif (default: plots/progress.mp4 "
+              "when ffmpeg is available to imageio, else .gif).")
+@click.option("--iterations-per-second", type=float, default=250, show_default=True,
+              help="Training iterations per second of video (S1 uses 250).")
+@click.option("--fps", type=float, help="Frame rate of an MP4.")
+def video(run_dir, out, iterations_per_second, fps):
+    """Render the fixed-noise sample grids of a finished or running image run into a video."""
+    from .runs import check_run_dir
+    from .video import make_video
+
+    if iterations_per_second <= 0:
+        raise WganError(f"--iterations-per-second must be positive, got {iterations_per_second}")
+    path = make_video(check_run_dir(run_dir), out=out, fps=fps, iterations_per_second=iterations_per_second)
+    click.echo(f"wrote {path}")
 
 
 if __name__ == "__main__":

@@ -92,6 +92,7 @@ class TrainConfig:
     # half the batch (half: S4's Keras loop) or on a whole batch each (full: S1's Keras loop).
     critic_split: str = "none"
     max_minutes: float = 0.0  # stop after this much training time even if steps remain (0 = no limit)
+    wandb: str = "off"  # off | offline | online: also log to Weights & Biases (S3); needs `pip install wandb`
 
 
 @dataclass
@@ -161,6 +162,7 @@ class Config:
         _one_of("clip_when", self.loss.clip_when, CLIP_WHEN)
         _one_of("split", self.data.split, ("train", "test", "all"))
         _one_of("critic_split", self.train.critic_split, CRITIC_SPLIT)
+        _one_of("W&B mode", self.train.wandb, ("off", "offline", "online"))
         if self.train.critic_split != "none" and any(m in ("gp", "lp") for m in self.loss.lipschitz.split("+")):
             raise WganError("train.critic_split updates the critic on real and fake separately, which leaves "
                             "no pairs for a gradient penalty; use it with clip, sn or none")

@@ -15,7 +15,10 @@ from .runs import METRICS_FILE
 class Monitor:
     """Receives host-side numbers at log steps; never touches the device itself."""
 
-    def __init__(self, run_dir: Path, total_steps: int, start_step: int = 0, progress: bool = True):
+    def __init__(self, run_dir: Path, total_steps: int, start_step: int = 0, progress: bool = True,
+                 sinks=()):
+        """``sinks``: extra destinations (e.g. ``wandb_log.WandbLogger``) with the same
+        ``log(step, values)``, ``image(tag, image_chw, step)`` and ``close()`` methods."""
         from torch.utils.tensorboard import SummaryWriter  # import late: tensorboard is slow to import
 
         self.run_dir = Path(run_dir)
@@ -25,6 +28,7 @@ class Monitor:
         self.bar = tqdm(total=total_steps, initial=start_step, disable=not progress, unit="it",
                         dynamic_ncols=True, desc="train")
         self.start_time = time.time()
+        self.sinks = list(sinks)
 
     def log(self, step: int, values: dict[str, float]) -> None:
         record = {"step": step, "time": round(time.time() - self.start_time, 3), **values}
@@ -32,11 +36,15 @@ class Monitor:
             f.write(json.dumps(record, allow_nan=True) + "\n")
         for key, value in values.items():
             self.tb.add_scalar(key, value, step)
+        for sink in self.sinks:
+            sink.log(step, values)
         shown = ("loss_critic", "loss_generator", "wasserstein", "penalty")
         self.bar.set_postfix({k: f"{values[k]:.4g}" for k in shown if k in values}, refresh=False)
 
     def image(self, tag: str, image_chw, step: int) -> None:
         self.tb.add_image(tag, image_chw, step)
+        for sink in self.sinks:
+            sink.image(tag, image_chw, step)
 
     def advance(self, n: int = 1) -> None:
         self.bar.update(n)
@@ -44,6 +52,8 @@ class Monitor:
     def close(self) -> None:
         self.bar.close()
         self.tb.close()
+        for sink in self.sinks:
+            sink.close()
 
 
 def read_metrics(path: Path) -> list[dict]:

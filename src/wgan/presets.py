@@ -19,13 +19,15 @@ class Preset:
     description: str
     settings: dict
     warnings: tuple[str, ...] = field(default_factory=tuple)
+    data_hint: str | None = None  # for data this machine cannot ship: what --data PATH should be
 
 
 PRESETS: dict[str, Preset] = {}
 
 
-def register(name: str, description: str, settings: dict, warnings: tuple[str, ...] = ()) -> None:
-    PRESETS[name] = Preset(description, settings, warnings)
+def register(name: str, description: str, settings: dict, warnings: tuple[str, ...] = (),
+             data_hint: str | None = None) -> None:
+    PRESETS[name] = Preset(description, settings, warnings, data_hint)
 
 
 def preset_config(name: str) -> Config:
@@ -93,3 +95,92 @@ for _data, _steps in _TOY_STEPS.items():
                 "train": {"steps": _steps},
             }),
         )
+
+
+# ---------------------------------------------------------------------------------------------
+# Images. Our recommended defaults use the benchmark model dcgan28 (SPEC "Performance") with
+# WGAN-GP: no normalisation in the critic, Adam 1e-4 betas (0, 0.9), lambda 10, n_critic 5.
+
+_GP_28 = {
+    "model": {"generator": "dcgan28", "critic": "dcgan28", "latent_dim": 100},
+    "loss": {"objective": "wgan", "lipschitz": "gp", "gp_lambda": 10.0},
+    "train": {"batch_size": 64, "n_critic": 5, "log_every": 50, "sample_every": 250, "checkpoint_every": 1000},
+}
+register(
+    "wgan-gp-mnist",
+    "recommended: WGAN-GP, dcgan28, on the embedded MNIST digits (stops after 9 minutes; the main job)",
+    _merge(_GP_28, {"data": {"name": "mnist", "split": "train"},
+                    "train": {"steps": 20_000, "max_minutes": 9.0}}),
+)
+register(
+    "wgan-gp-fashion",
+    "recommended: WGAN-GP, dcgan28, on Fashion-MNIST (Debian's dataset-fashion-mnist)",
+    _merge(_GP_28, {"data": {"name": "fashion-mnist", "split": "train"}, "train": {"steps": 20_000}}),
+)
+register(
+    "wgan-clip-mnist7",
+    "S4: WGAN with clipping on MNIST 7s, dcgan28 with BatchNorm critic, latent 50, half-batch critic updates",
+    {
+        "data": {"name": "mnist", "classes": [7], "split": "train"},
+        "model": {"generator": "dcgan28", "critic": "dcgan28", "latent_dim": 50, "critic_norm": "batch",
+                  "init": "normal"},
+        "loss": {"objective": "wgan", "lipschitz": "clip", "clip_value": 0.01, "clip_when": "after"},
+        "optim": {"name": "rmsprop", "lr_g": 5e-5, "lr_c": 5e-5},
+        # 10 epochs of about 97 batches of 64: 970 generator iterations.
+        "train": {"steps": 970, "batch_size": 64, "n_critic": 5, "critic_split": "half", "log_every": 10,
+                  "sample_every": 97, "checkpoint_every": 97},
+    },
+    warnings=("S4 trains on full MNIST's 6,265 sevens; the embedded mnist has about 400 — pass "
+              "--data PATH to MNIST's IDX files for the seed's data",),
+)
+register(
+    "wgan-clip-cifar64",
+    "S0: WGAN with clipping on CIFAR-10 at 64x64, upsample+conv generator, BatchNorm critic, latent 128",
+    {
+        "data": {"name": "cifar-10-batches-py", "image_size": 64, "channels": 3, "split": "train"},
+        "model": {"generator": "upconv", "critic": "upconv", "latent_dim": 128, "width": 64,
+                  "critic_norm": "batch"},
+        "loss": {"objective": "wgan", "lipschitz": "clip", "clip_value": 0.01, "clip_when": "after"},
+        "optim": {"name": "rmsprop", "lr_g": 5e-5, "lr_c": 5e-5},
+        # 5 epochs of 50,000 images in batches of 64: 3,910 generator iterations.
+        "train": {"steps": 3910, "batch_size": 64, "n_critic": 5, "log_every": 50, "sample_every": 250,
+                  "checkpoint_every": 782},
+    },
+    data_hint="wgan-clip-cifar64 trains on CIFAR-10, which cannot be downloaded here: pass --data PATH "
+              "to the CIFAR-10 python batches folder (cifar-10-batches-py) or its .tar.gz",
+)
+register(
+    "wgan-gp-celeba64",
+    "S3: WGAN-GP on a CelebA-style image folder at 64x64, DCGAN networks with BatchNorm critic, 3 critic steps",
+    {
+        "data": {"name": "img_align_celeba", "image_size": 64, "channels": 3, "split": "all"},
+        "model": {"generator": "dcgan", "critic": "dcgan", "latent_dim": 100, "width": 64,
+                  "critic_norm": "batch", "init": "normal"},
+        "loss": {"objective": "wgan", "lipschitz": "gp", "gp_lambda": 10.0},
+        "optim": {"name": "adam", "lr_g": 1e-4, "lr_c": 1e-4, "beta1": 0.5, "beta2": 0.999},
+        # 10 epochs of CelebA's 202,599 images in batches of 64: 31,660 generator iterations.
+        "train": {"steps": 31_660, "batch_size": 64, "n_critic": 3, "log_every": 50, "sample_every": 500,
+                  "checkpoint_every": 2000},
+    },
+    warnings=("S3 keeps BatchNorm in its gradient-penalty critic; set model.critic_norm=layer for the "
+              "per-sample penalty of Gulrajani et al. 2017",),
+    data_hint="wgan-gp-celeba64 trains on CelebA, which cannot be downloaded here: pass --data PATH to a "
+              "folder of face images (CelebA's img_align_celeba, or any image folder)",
+)
+register(
+    "ac-wgan-mnist",
+    "S1: conditional AC-WGAN on MNIST, clipping before each critic iteration, warm-up schedule, seed 777",
+    {
+        "data": {"name": "mnist", "split": "all"},
+        "model": {"generator": "acwgan", "critic": "acwgan", "latent_dim": 100, "init": "normal",
+                  "conditional": "embed_mul"},
+        "loss": {"objective": "wgan", "lipschitz": "clip", "clip_value": 0.01, "clip_when": "before",
+                 "class_weight_critic": 1.0, "class_weight_generator": 1.0},
+        "optim": {"name": "rmsprop", "lr_g": 5e-5, "lr_c": 5e-5},
+        "train": {"steps": 20_000, "batch_size": 100, "n_critic": 5, "critic_split": "full", "warmup": True,
+                  "warmup_n_critic": 100, "warmup_first": 25, "warmup_every": 500, "warmup_period": 1000,
+                  "seed": 777, "log_every": 10, "sample_every": 250, "checkpoint_every": 1000},
+    },
+    warnings=("S1 trains on all 70,000 MNIST digits; the embedded mnist has 5,000 — pass --data PATH to "
+              "MNIST's IDX files (with --set data.split=all) for the seed's data",),
+)

@@ -251,7 +251,7 @@ class Trainer:
         steps = steps or self.cfg.train.steps
         t = self.cfg.train
         deadline = time.time() + 60 * t.max_minutes if t.max_minutes else float("inf")
-        monitor = Monitor(self.run_dir, steps, self.step, progress=self.progress)
+        monitor = Monitor(self.run_dir, steps, self.step, progress=self.progress, sinks=self._extra_sinks())
         self._last_log = (time.time(), self.step)
         try:
             if self.step == 0:
@@ -275,6 +275,15 @@ class Trainer:
             raise
         finally:
             monitor.close()
+
+    def _extra_sinks(self) -> list:
+        if self.cfg.train.wandb == "off":
+            return []
+        from .wandb_log import WandbLogger  # optional dependency
+
+        logger = WandbLogger(self.run_dir, self.cfg.to_dict(), mode=self.cfg.train.wandb)
+        logger.watch(self.generator, self.critic)
+        return [logger]
 
     def _log(self, monitor: Monitor) -> None:
         """Gather the running sums (the one host synchronisation), check them, and record them."""

@@ -35,8 +35,10 @@ def path_kind(path: Path) -> str:
     """What a data path holds: "npz", "idx", "cifar" or "folder"; an unusable path is a WganError."""
     path = Path(path).expanduser()
     if not path.exists():
+        from ..toy import GENERATORS as TOYS  # the 2-D names are data sets too
+
         raise WganError(f"no data set named {str(path)!r} and no such path; built-in: "
-                        f"{', '.join(sorted(BUILTIN))}; or a path to {', '.join(PATH_KINDS)}")
+                        f"{', '.join(sorted(BUILTIN) + sorted(TOYS))}; or a path to {', '.join(PATH_KINDS)}")
     if path.is_file():
         if path.suffix.lower() == ".npz":
             return "npz"

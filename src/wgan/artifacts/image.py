@@ -1,0 +1,82 @@
+"""Image runs: fixed-noise sample grids over training, the curves, and the training video.
+
+The grids use the trainer's fixed noise, so consecutive grids show the same
+latent points and the eye can follow each sample as the generator learns.
+For conditional runs the grid is seed S1's class grid: one column per class,
+the same noise along each row, so a row shows one "style" in every class.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ..monitor import read_metrics
+from ..plots.curves import plot_losses, plot_wasserstein
+from ..plots.images import class_grid_order, make_grid, write_png
+from ..runs import METRICS_FILE
+
+GRID_SIDE = 10  # a 10x10 grid, as seeds S1 and S4
+# Up to this many classes get one column each; beyond it (CIFAR-100, EMNIST)
+# such a grid would be too wide to read, and the classes cycle through a 10x10 grid.
+MAX_CLASS_COLUMNS = 20
+
+
+def grid_path(samples_dir: Path, step: int) -> Path:
+    return Path(samples_dir) / f"step_{step:07d}.png"
+
+
+def fixed_noise_grid(trainer) -> np.ndarray:
+    """The (H, W, C) uint8 grid of the generator's output on the fixed noise."""
+    z_all = trainer.fixed_z
+    k = trainer.num_classes
+    if k and k <= MAX_CLASS_COLUMNS:
+        labels, noise_index, nrow = class_grid_order(k, min(GRID_SIDE, len(z_all)), by="column")
+        z, labels = z_all[torch.as_tensor(noise_index)], torch.as_tensor(labels)
+    else:
+        z = z_all[:GRID_SIDE * GRID_SIDE]
+        labels = torch.arange(len(z)) % k if k else None
+        nrow = GRID_SIDE
+    x = trainer.data.to_data(trainer.generate(z, labels))
+    images = x.round().clamp(0, 255).to(torch.uint8).permute(0, 2, 3, 1).cpu().numpy()  # NCHW -> NHWC
+    return make_grid(images, nrow)
+
+
+class ImageArtifacts:
+    def __init__(self, run_dir: Path):
+        self.run_dir = Path(run_dir)
+        self.samples_dir = self.run_dir / "samples"
+        self.plots_dir = self.run_dir / "plots"
+
+    def snapshot(self, trainer, monitor=None) -> Path:
+        """``samples/step_NNNNNNN.png`` and, given a monitor, the same grid in TensorBoard."""
+        grid = fixed_noise_grid(trainer)
+        path = write_png(grid, grid_path(self.samples_dir, trainer.step))
+        if monitor is not None:
+            monitor.image("samples", np.ascontiguousarray(grid.transpose(2, 0, 1)), trainer.step)
+        return path
+
+    def grids(self) -> list[Path]:
+        return sorted(self.samples_dir.glob("step_*.png"))
+
+    def finish(self, trainer) -> list[Path]:
+        """The curves, ``samples/final.png`` and the training video (from two grids on)."""
+        records = read_metrics(self.run_dir / METRICS_FILE)
+        grid = fixed_noise_grid(trainer)
+        written = [
+            plot_losses(records, self.plots_dir / "losses.png"),
+            plot_wasserstein(records, self.plots_dir / "wasserstein.png"),
+            write_png(grid, self.samples_dir / "final.png"),
+        ]
+        # The last step is rarely a multiple of sample_every: add its grid so
+        # that the video ends where training ended.
+        last = grid_path(self.samples_dir, trainer.step)
+        if not last.exists():
+            write_png(grid, last)
+        if len(self.grids()) >= 2:
+            from ..video import make_video
+
+            written.append(make_video(self.run_dir))
+        return written

@@ -1,0 +1,204 @@
+"""A video of training progress (seed S1): the fixed-noise grids, in step order.
+
+Each grid ``samples/step_NNNNNNN.png`` stays on screen for its step gap
+divided by ``iterations_per_second`` (S1: 250 generator iterations per second
+of video), so the video's clock runs with training even when grids were
+written at uneven steps (a resumed run, the extra grid at the last step).
+Works on a finished run and on one still training: grids are written
+atomically, so every file found is complete.
+
+MP4 needs an ffmpeg binary, which imageio finds through the optional package
+``imageio-ffmpeg``; without it the video is a GIF, which Pillow writes alone.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from pathlib import Path
+from typing import Iterator
+
+from PIL import Image, ImageDraw, ImageFont
+
+from .errors import WganError
+
+ITERATIONS_PER_SECOND = 250  # seed S1
+LAST_HOLD_S = 1.0  # the final grid stays up this long: the result deserves a look
+MP4_FPS = 25
+GIF_MIN_DELAY_MS = 20  # browsers slow shorter GIF delays down to 100 ms
+MIN_WIDTH = 512  # small grids (28x28 digits) are enlarged, pixel for pixel, to at least this
+MACRO_BLOCK = 16  # H.264 codes 16x16 blocks; frames are padded to that instead of rescaled
+
+_GRID_NAME = re.compile(r"step_(\d+)\.png$")
+
+
+def find_grids(run_dir: str | os.PathLike) -> list[tuple[int, Path]]:
+    """(step, path) of every fixed-noise grid in ``run_dir/samples``, in step order."""
+    found = []
+    for path in (Path(run_dir) / "samples").glob("step_*.png"):
+        match = _GRID_NAME.fullmatch(path.name)
+        if match:
+            found.append((int(match.group(1)), path))
+    return sorted(found)
+
+
+def grid_durations(steps: list[int], iterations_per_second: float = ITERATIONS_PER_SECOND) -> list[float]:
+    """Seconds each grid is shown: the step gap to the next grid, and ``LAST_HOLD_S`` for the last."""
+    gaps = [(b - a) / iterations_per_second for a, b in zip(steps, steps[1:])]
+    return gaps + [LAST_HOLD_S]
+
+
+def ffmpeg_available() -> bool:
+    """Whether imageio can write MP4 here (the optional ``imageio-ffmpeg`` finds a binary)."""
+    try:
+        import imageio_ffmpeg
+
+        imageio_ffmpeg.get_ffmpeg_exe()
+    except Exception:  # not installed, or installed without a usable binary
+        return False
+    return True
+
+
+def make_video(run_dir: str | os.PathLike, out: str | os.PathLike | None = None, fps: float | None = None,
+               iterations_per_second: float = ITERATIONS_PER_SECOND) -> Path:
+    """Render the run's grids to ``out`` (default ``plots/progress.mp4``, or ``.gif``
+    without ffmpeg) and return its path.
+
+    ``fps`` is the frame rate: an MP4 defaults to 25 and repeats a grid for as
+    many frames as its time on screen needs; a GIF by default holds one frame
+    per grid with that grid's own delay, and with ``fps`` is sampled like an MP4.
+    """
+    run_dir = Path(run_dir)
+    if not run_dir.is_dir():
+        raise WganError(f"{run_dir} is not a run folder")
+    if iterations_per_second <= 0:
+        raise WganError(f"iterations per second must be positive, got {iterations_per_second}")
+    if fps is not None and fps <= 0:
+        raise WganError(f"fps must be positive, got {fps}")
+    grids = find_grids(run_dir)
+    if len(grids) < 2:
+        raise WganError(f"{run_dir / 'samples'} holds {len(grids)} sample grid(s); a video needs at least 2 "
+                        f"(train longer or lower train.sample_every)")
+    out = _output_path(run_dir, out)
+
+    steps = [step for step, _ in grids]
+    durations = grid_durations(steps, iterations_per_second)
+    if out.suffix == ".mp4" or fps is not None:
+        counts = _frames_per_grid(durations, fps or MP4_FPS)
+        shown = [(step, path, n) for (step, path), n in zip(grids, counts) if n]
+    else:
+        shown = [(step, path, 1) for step, path in grids]
+    layout = _Layout.for_grid(shown[0][1])
+
+    def frames() -> Iterator[Image.Image]:
+        for step, path, n in shown:
+            frame = layout.frame(path, step)
+            for _ in range(n):
+                yield frame
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    # Written beside the target and renamed: a viewer never sees half a video,
+    # and an interrupted render leaves the previous one in place.
+    tmp = out.with_name(f".{out.stem}.{os.getpid()}.tmp{out.suffix}")
+    try:
+        if out.suffix == ".mp4":
+            _write_mp4(tmp, frames(), fps or MP4_FPS)
+        else:
+            delays = ([round(1000 / fps)] * sum(n for *_, n in shown) if fps is not None
+                      else [max(GIF_MIN_DELAY_MS, round(1000 * d)) for d in durations])
+            _write_gif(tmp, frames(), delays)
+        os.replace(tmp, out)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return out
+
+
+def _output_path(run_dir: Path, out) -> Path:
+    if out is None:
+        return run_dir / "plots" / ("progress.mp4" if ffmpeg_available() else "progress.gif")
+    out = Path(out)
+    if out.suffix.lower() not in (".gif", ".mp4"):
+        raise WganError(f"video file {out}: unknown kind {out.suffix or '(none)'!r}; accepted: .gif or .mp4")
+    out = out.with_suffix(out.suffix.lower())
+    if out.suffix == ".mp4" and not ffmpeg_available():
+        raise WganError("writing .mp4 needs ffmpeg for imageio: pip install imageio-ffmpeg, or write a .gif")
+    return out
+
+
+def _frames_per_grid(durations: list[float], fps: float) -> list[int]:
+    """Frames for each grid at ``fps``, rounded on the running total so the
+    video never drifts from the training clock; a grid shorter than a frame
+    gets none, but the last grid always gets at least one."""
+    ends = [0.0]
+    for d in durations:
+        ends.append(ends[-1] + d)
+    counts = [round(b * fps) - round(a * fps) for a, b in zip(ends, ends[1:])]
+    counts[-1] = max(counts[-1], 1)
+    return counts
+
+
+class _Layout:
+    """How a grid becomes a frame: enlarged, with a band below for the step
+    number (drawn beside the samples, never over them), padded to whole codec blocks."""
+
+    def __init__(self, size: tuple[int, int], mode: str):
+        self.size, self.mode = size, mode
+        self.scale = max(1, math.ceil(MIN_WIDTH / size[0]))
+        width, height = size[0] * self.scale, size[1] * self.scale
+        self.font = _font(max(12, width // 32))
+        band = int(self.font.size * 1.6) if hasattr(self.font, "size") else 18
+        self.frame_size = (_round_up(width, MACRO_BLOCK), _round_up(height + band, MACRO_BLOCK))
+        self.offset = ((self.frame_size[0] - width) // 2, 0)
+        self.text_at = (max(6, self.offset[0] + 6), height + (self.frame_size[1] - height) // 2)
+
+    @classmethod
+    def for_grid(cls, path: Path) -> "_Layout":
+        with Image.open(path) as image:
+            # Grayscale stays grayscale (a third of the memory for a GIF); anything else becomes RGB.
+            return cls(image.size, "L" if image.mode in ("L", "I;16", "1") else "RGB")
+
+    def frame(self, path: Path, step: int) -> Image.Image:
+        with Image.open(path) as image:
+            grid = image.convert(self.mode)
+        if grid.size != self.size:
+            raise WganError(f"{path} is {grid.size[0]}x{grid.size[1]} pixels but the first grid is "
+                            f"{self.size[0]}x{self.size[1]}; grids of one video must match")
+        if self.scale > 1:
+            grid = grid.resize((grid.width * self.scale, grid.height * self.scale), Image.NEAREST)
+        frame = Image.new(self.mode, self.frame_size, 0)
+        frame.paste(grid, self.offset)
+        white = 255 if self.mode == "L" else (255, 255, 255)
+        ImageDraw.Draw(frame).text(self.text_at, f"step {step:,}", fill=white, font=self.font, anchor="lm")
+        return frame
+
+
+def _font(size: int):
+    try:
+        return ImageFont.load_default(size=size)  # a scalable font, Pillow >= 10.1
+    except TypeError:
+        return ImageFont.load_default()
+
+
+def _round_up(n: int, block: int) -> int:
+    return -(-n // block) * block
+
+
+def _write_gif(path: Path, frames: Iterator[Image.Image], delays_ms: list[int]) -> None:
+    # Pillow directly rather than imageio's wrapper: it takes the frames as a
+    # generator and keeps each only as a palette image, while imageio would
+    # first stack every RGB frame of a long run in memory.
+    first = next(frames)
+    first.save(path, format="GIF", save_all=True, append_images=frames, duration=delays_ms, loop=0)
+
+
+def _write_mp4(path: Path, frames: Iterator[Image.Image], fps: float) -> None:
+    import imageio.v2 as imageio
+    import numpy as np
+
+    # quality 8 of 10: sample grids are sharp-edged, and the default blurs thin strokes.
+    with imageio.get_writer(path, format="FFMPEG", mode="I", fps=fps, quality=8,
+                            macro_block_size=MACRO_BLOCK) as writer:
+        for frame in frames:
+            writer.append_data(np.asarray(frame.convert("RGB")))
