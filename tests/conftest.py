@@ -12,3 +12,24 @@ def tiny_toy_config() -> Config:
                 "train": {"steps": 6, "batch_size": 32, "n_critic": 2, "log_every": 2, "sample_every": 3,
                           "checkpoint_every": 3, "device": "cpu"}})
     return cfg
+
+
+@pytest.fixture
+def tiny_images(tmp_path):
+    """20 labelled 28x28 grayscale images (two per class) as an .npz the loaders accept."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    path = tmp_path / "tiny.npz"
+    np.savez(path, images=rng.integers(0, 256, (20, 28, 28), dtype=np.uint8), labels=np.arange(20) % 10)
+    return path
+
+
+@pytest.fixture
+def tiny_rgb_images(tmp_path):
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    path = tmp_path / "tiny_rgb.npz"
+    np.savez(path, images=rng.integers(0, 256, (8, 32, 32, 3), dtype=np.uint8))
+    return path

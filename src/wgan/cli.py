@@ -141,13 +141,23 @@ def train(preset, data, image_size, classes, skip_bad, objective, lipschitz, mod
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the latent noise.")
 @click.option("--class", "class_", type=int, help="Class to generate (conditional runs).")
 def sample(run_dir, n, out, seed, class_):
-    """Draw samples from a trained run (its last checkpoint)."""
-    from .sampling import draw_samples, write_samples
+    """Draw samples from a trained run (its last checkpoint).
+
+    For a class-conditional run, FILE.png without --class is a class grid: one column per class,
+    the same noise along each row (about N / classes rows).
+    """
+    from .sampling import draw_class_grid, draw_samples, write_samples
     from .trainer import Trainer
 
     if n <= 0:
         raise WganError(f"--n must be positive, got {n}")
     trainer = Trainer.resume(run_dir, progress=False)
+    if trainer.num_classes and class_ is None and out.suffix == ".png":
+        from .plots.images import save_class_grid
+
+        grid = draw_class_grid(trainer, per_class=max(1, n // trainer.num_classes), seed=seed)
+        click.echo(f"wrote {save_class_grid(grid, out)}")
+        return
     samples = draw_samples(trainer, n, seed=seed, class_=class_)
     click.echo(f"wrote {write_samples(samples, out)}")
 

@@ -12,6 +12,11 @@ from tqdm.auto import tqdm
 from .runs import METRICS_FILE
 
 
+# S1's progress bar: critic on real and fake (is-fake and class heads), and D(G) (is-fake and class).
+SIX_LOSSES = ("critic_real", "class_loss_real", "critic_fake", "class_loss_fake", "generator_adv",
+              "class_loss_generator")
+
+
 class Monitor:
     """Receives host-side numbers at log steps; never touches the device itself."""
 
@@ -38,7 +43,8 @@ class Monitor:
             self.tb.add_scalar(key, value, step)
         for sink in self.sinks:
             sink.log(step, values)
-        shown = ("loss_critic", "loss_generator", "wasserstein", "penalty")
+        shown = SIX_LOSSES if "class_loss_real" in values else ("loss_critic", "loss_generator", "wasserstein",
+                                                                 "penalty")
         self.bar.set_postfix({k: f"{values[k]:.4g}" for k in shown if k in values}, refresh=False)
 
     def image(self, tag: str, image_chw, step: int) -> None:

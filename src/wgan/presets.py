@@ -98,23 +98,26 @@ for _data, _steps in _TOY_STEPS.items():
 
 
 # ---------------------------------------------------------------------------------------------
-# Images. Our recommended defaults use the benchmark model dcgan28 (SPEC "Performance") with
-# WGAN-GP: no normalisation in the critic, Adam 1e-4 betas (0, 0.9), lambda 10, n_critic 5.
+# Images. Our recommended 28x28 defaults: WGAN-GP with the settings of the paper's MNIST code
+# (gan_mnist.py: Adam 1e-4 betas (0.5, 0.9), lambda 10, n_critic 5, no norm in the critic) on a
+# DCGAN of base width 32, which trains about 4x faster on a CPU than the benchmark model dcgan28
+# (2.8 vs 0.7 generator iterations per second on 2 cores) so that the demo shows digits in minutes.
 
 _GP_28 = {
-    "model": {"generator": "dcgan28", "critic": "dcgan28", "latent_dim": 100},
+    "model": {"generator": "dcgan", "critic": "dcgan", "latent_dim": 100, "width": 32},
     "loss": {"objective": "wgan", "lipschitz": "gp", "gp_lambda": 10.0},
+    "optim": {"name": "adam", "lr_g": 1e-4, "lr_c": 1e-4, "beta1": 0.5, "beta2": 0.9},
     "train": {"batch_size": 64, "n_critic": 5, "log_every": 50, "sample_every": 250, "checkpoint_every": 1000},
 }
 register(
     "wgan-gp-mnist",
-    "recommended: WGAN-GP, dcgan28, on the embedded MNIST digits (stops after 9 minutes; the main job)",
+    "recommended: WGAN-GP, DCGAN width 32, on the embedded MNIST digits (at most 9 minutes; the main job)",
     _merge(_GP_28, {"data": {"name": "mnist", "split": "train"},
                     "train": {"steps": 20_000, "max_minutes": 9.0}}),
 )
 register(
     "wgan-gp-fashion",
-    "recommended: WGAN-GP, dcgan28, on Fashion-MNIST (Debian's dataset-fashion-mnist)",
+    "recommended: WGAN-GP, DCGAN width 32, on Fashion-MNIST (Debian's dataset-fashion-mnist)",
     _merge(_GP_28, {"data": {"name": "fashion-mnist", "split": "train"}, "train": {"steps": 20_000}}),
 )
 register(

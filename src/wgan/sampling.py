@@ -69,3 +69,14 @@ def write_samples(samples: Samples, out: Path) -> Path:
     from .plots.images import save_folder
 
     return save_folder(samples.values, out)
+
+
+def draw_class_grid(trainer, per_class: int, seed: int = 0) -> np.ndarray:
+    """(K, per_class, H, W, C) uint8: every class drawn from the same ``per_class`` noise vectors,
+    so that a row of the grid shows one style across all classes (S1's grid)."""
+    z = trainer._latent(per_class, generator=torch.Generator().manual_seed(seed))
+    rows = []
+    for k in range(trainer.num_classes):
+        x = trainer.data.to_data(trainer.generate(z, torch.full((per_class,), k))).cpu()
+        rows.append(x.round().clamp(0, 255).to(torch.uint8).permute(0, 2, 3, 1).numpy())
+    return np.stack(rows)

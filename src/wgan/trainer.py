@@ -134,42 +134,44 @@ class Trainer:
             return self._critic_update(real, real_labels, fake, fake_labels)
         out = self._critic_update(real, real_labels, None, None)
         out.update(self._critic_update(None, None, fake, fake_labels))
-        out["loss_critic"] = out["loss_critic_real"] + out["loss_critic_fake"]
+        out["loss_critic"] = out.pop("loss_critic_real") + out.pop("loss_critic_fake")
         out["wasserstein"] = out.pop("score_real") - out.pop("score_fake")
         return out
 
     def _critic_update(self, real, real_labels, fake, fake_labels) -> dict[str, torch.Tensor]:
-        """Minimise the critic loss on whichever of real and fake are given, then constrain."""
+        """Minimise the critic loss on whichever of real and fake are given, then constrain.
+
+        Records each term on its own (S1 shows the adversarial and class terms for real and
+        fake separately) and their sum as ``loss_critic`` (or ``_real``/``_fake`` part sums).
+        """
         w_class = self.cfg.loss.class_weight_critic
-        loss, out = 0.0, {}
+        terms: dict[str, torch.Tensor] = {}
+        scores = {}
         if real is not None:
-            scores, logits = self.critic.score_and_logits(real)
-            loss = loss + self.objective.critic_loss_real(scores)
-            out["score_real"] = scores.mean().detach()
-            loss = self._add_term(loss, out, "class_loss_real", self._class_loss(logits, real_labels, w_class))
+            scores["real"], logits = self.critic.score_and_logits(real)
+            terms["critic_real"] = self.objective.critic_loss_real(scores["real"])
+            terms["class_loss_real"] = self._class_loss(logits, real_labels, w_class)
         if fake is not None:
-            scores, logits = self.critic.score_and_logits(fake)
-            loss = loss + self.objective.critic_loss_fake(scores)
-            out["score_fake"] = scores.mean().detach()
-            loss = self._add_term(loss, out, "class_loss_fake", self._class_loss(logits, fake_labels, w_class))
+            scores["fake"], logits = self.critic.score_and_logits(fake)
+            terms["critic_fake"] = self.objective.critic_loss_fake(scores["fake"])
+            terms["class_loss_fake"] = self._class_loss(logits, fake_labels, w_class)
         if real is not None and fake is not None:
-            loss = self._add_term(loss, out, "penalty", self.lipschitz.penalty(self.critic, real, fake))
-            out["wasserstein"] = out.pop("score_real") - out.pop("score_fake")
+            terms["penalty"] = self.lipschitz.penalty(self.critic, real, fake)
+        terms = {k: v for k, v in terms.items() if v is not None}
+        loss = sum(terms.values())
         self.opt_c.zero_grad(set_to_none=True)
         loss.backward()
         self.opt_c.step()
         self.lipschitz.after_update(self.critic)
-        key = "loss_critic" if real is not None and fake is not None else (
-            "loss_critic_real" if real is not None else "loss_critic_fake")
-        out[key] = loss.detach()
-        return out
 
-    @staticmethod
-    def _add_term(loss, out: dict, key: str, term):
-        if term is None:
-            return loss
-        out[key] = term.detach()
-        return loss + term
+        out = {k: v.detach() for k, v in terms.items()}
+        out.update({f"score_{k}": v.mean().detach() for k, v in scores.items()})
+        if len(scores) == 2:
+            out["wasserstein"] = out.pop("score_real") - out.pop("score_fake")
+            out["loss_critic"] = loss.detach()
+        else:
+            out[f"loss_critic_{next(iter(scores))}"] = loss.detach()
+        return out
 
     def generator_step(self, batch_size: int) -> dict[str, torch.Tensor]:
         # The critic's own gradients are not needed here; freezing it skips computing them.
@@ -177,9 +179,11 @@ class Trainer:
         labels = self._fake_labels(batch_size)
         scores, logits = self.critic.score_and_logits(self.generator(self._latent(batch_size), labels))
         loss = self.objective.generator_loss(scores)
-        out: dict[str, torch.Tensor] = {}
+        out: dict[str, torch.Tensor] = {"generator_adv": loss.detach()}
         class_term = self._class_loss(logits, labels, self.cfg.loss.class_weight_generator)
-        loss = self._add_term(loss, out, "class_loss_generator", class_term)
+        if class_term is not None:
+            loss = loss + class_term
+            out["class_loss_generator"] = class_term.detach()
         self.opt_g.zero_grad(set_to_none=True)
         loss.backward()
         self.opt_g.step()
@@ -223,7 +227,7 @@ class Trainer:
         host = torch.stack([self._sums[k].float() for k in keys]).tolist()
         sums = dict(zip(keys, host))
         n_critic = max(sums.pop("_critic_updates", 1.0), 1.0)
-        generator_keys = ("loss_generator", "class_loss_generator")
+        generator_keys = ("loss_generator", "generator_adv", "class_loss_generator")
         values = {k: v / (self._count if k in generator_keys else n_critic) for k, v in sums.items()}
         self._sums, self._count = {}, 0
         return values
@@ -241,7 +245,23 @@ class Trainer:
             eps = torch.rand((real.shape[0],) + (1,) * (real.dim() - 1), device=self.device)
             norms = input_gradient_norm(self.critic, eps * real + (1 - eps) * fake)
             stats = {"grad_norm": norms.mean(), **self.lipschitz.stats(self.critic)}
+            stats.update(self._class_accuracies())
         return dict(zip(stats, torch.stack([v.float() for v in stats.values()]).tolist()))
+
+    @torch.no_grad()
+    def _class_accuracies(self) -> dict[str, torch.Tensor]:
+        """AC-WGAN: how often the critic's class head names the label of real and generated images."""
+        if not getattr(self.critic, "num_classes", 0):
+            return {}
+        n = min(self.cfg.train.batch_size, 256)
+        real, labels = self.data.sample(n, None)
+        requested = self._fake_labels(n)
+        fake = self.generate(self._latent(n), requested)
+        out = {}
+        for key, x, y in (("class_acc_real", real, labels), ("class_acc_fake", fake, requested)):
+            if y is not None:
+                out[key] = (self.critic.score_and_logits(x)[1].argmax(1) == y).float().mean()
+        return out
 
     # ---- the loop -----------------------------------------------------------------
     def fit(self, steps: int | None = None) -> None:

@@ -1,0 +1,66 @@
+"""Every seed preset trains a few steps on tiny data, with the seed's networks and schedule."""
+
+import math
+
+import pytest
+import torch
+
+from wgan.monitor import read_metrics
+from wgan.presets import preset_config
+from wgan.trainer import Trainer
+
+SHRINK = {"train": {"steps": 2, "batch_size": 8, "log_every": 1, "sample_every": 1, "checkpoint_every": 1,
+                    "device": "cpu", "warmup_n_critic": 2, "max_minutes": 0}}
+
+
+def train_tiny(name, path, tmp_path, **extra):
+    cfg = preset_config(name).update(SHRINK).update(extra)
+    cfg.data.name = str(path)
+    trainer = Trainer(cfg, tmp_path / name, progress=False)
+    trainer.fit()
+    records = read_metrics(tmp_path / name / "metrics.jsonl")
+    assert records and all(math.isfinite(r["loss_critic"]) for r in records)
+    return trainer
+
+
+@pytest.mark.parametrize("name", ["wgan-gp-mnist", "wgan-gp-fashion", "wgan-clip-mnist7"])
+def test_28x28_presets(name, tiny_images, tmp_path):
+    trainer = train_tiny(name, tiny_images, tmp_path)  # S4 keeps its class 7: two images here
+    assert trainer.generate(trainer.fixed_z[:3]).shape == (3, 1, 28, 28)
+
+
+def test_s4_updates_the_critic_on_half_batches(tiny_images, tmp_path, monkeypatch):
+    cfg = preset_config("wgan-clip-mnist7").update(SHRINK).update({"data": {"classes": None}})
+    cfg.data.name = str(tiny_images)
+    trainer = Trainer(cfg, progress=False)
+    sizes = []
+    original = trainer.critic.score_and_logits
+    monkeypatch.setattr(trainer.critic, "score_and_logits", lambda x: sizes.append(len(x)) or original(x))
+    trainer.critic_step(*trainer.data.sample(8, None))
+    assert sizes == [4, 4]  # one update on 4 real, then one on 4 fake
+    assert all(p.abs().max() <= 0.01 for p in trainer.critic.parameters())
+
+
+def test_s0_cifar64_preset(tiny_rgb_images, tmp_path):
+    trainer = train_tiny("wgan-clip-cifar64", tiny_rgb_images, tmp_path, model={"width": 8})
+    assert trainer.generate(trainer.fixed_z[:2]).shape == (2, 3, 64, 64)
+
+
+def test_s3_celeba64_preset_warns_about_batchnorm(tiny_rgb_images, tmp_path):
+    with pytest.warns(UserWarning, match="BatchNorm"):
+        trainer = train_tiny("wgan-gp-celeba64", tiny_rgb_images, tmp_path, model={"width": 8})
+    assert trainer.cfg.train.n_critic == 3
+    assert trainer.generate(trainer.fixed_z[:2]).shape == (2, 3, 64, 64)
+
+
+def test_s1_ac_wgan_preset(tiny_images, tmp_path):
+    trainer = train_tiny("ac-wgan-mnist", tiny_images, tmp_path)
+    assert trainer.num_classes == 10 and trainer.critic.num_classes == 10
+    record = read_metrics(tmp_path / "ac-wgan-mnist" / "metrics.jsonl")[-1]
+    for key in ("critic_real", "class_loss_real", "critic_fake", "class_loss_fake", "generator_adv",
+                "class_loss_generator", "class_acc_real", "class_acc_fake"):
+        assert key in record, key
+    labels = torch.arange(10)
+    out = trainer.generate(trainer.fixed_z[:1].repeat(10, 1), labels)
+    assert out.shape == (10, 1, 28, 28)
+    assert (out[0] - out[1]).abs().max() > 0  # the class changes the image for the same noise
