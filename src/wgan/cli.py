@@ -163,22 +163,61 @@ def sample(run_dir, n, out, seed, class_):
 
 
 @main.command(name="eval")
-@click.argument("run_dir", type=click.Path(path_type=Path))
-@click.option("--n", "n", type=int, default=2000, show_default=True, help="Generated (and real) samples used.")
+@click.argument("run_dir", type=click.Path(path_type=Path), required=False)
+@click.option("--n", "n", type=int, default=2000, show_default=True, help="Generated samples used.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the samples drawn.")
-def eval_(run_dir, n, seed):
-    """Measure a trained run with the metrics that fit its data; writes eval/metrics.json.
+@click.option("--metrics", help="Image metrics, comma-separated (default: all of fid, kid, precision_recall, "
+              "density_coverage, class_histogram, class_accuracy).")
+@click.option("--features", type=click.Choice(["domain", "inception"]), default="domain", show_default=True,
+              help="Feature space of the image metrics: a classifier trained on the data's train split "
+              "(cached), or Inception-v3 (needs its weights file).")
+@click.option("--inception-weights", type=click.Path(path_type=Path),
+              help="Inception weights file for --features inception (or set WGAN_INCEPTION_WEIGHTS).")
+@click.option("--real", type=click.Path(path_type=Path), help="Compare two sample sets without a run: real set "
+              "(.npz or image folder, or a built-in name)...")
+@click.option("--fake", type=click.Path(path_type=Path), help="...against this generated set (.npz or folder).")
+@click.option("--features-data", help="With --real/--fake: the labelled data set whose train split defines the "
+              "domain feature space (default: the --real set).")
+def eval_(run_dir, n, seed, metrics, features, inception_weights, real, fake, features_data):
+    """Measure a trained run with the metrics that fit its data; writes RUN_DIR/eval/metrics.json.
 
     2-D runs: exact W1 (POT) to real data, the real-vs-real floor and their ratio; for the Gaussian
     mixtures the modes covered and the share of high-quality samples (within 3 sd of a mode).
+    Image runs: FID, KID, precision/recall, density/coverage and class statistics of N generated images
+    against the held-out test split, named by protocol (e.g. fid_domain_2k_test).
     """
-    from .evaluation import evaluate_run, format_table
+    from .evaluation import IMAGE_METRICS, evaluate_run, format_table, write_results
 
     if n <= 1:
         raise WganError(f"--n must be at least 2, got {n}")
-    results, path = evaluate_run(run_dir, n=n, seed=seed)
+    chosen = tuple(m.strip() for m in metrics.split(",")) if metrics else IMAGE_METRICS
+    options = {"metrics": chosen, "features": features, "weights": inception_weights}
+    if real is not None or fake is not None:
+        if run_dir is not None or real is None or fake is None:
+            raise WganError("compare two sets with --real PATH --fake PATH (and no RUN_DIR)")
+        results = _compare_sets(real, fake, features_data, options)
+        click.echo(format_table(results))
+        return
+    if run_dir is None:
+        raise WganError("eval needs RUN_DIR, or --real PATH --fake PATH")
+    results, path = evaluate_run(run_dir, n=n, seed=seed, **options)
     click.echo(format_table(results))
     click.echo(f"wrote {path}")
+
+
+def _compare_sets(real: Path, fake: Path, features_data: str | None, options: dict) -> dict:
+    from .config import DataConfig
+    from .data.sources import load_images
+    from .evaluation import compare_image_sets
+    from .features import get_feature_extractor
+
+    real_arrays = load_images(DataConfig(name=str(real), split="all"))
+    fake_arrays = load_images(DataConfig(name=str(fake), split="all"))
+    space_data = DataConfig(name=features_data or str(real), split="train")
+    extractor = get_feature_extractor(options["features"], space_data, weights=options["weights"],
+                                      log=lambda m: click.echo(m, err=True))
+    return compare_image_sets(real_arrays.images, fake_arrays.images, extractor, options["metrics"],
+                              real_labels=real_arrays.labels, reference_split=None)
 
 
 @main.command()

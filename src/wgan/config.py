@@ -92,6 +92,9 @@ class TrainConfig:
     # half the batch (half: S4's Keras loop) or on a whole batch each (full: S1's Keras loop).
     critic_split: str = "none"
     max_minutes: float = 0.0  # stop after this much training time even if steps remain (0 = no limit)
+    eval_every: int = 0  # measure the run every this many steps (wgan eval's metrics; 0 = never)
+    eval_n: int = 1000  # generated samples per evaluation during training
+    best_metric: str = "auto"  # keep checkpoints/best.pt by this result (auto: fid for images, w1_ratio for 2-D)
     wandb: str = "off"  # off | offline | online: also log to Weights & Biases (S3); needs `pip install wandb`
 
 
@@ -168,12 +171,12 @@ class Config:
                             "no pairs for a gradient penalty; use it with clip, sn or none")
         for key in ("train.steps", "train.batch_size", "train.n_critic", "train.log_every",
                     "train.sample_every", "train.checkpoint_every", "train.warmup_n_critic",
-                    "train.warmup_every", "model.latent_dim", "model.width", "model.depth"):
+                    "train.warmup_every", "train.eval_n", "model.latent_dim", "model.width", "model.depth"):
             _positive(key, self.get(key))
         for key in ("optim.lr_g", "optim.lr_c", "loss.clip_value"):
             if self.get(key) is not None:
                 _positive(key, self.get(key))
-        for key in ("loss.gp_lambda", "train.warmup_first", "train.max_minutes", "train.warmup_period", "model.feature_dim",
+        for key in ("loss.gp_lambda", "train.warmup_first", "train.max_minutes", "train.eval_every", "train.warmup_period", "model.feature_dim",
                     "loss.class_weight_critic", "loss.class_weight_generator"):
             if self.get(key) < 0:
                 raise WganError(f"{key} must be >= 0, got {self.get(key)}")

@@ -63,7 +63,11 @@ class Monitor:
 
 
 def read_metrics(path: Path) -> list[dict]:
-    """Records of metrics.jsonl in step order; a resumed run's records replace the overlapped ones."""
+    """Records of metrics.jsonl in step order, one per step.
+
+    Records of one step (training numbers and an evaluation) are merged; a resumed
+    run's records replace those a killed run wrote past the checkpoint it resumed from.
+    """
     records: list[dict] = []
     path = Path(path)
     if not path.is_file():
@@ -73,9 +77,12 @@ def read_metrics(path: Path) -> list[dict]:
             rec = json.loads(line)
         except json.JSONDecodeError:
             continue  # a line cut short by a kill
-        while records and records[-1]["step"] >= rec["step"]:
+        while records and records[-1]["step"] > rec["step"]:
             records.pop()
-        records.append(rec)
+        if records and records[-1]["step"] == rec["step"]:
+            records[-1].update(rec)
+        else:
+            records.append(rec)
     return records
 
 

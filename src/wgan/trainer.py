@@ -10,6 +10,7 @@ gathered to the host every ``log_every`` steps.
 from __future__ import annotations
 
 import copy
+import json
 import math
 import time
 import warnings
@@ -33,6 +34,18 @@ from .runs import CONFIG_FILE, LAST_CHECKPOINT, SUBDIRS, check_run_dir
 from .schedule import critic_iterations
 
 N_FIXED_NOISE = {"toy": 2000, "image": 100}
+
+
+# Results where larger is better; every other metric (FID, KID, W1, KL) is better when smaller.
+HIGHER_IS_BETTER = ("precision", "recall", "density", "coverage", "accuracy", "modes_covered", "high_quality")
+
+
+def best_metric_key(name: str, results: dict) -> tuple[str | None, bool]:
+    """The result key ``name`` selects (exact, or the first key starting with it) and its direction."""
+    if name == "auto":
+        name = "w1_ratio" if "w1_ratio" in results else "fid"
+    key = name if name in results else next((k for k in results if k.startswith(name + "_")), None)
+    return key, not (key or "").startswith(HIGHER_IS_BETTER)
 
 
 class TrainingDiverged(WganError):
@@ -71,6 +84,7 @@ class Trainer:
         self.elapsed = 0.0  # training seconds over all sessions of this run
         fixed = torch.Generator().manual_seed(cfg.train.seed + 1)
         self.fixed_z = self._latent(N_FIXED_NOISE[self.data.kind], generator=fixed).to(self.device)
+        self._best: dict | None = None  # the best evaluation so far (train.eval_every)
         self._sums: dict[str, torch.Tensor] = {}
         self._count = 0
         self.run_dir, self.artifacts = None, None
@@ -285,6 +299,8 @@ class Trainer:
                     self.artifacts.snapshot(self, monitor)
                 if self.step % t.checkpoint_every == 0:
                     self.save()
+                if t.eval_every and self.step % t.eval_every == 0:
+                    self._evaluate(monitor)
             if self._count:  # the last steps since the previous log step
                 self._log(monitor)
                 self.artifacts.snapshot(self, monitor)
@@ -295,6 +311,24 @@ class Trainer:
             raise
         finally:
             monitor.close()
+
+    def _evaluate(self, monitor: Monitor) -> dict:
+        """Measure the run now (outside the hot loop), log it, and keep the best checkpoint."""
+        from .evaluation import evaluate  # heavy imports only when evaluation is asked for
+
+        results = evaluate(self, n=self.cfg.train.eval_n)
+        scalars = {f"eval/{k}": float(v) for k, v in results.items()
+                   if isinstance(v, (int, float)) and k not in ("step", "n", "n_reference")}
+        monitor.log(self.step, scalars)
+        key, lower_is_better = best_metric_key(self.cfg.train.best_metric, results)
+        if key is not None:
+            value = float(results[key])
+            best = self._best
+            if best is None or (value < best["value"] if lower_is_better else value > best["value"]):
+                self._best = {"metric": key, "value": value, "step": self.step}
+                save_checkpoint(self.state_dict(), self.run_dir / "checkpoints" / "best.pt")
+                (self.run_dir / "checkpoints" / "best.json").write_text(json.dumps(self._best) + "\n")
+        return results
 
     def _extra_sinks(self) -> list:
         if self.cfg.train.wandb == "off":

@@ -111,7 +111,7 @@ def test_empty_folder_and_missing_path(tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(WganError, match="no images in .*empty.*accepted data paths"):
         load_images(DataConfig(name=str(tmp_path / "empty")))
-    with pytest.raises(WganError, match="no data set named .*built-in: digits, fashion-mnist, mnist; or a path"):
+    with pytest.raises(WganError, match="no data set named .*built-in: digits, fashion-mnist, mnist, 25gaussians, .*; or a path"):
         load_images(DataConfig(name=str(tmp_path / "nowhere")))
     assert path_kind(tmp_path / "empty") == "folder"
 

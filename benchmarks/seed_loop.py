@@ -1,0 +1,78 @@
+"""The seed-style WGAN-GP loop that SPEC.md's performance protocol compares against.
+
+What a user copies from a tutorial: a torchvision dataset with ToTensor/Normalize
+transforms, a shuffled DataLoader, and an eager PyTorch step that draws a new
+real batch for every critic iteration. It uses the toolkit's networks so that
+only the loop differs.
+"""
+
+from __future__ import annotations
+
+import gzip
+import shutil
+import tempfile
+from pathlib import Path
+
+import torch
+from torch.utils.data import DataLoader
+from torchvision import datasets, transforms
+
+
+def fashion_mnist_torchvision(idx_dir: Path) -> datasets.FashionMNIST:
+    """torchvision's FashionMNIST over the Debian IDX files (it wants root/FashionMNIST/raw/, unzipped)."""
+    root = Path(tempfile.mkdtemp(prefix="fmnist_tv_"))
+    raw = root / "FashionMNIST" / "raw"
+    raw.mkdir(parents=True)
+    for gz in Path(idx_dir).glob("*.gz"):
+        with gzip.open(gz) as src, open(raw / gz.stem, "wb") as dst:
+            shutil.copyfileobj(src, dst)
+    tf = transforms.Compose([transforms.ToTensor(), transforms.Normalize((0.5,), (0.5,))])
+    return datasets.FashionMNIST(str(root), train=True, download=False, transform=tf)
+
+
+def gradient_penalty(critic, real, fake):
+    eps = torch.rand(real.size(0), 1, 1, 1, device=real.device)
+    x_hat = (eps * real + (1 - eps) * fake).requires_grad_(True)
+    scores = critic(x_hat)
+    grad = torch.autograd.grad(scores, x_hat, torch.ones_like(scores), create_graph=True)[0]
+    return ((grad.view(grad.size(0), -1).norm(2, dim=1) - 1) ** 2).mean()
+
+
+class SeedLoop:
+    """One generator iteration per ``step()``, exactly as a tutorial writes it."""
+
+    def __init__(self, generator, critic, dataset, device, batch_size=64, n_critic=5, latent_dim=100,
+                 workers=2):
+        self.G, self.C, self.device = generator.to(device), critic.to(device), device
+        self.n_critic, self.batch_size, self.latent_dim = n_critic, batch_size, latent_dim
+        self.opt_g = torch.optim.Adam(self.G.parameters(), lr=1e-4, betas=(0.0, 0.9))
+        self.opt_c = torch.optim.Adam(self.C.parameters(), lr=1e-4, betas=(0.0, 0.9))
+        self.loader = DataLoader(dataset, batch_size=batch_size, shuffle=True, drop_last=True,
+                                 num_workers=workers, persistent_workers=workers > 0,
+                                 pin_memory=device.type == "cuda")
+        self.batches = iter(self.loader)
+
+    def _real(self):
+        try:
+            x, _ = next(self.batches)
+        except StopIteration:
+            self.batches = iter(self.loader)
+            x, _ = next(self.batches)
+        return x.to(self.device)
+
+    def step(self) -> float:
+        for _ in range(self.n_critic):
+            real = self._real()
+            z = torch.randn(real.size(0), self.latent_dim, device=self.device)
+            fake = self.G(z)
+            loss_c = self.C(fake.detach()).mean() - self.C(real).mean() + 10 * gradient_penalty(
+                self.C, real, fake.detach())
+            self.opt_c.zero_grad()
+            loss_c.backward()
+            self.opt_c.step()
+        z = torch.randn(self.batch_size, self.latent_dim, device=self.device)
+        loss_g = -self.C(self.G(z)).mean()
+        self.opt_g.zero_grad()
+        loss_g.backward()
+        self.opt_g.step()
+        return loss_g.item()  # tutorials print it every step, which synchronises

@@ -1,0 +1,47 @@
+"""Feature spaces for image metrics: where FID, KID and precision/recall are measured.
+
+- ``domain``: the penultimate layer of a small CNN the toolkit trains on the
+  data set's own labels (train split only) and caches; needs labels, no
+  downloads. See :mod:`wgan.features.domain`.
+- ``inception``: Inception-v3 pool features through torch-fidelity, when the
+  user has its weights file (never downloaded). See :mod:`wgan.features.inception`.
+
+Every extractor has ``.name``, ``.feature_dim``, ``.features(images)`` ->
+(N, D) float32 numpy, and ``.predict``: a method giving the data's class of
+each image, or None where the space has no classifier for the data's classes
+(Inception). Images are float [-1, 1] NCHW (a generator's output) or uint8
+NHWC (the loaders' arrays).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+from ..errors import WganError, choice_error
+from .cache import CACHE_ENV, cache_dir
+from .domain import DomainFeatures
+from .inception import WEIGHTS_ENV, WEIGHTS_FILE, InceptionFeatures
+
+FEATURE_SPACES = {"domain": DomainFeatures, "inception": InceptionFeatures}
+
+
+def get_feature_extractor(name: str, data_cfg=None, device=None, cache_dir: str | Path | None = None,
+                          weights: str | Path | None = None, log: Callable[[str], None] | None = None):
+    """The feature extractor ``name`` for the data ``data_cfg`` (a DataConfig) describes.
+
+    ``domain`` loads the cached classifier for that data or trains it (``log``
+    hears about a training); ``inception`` needs ``weights`` or
+    ``$WGAN_INCEPTION_WEIGHTS`` and ignores the data.
+    """
+    if name not in FEATURE_SPACES:
+        raise choice_error("feature space", name, FEATURE_SPACES)
+    if name == "inception":
+        return InceptionFeatures(weights, device=device)
+    if data_cfg is None:
+        raise WganError("domain features need the data set they are for (a DataConfig)")
+    return DomainFeatures.for_data(data_cfg, device=device, cache_dir=cache_dir, log=log)
+
+
+__all__ = ["CACHE_ENV", "FEATURE_SPACES", "WEIGHTS_ENV", "WEIGHTS_FILE", "DomainFeatures", "InceptionFeatures",
+           "cache_dir", "get_feature_extractor"]

@@ -1,0 +1,80 @@
+"""Where trained feature extractors are kept between runs, and how they are written and read.
+
+One entry is two files with the same stem: ``<stem>.safetensors`` (tensors
+only, so reading it can never execute code, unlike a pickle) and
+``<stem>.json`` (small metadata). Both are written to a temporary name and
+renamed into place, weights first: a JSON file is only ever present next to
+complete weights, so a crash mid-write leaves an entry that is simply
+missing and gets rebuilt, never one that is half there.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import warnings
+from pathlib import Path
+
+import torch
+
+CACHE_ENV = "WGAN_CACHE"
+DEFAULT_CACHE = Path("~/.cache/wgan")
+
+
+def cache_dir(override: str | os.PathLike | None = None) -> Path:
+    """The cache folder: ``override``, else ``$WGAN_CACHE``, else ``~/.cache/wgan``."""
+    chosen = override if override is not None else os.environ.get(CACHE_ENV) or DEFAULT_CACHE
+    return Path(chosen).expanduser()
+
+
+def _atomic_write(path: Path, write) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        write(tmp)
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; the cache is ordinary user data
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def save_entry(folder: Path, stem: str, tensors: dict[str, torch.Tensor], meta: dict) -> Path | None:
+    """Write an entry; returns the JSON path, or None (with a warning) when the folder is not writable.
+
+    A cache that cannot be written costs a retraining next time, not the
+    current run, so an OSError is a warning rather than an error.
+    """
+    from safetensors.torch import save_file
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        weights = {k: v.detach().cpu().contiguous() for k, v in tensors.items()}
+        _atomic_write(folder / f"{stem}.safetensors", lambda p: save_file(weights, p))
+        text = json.dumps(meta, indent=2, sort_keys=True) + "\n"
+        _atomic_write(folder / f"{stem}.json", lambda p: Path(p).write_text(text))
+    except OSError as e:
+        warnings.warn(f"could not write the feature cache in {folder} ({e.strerror or e}); "
+                      f"set {CACHE_ENV} to a writable folder to keep trained classifiers", stacklevel=3)
+        return None
+    return folder / f"{stem}.json"
+
+
+def load_entry(folder: Path, stem: str) -> tuple[dict[str, torch.Tensor], dict] | None:
+    """The tensors and metadata of an entry, or None when it is missing or unreadable (it is then rebuilt)."""
+    import safetensors
+    from safetensors.torch import load_file
+
+    damaged = (OSError, ValueError, RuntimeError, getattr(safetensors, "SafetensorError", ValueError))
+
+    meta_path, weights_path = folder / f"{stem}.json", folder / f"{stem}.safetensors"
+    if not (meta_path.is_file() and weights_path.is_file()):
+        return None
+    try:
+        meta = json.loads(meta_path.read_text())
+        tensors = load_file(weights_path, device="cpu")
+    except damaged as e:
+        warnings.warn(f"ignoring the damaged cache entry {weights_path} ({e}); it will be rebuilt", stacklevel=3)
+        return None
+    return (tensors, meta) if isinstance(meta, dict) else None

@@ -1,0 +1,136 @@
+"""Inception-v3 pool features (2048-d), the standard FID feature space, through torch-fidelity.
+
+The network is torch-fidelity's ``FeatureExtractorInceptionV3``, a port of
+the TensorFlow graph the original FID code used, so numbers match published
+ones; the toolkit does not ship an Inception of its own. Nothing is ever
+downloaded: the weights file must already be on disk, named by the
+``weights`` argument, by ``$WGAN_INCEPTION_WEIGHTS``, or placed in the cache
+folder, and a missing file is a WganError that says so before torch-fidelity
+is even imported (torch-fidelity itself would otherwise try to download it).
+
+torch-fidelity reads a weights path with ``torch.load(weights_only=False)``,
+which runs any pickled code in the file. So we read the file ourselves with
+``weights_only=True`` (or safetensors), which accepts only tensors, and hand
+torch-fidelity an in-memory copy re-serialised from those tensors.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import os
+import pickle
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ..errors import WganError
+from ._images import as_nchw, batches, resolve_device, to_uint8
+from .cache import CACHE_ENV, cache_dir
+
+WEIGHTS_FILE = "weights-inception-2015-12-05-6726825d.pth"
+WEIGHTS_ENV = "WGAN_INCEPTION_WEIGHTS"
+INSTALL_HINT = "pip install torch-fidelity (or pip install 'wgan[inception]')"
+
+
+def _missing_weights(where: str) -> WganError:
+    need_pkg = "" if _has_torch_fidelity() else f"; torch-fidelity is needed too: {INSTALL_HINT}"
+    return WganError(
+        f"Inception features need torch-fidelity's Inception-v3 weights file {WEIGHTS_FILE}, which is never "
+        f"downloaded: {where}; copy it into {default_weights_path().parent}, or set {WEIGHTS_ENV}=/path/to/"
+        f"{WEIGHTS_FILE} (or pass that path as the weights option); or use the domain feature space{need_pkg}")
+
+
+def default_weights_path() -> Path:
+    """Where the weights are looked for when neither the argument nor the env var names them."""
+    return cache_dir() / WEIGHTS_FILE
+
+
+def find_weights(weights: str | os.PathLike | None = None) -> Path:
+    """The weights file to use: ``weights``, else ``$WGAN_INCEPTION_WEIGHTS``, else the cache folder.
+
+    A folder is searched for the file by its standard name. Anything missing
+    is a WganError naming the file needed and where it may go.
+    """
+    if weights is not None:
+        chosen, how = Path(weights).expanduser(), "the given weights path"
+    elif os.environ.get(WEIGHTS_ENV):
+        chosen, how = Path(os.environ[WEIGHTS_ENV]).expanduser(), f"{WEIGHTS_ENV}"
+    else:
+        chosen, how = default_weights_path(), f"the cache folder (${CACHE_ENV} or ~/.cache/wgan)"
+        if not chosen.is_file():
+            raise _missing_weights(f"none was given and there is no {chosen}")
+        return chosen
+    if chosen.is_dir():
+        chosen = chosen / WEIGHTS_FILE
+    if not chosen.is_file():
+        raise _missing_weights(f"{how} points to {chosen}, which does not exist")
+    return chosen
+
+
+def _has_torch_fidelity() -> bool:
+    return importlib.util.find_spec("torch_fidelity") is not None
+
+
+def load_weights(path: Path) -> dict[str, torch.Tensor]:
+    """The tensors in a weights file (.pth read with weights_only=True, or .safetensors); never runs code."""
+    try:
+        if path.suffix == ".safetensors":
+            from safetensors.torch import load_file
+
+            state = load_file(path, device="cpu")
+        else:
+            state = torch.load(path, map_location="cpu", weights_only=True)
+    except (OSError, RuntimeError, ValueError, EOFError, pickle.UnpicklingError) as e:
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise WganError(f"cannot read Inception weights {path} as a tensor-only file ({first}); expected "
+                        f"torch-fidelity's {WEIGHTS_FILE}") from None
+    if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
+        raise WganError(f"{path} does not hold a state dict of tensors; expected torch-fidelity's {WEIGHTS_FILE}")
+    return state
+
+
+class InceptionFeatures:
+    """2048-d Inception-v3 pool features of images, via torch-fidelity, from a local weights file."""
+
+    name = "inception"
+    feature_dim = 2048
+    predict = None  # ImageNet classes say nothing about the data's own classes
+
+    def __init__(self, weights: str | os.PathLike | None = None, device=None, batch_size: int = 64):
+        self.weights_path = find_weights(weights)  # before the import: a missing file must not reach a download
+        if not _has_torch_fidelity():
+            raise WganError(f"Inception features need the torch-fidelity package: {INSTALL_HINT}")
+        from torch_fidelity.feature_extractor_inceptionv3 import FeatureExtractorInceptionV3
+
+        self.device = resolve_device(device)
+        self.batch_size = batch_size
+        buffer = io.BytesIO()
+        torch.save(load_weights(self.weights_path), buffer)  # our own tensors: safe for torch-fidelity to unpickle
+        buffer.seek(0)
+        try:
+            extractor = FeatureExtractorInceptionV3("inception-v3-compat", ["2048"],
+                                                    feature_extractor_weights_path=buffer)
+        except RuntimeError as e:  # load_state_dict: missing/unexpected keys or wrong shapes
+            raise WganError(f"{self.weights_path} is not torch-fidelity's Inception-v3 weights "
+                            f"({str(e).splitlines()[0]}); expected {WEIGHTS_FILE}") from None
+        self.extractor = extractor.to(self.device).eval()
+
+    @torch.no_grad()
+    def features(self, images) -> np.ndarray:
+        """(N, 2048) float32 features of float [-1, 1] NCHW (or uint8 NHWC) images at any size.
+
+        torch-fidelity takes uint8 RGB and resizes to 299x299 itself, the way
+        the TensorFlow FID code does; grayscale is repeated to three channels.
+        """
+        x = as_nchw(images)
+        if x.shape[1] not in (1, 3):
+            raise WganError(f"Inception features need 1- or 3-channel images, got {x.shape[1]} channels")
+        out = []
+        for s in batches(len(x), self.batch_size):
+            batch = to_uint8(x[s]).to(self.device)
+            if batch.shape[1] == 1:
+                batch = batch.expand(-1, 3, -1, -1)
+            out.append(self.extractor(batch.contiguous())[0].float().cpu())
+        return torch.cat(out).numpy() if out else np.empty((0, self.feature_dim), np.float32)
