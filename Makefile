@@ -25,7 +25,7 @@ demo: setup data
 	$(VENV)/bin/wgan train
 
 test: setup data
-	$(PY) -m pytest
+	$(PY) -m pytest -q
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache
