@@ -40,7 +40,7 @@ def test_class_loss_enters_the_generator_update_with_its_weight(tiny_images, w_g
     monkeypatch.setattr(trainer, "_fake_labels", lambda n: labels[:n])
     generator, critic = copy.deepcopy(trainer.generator), copy.deepcopy(trainer.critic)
     torch.manual_seed(5)
-    z = trainer._latent(8)
+    z = trainer.latent(8)
     scores, logits = critic.score_and_logits(generator(z, labels))
     torch.manual_seed(5)
     out = trainer.generator_step(8)

@@ -59,7 +59,8 @@ class LossConfig:
     clip_value: float = 0.01
     clip_when: str = "after"  # after each critic update (WGAN paper) | before each critic iteration (S1)
     gp_lambda: float = 10.0  # weight of the gradient penalty (gp and lp)
-    class_weight_critic: float = 1.0  # AC-WGAN: cross-entropy weight in the critic loss
+    class_weight_critic: float = 1.0  # AC-WGAN: cross-entropy weight in the critic loss, real images
+    class_weight_critic_fake: float = 1.0  # ... and generated images (S1: 1; improved_wgan_training: 0)
     class_weight_generator: float = 1.0  # AC-WGAN: cross-entropy weight in the generator loss
 
 
@@ -70,6 +71,7 @@ class OptimConfig:
     lr_c: float | None = None
     beta1: float | None = None  # Adam only
     beta2: float | None = None
+    decay: str = "none"  # none | linear: learning rates fall linearly to 0 over train.steps (WGAN-GP's CIFAR code)
 
 
 @dataclass
@@ -160,6 +162,7 @@ class Config:
             if method not in LIPSCHITZ:
                 raise choice_error("Lipschitz method", self.loss.lipschitz, LIPSCHITZ + ("a + combination",))
         _one_of("optimiser", self.optim.name, OPTIMIZERS)
+        _one_of("learning-rate decay", self.optim.decay, ("none", "linear"))
         _one_of("latent distribution", self.model.latent, LATENTS)
         _one_of("device", self.train.device, DEVICES)
         _one_of("clip_when", self.loss.clip_when, CLIP_WHEN)
@@ -177,7 +180,8 @@ class Config:
             if self.get(key) is not None:
                 _positive(key, self.get(key))
         for key in ("loss.gp_lambda", "train.warmup_first", "train.max_minutes", "train.eval_every", "train.warmup_period", "model.feature_dim",
-                    "loss.class_weight_critic", "loss.class_weight_generator"):
+                    "loss.class_weight_critic", "loss.class_weight_critic_fake",
+                    "loss.class_weight_generator"):
             if self.get(key) < 0:
                 raise WganError(f"{key} must be >= 0, got {self.get(key)}")
         for key in ("optim.beta1", "optim.beta2"):

@@ -52,3 +52,12 @@ def build_optimizers(cfg: Config, generator: nn.Module, critic: nn.Module, devic
         build_optimizer(cfg, generator.parameters(), cfg.optim.lr_g, device),
         build_optimizer(cfg, critic.parameters(), cfg.optim.lr_c, device),
     )
+
+
+def build_schedulers(cfg: Config, *optimizers: torch.optim.Optimizer) -> list:
+    """Per-generator-step learning-rate schedules (none, or linear decay to 0 over train.steps)."""
+    if cfg.optim.decay == "none":
+        return []
+    total = cfg.train.steps
+    return [torch.optim.lr_scheduler.LambdaLR(opt, lambda step: max(0.0, 1.0 - step / total))
+            for opt in optimizers]

@@ -31,7 +31,7 @@ def draw_samples(trainer, n: int, seed: int = 0, class_: int | None = None, batc
                   else torch.randint(0, trainer.num_classes, (n,), generator=gen))
     elif class_ is not None:
         raise WganError("--class needs a class-conditional run; this run's generator takes no labels")
-    z = trainer._latent(n, generator=torch.Generator().manual_seed(seed))
+    z = trainer.latent(n, generator=torch.Generator().manual_seed(seed))
     chunks = []
     for start in range(0, n, batch):
         y = None if labels is None else labels[start:start + batch]
@@ -74,7 +74,7 @@ def write_samples(samples: Samples, out: Path) -> Path:
 def draw_class_grid(trainer, per_class: int, seed: int = 0) -> np.ndarray:
     """(K, per_class, H, W, C) uint8: every class drawn from the same ``per_class`` noise vectors,
     so that a row of the grid shows one style across all classes (S1's grid)."""
-    z = trainer._latent(per_class, generator=torch.Generator().manual_seed(seed))
+    z = trainer.latent(per_class, generator=torch.Generator().manual_seed(seed))
     rows = []
     for k in range(trainer.num_classes):
         x = trainer.data.to_data(trainer.generate(z, torch.full((per_class,), k))).cpu()

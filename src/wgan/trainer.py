@@ -29,7 +29,7 @@ from .models import build_critic, build_generator
 from .models.layers import has_batchnorm
 from .monitor import Monitor, finite
 from .objectives import build_objective
-from .optim import build_optimizers, resolve_optim
+from .optim import build_optimizers, build_schedulers, resolve_optim
 from .runs import CONFIG_FILE, LAST_CHECKPOINT, SUBDIRS, check_run_dir
 from .schedule import critic_iterations
 
@@ -77,13 +77,14 @@ class Trainer:
         self.critic = self.lipschitz.prepare(critic).to(self.device)
         self.objective = build_objective(cfg.loss.objective)
         self.opt_g, self.opt_c = build_optimizers(cfg, self.generator, self.critic, self.device)
+        self.schedulers = build_schedulers(cfg, self.opt_g, self.opt_c)
         self.generator_ema = copy.deepcopy(self.generator).eval() if cfg.train.ema else None
         self._warn_about_choices()
 
         self.step = 0
         self.elapsed = 0.0  # training seconds over all sessions of this run
         fixed = torch.Generator().manual_seed(cfg.train.seed + 1)
-        self.fixed_z = self._latent(N_FIXED_NOISE[self.data.kind], generator=fixed).to(self.device)
+        self.fixed_z = self.latent(N_FIXED_NOISE[self.data.kind], generator=fixed).to(self.device)
         self._best: dict | None = None  # the best evaluation so far (train.eval_every)
         self._sums: dict[str, torch.Tensor] = {}
         self._count = 0
@@ -101,7 +102,7 @@ class Trainer:
         self.artifacts = build_artifacts(self)
 
     # ---- sampling -------------------------------------------------------------
-    def _latent(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+    def latent(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
         device = "cpu" if generator is not None else self.device
         shape = (n, self.cfg.model.latent_dim)
         if self.cfg.model.latent == "uniform":  # U(-1, 1), seed S2
@@ -143,7 +144,7 @@ class Trainer:
             real, real_labels = real[:half], None if real_labels is None else real_labels[:half]
         fake_labels = self._fake_labels(real.shape[0])
         with torch.no_grad():
-            fake = self.generator(self._latent(real.shape[0]), fake_labels)
+            fake = self.generator(self.latent(real.shape[0]), fake_labels)
         if split == "none":
             return self._critic_update(real, real_labels, fake, fake_labels)
         out = self._critic_update(real, real_labels, None, None)
@@ -158,17 +159,17 @@ class Trainer:
         Records each term on its own (S1 shows the adversarial and class terms for real and
         fake separately) and their sum as ``loss_critic`` (or ``_real``/``_fake`` part sums).
         """
-        w_class = self.cfg.loss.class_weight_critic
+        w_real, w_fake = self.cfg.loss.class_weight_critic, self.cfg.loss.class_weight_critic_fake
         terms: dict[str, torch.Tensor] = {}
         scores = {}
         if real is not None:
             scores["real"], logits = self.critic.score_and_logits(real)
             terms["critic_real"] = self.objective.critic_loss_real(scores["real"])
-            terms["class_loss_real"] = self._class_loss(logits, real_labels, w_class)
+            terms["class_loss_real"] = self._class_loss(logits, real_labels, w_real)
         if fake is not None:
             scores["fake"], logits = self.critic.score_and_logits(fake)
             terms["critic_fake"] = self.objective.critic_loss_fake(scores["fake"])
-            terms["class_loss_fake"] = self._class_loss(logits, fake_labels, w_class)
+            terms["class_loss_fake"] = self._class_loss(logits, fake_labels, w_fake)
         if real is not None and fake is not None:
             terms["penalty"] = self.lipschitz.penalty(self.critic, real, fake)
         terms = {k: v for k, v in terms.items() if v is not None}
@@ -191,7 +192,7 @@ class Trainer:
         # The critic's own gradients are not needed here; freezing it skips computing them.
         self.critic.requires_grad_(False)
         labels = self._fake_labels(batch_size)
-        scores, logits = self.critic.score_and_logits(self.generator(self._latent(batch_size), labels))
+        scores, logits = self.critic.score_and_logits(self.generator(self.latent(batch_size), labels))
         loss = self.objective.generator_loss(scores)
         out: dict[str, torch.Tensor] = {"generator_adv": loss.detach()}
         class_term = self._class_loss(logits, labels, self.cfg.loss.class_weight_generator)
@@ -221,6 +222,8 @@ class Trainer:
             real, labels = self.data.sample(batch, None)
             self._accumulate(self.critic_step(real, labels))
         self._accumulate(self.generator_step(batch))
+        for scheduler in self.schedulers:
+            scheduler.step()
         self._count += 1
         self.step += 1
 
@@ -255,7 +258,7 @@ class Trainer:
         devices = [self.device] if self.device.type == "cuda" else []
         with torch.random.fork_rng(devices=devices):
             real, _ = self.data.sample(min(self.cfg.train.batch_size, 256), None)
-            fake = self.generate(self._latent(real.shape[0]), self._fake_labels(real.shape[0]))
+            fake = self.generate(self.latent(real.shape[0]), self._fake_labels(real.shape[0]))
             eps = torch.rand((real.shape[0],) + (1,) * (real.dim() - 1), device=self.device)
             norms = input_gradient_norm(self.critic, eps * real + (1 - eps) * fake)
             stats = {"grad_norm": norms.mean(), **self.lipschitz.stats(self.critic)}
@@ -270,7 +273,7 @@ class Trainer:
         n = min(self.cfg.train.batch_size, 256)
         real, labels = self.data.sample(n, None)
         requested = self._fake_labels(n)
-        fake = self.generate(self._latent(n), requested)
+        fake = self.generate(self.latent(n), requested)
         out = {}
         for key, x, y in (("class_acc_real", real, labels), ("class_acc_fake", fake, requested)):
             if y is not None:
@@ -284,13 +287,14 @@ class Trainer:
             raise WganError("Trainer.fit needs a run folder (Trainer(cfg, run_dir))")
         steps = steps or self.cfg.train.steps
         t = self.cfg.train
-        deadline = time.time() + 60 * t.max_minutes if t.max_minutes else float("inf")
         monitor = Monitor(self.run_dir, steps, self.step, progress=self.progress, sinks=self._extra_sinks())
         self._last_log = (time.time(), self.step)
+        # max_minutes counts training time in this session: evaluations and start-up do not count.
+        limit = self.elapsed + 60 * t.max_minutes if t.max_minutes else float("inf")
         try:
             if self.step == 0:
                 self.artifacts.snapshot(self, monitor)
-            while self.step < steps and time.time() < deadline:
+            while self.step < steps and self._training_seconds() < limit:
                 self.train_step()
                 monitor.advance()
                 if self.step % t.log_every == 0:
@@ -316,7 +320,10 @@ class Trainer:
         """Measure the run now (outside the hot loop), log it, and keep the best checkpoint."""
         from .evaluation import evaluate  # heavy imports only when evaluation is asked for
 
+        started = time.time()
         results = evaluate(self, n=self.cfg.train.eval_n)
+        # Evaluation time is not training time: move the clock of the current log interval on.
+        self._last_log = (self._last_log[0] + time.time() - started, self._last_log[1])
         scalars = {f"eval/{k}": float(v) for k, v in results.items()
                    if isinstance(v, (int, float)) and k not in ("step", "n", "n_reference")}
         monitor.log(self.step, scalars)
@@ -329,6 +336,9 @@ class Trainer:
                 save_checkpoint(self.state_dict(), self.run_dir / "checkpoints" / "best.pt")
                 (self.run_dir / "checkpoints" / "best.json").write_text(json.dumps(self._best) + "\n")
         return results
+
+    def _training_seconds(self) -> float:
+        return self.elapsed + time.time() - self._last_log[0]
 
     def _extra_sinks(self) -> list:
         if self.cfg.train.wandb == "off":
@@ -352,7 +362,7 @@ class Trainer:
         self.elapsed += now - last_time
         self._last_log = (now, self.step)
         values.update(self.diagnostics())
-        values.update(it_per_s=rate, img_per_s=rate * self.cfg.train.batch_size)
+        values.update(it_per_s=rate, img_per_s=rate * self.cfg.train.batch_size, train_seconds=self.elapsed)
         monitor.log(self.step, values)
 
     # ---- state ----------------------------------------------------------------------
@@ -362,6 +372,7 @@ class Trainer:
             "critic": self.critic.state_dict(),
             "opt_g": self.opt_g.state_dict(),
             "opt_c": self.opt_c.state_dict(),
+            "schedulers": [s.state_dict() for s in self.schedulers],
             "step": self.step,
             "elapsed": self.elapsed,
             "config": self.cfg.to_dict(),
@@ -379,6 +390,8 @@ class Trainer:
         self.critic.load_state_dict(state["critic"])
         self.opt_g.load_state_dict(state["opt_g"])
         self.opt_c.load_state_dict(state["opt_c"])
+        for scheduler, saved in zip(self.schedulers, state.get("schedulers", [])):
+            scheduler.load_state_dict(saved)
         if self.generator_ema is not None and "generator_ema" in state:
             self.generator_ema.load_state_dict(state["generator_ema"])
         self.step, self.elapsed = int(state["step"]), float(state.get("elapsed", 0.0))

@@ -81,7 +81,7 @@ def feature_views(trainer, n: int = 1000) -> tuple[dict, dict]:
     optimizer = type(trainer.opt_g)(generator.parameters(), **trainer.opt_g.defaults)
     optimizer.load_state_dict(trainer.opt_g.state_dict())
     gen = torch.Generator(device="cpu").manual_seed(0)
-    z = trainer._latent(n, generator=gen).to(trainer.device)
+    z = trainer.latent(n, generator=gen).to(trainer.device)
     real = trainer.data.from_data(trainer.data.reference(n, seed=1)[0].to(trainer.device))
 
     def view() -> dict:

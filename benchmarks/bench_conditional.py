@@ -1,0 +1,75 @@
+"""Conditional generation: does the generator draw the class it was asked for?
+
+Trains each conditional preset on the embedded MNIST's train split for ``--minutes``,
+then asks for ``--per-class`` images of every class and has an independent classifier
+name them. The classifier is trained by this script on the test split (images the GAN
+never saw), split 80/20 so that its own accuracy on real held-out digits is printed too.
+
+    python benchmarks/bench_conditional.py --minutes 10
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from wgan.config import DataConfig
+from wgan.data.sources import load_images
+from wgan.features.classifier import accuracy, run_batched, train_classifier
+from wgan.presets import preset_config
+from wgan.runs import new_run_dir
+from wgan.sampling import draw_samples
+from wgan.trainer import Trainer
+
+
+def independent_classifier(device):
+    test = load_images(DataConfig(name="mnist", split="test"))
+    x = torch.from_numpy(test.images).permute(0, 3, 1, 2).contiguous()
+    y = torch.from_numpy(test.labels)
+    order = torch.randperm(len(x), generator=torch.Generator().manual_seed(0))
+    cut = int(0.8 * len(x))
+    fit, held = order[:cut], order[cut:]
+    model = train_classifier(x[fit], y[fit], 10, device)
+    return model, accuracy(model, x[held], y[held], device)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--presets", nargs="+", default=["ac-wgan-gp-mnist", "ac-wgan-mnist"])
+    parser.add_argument("--minutes", type=float, default=10.0)
+    parser.add_argument("--per-class", type=int, default=100)
+    parser.add_argument("--device", default="auto")
+    parser.add_argument("--out", type=Path, default=None)
+    args = parser.parse_args()
+
+    out = args.out or Path(tempfile.mkdtemp(prefix="bench_conditional_"))
+    device = torch.device("cuda" if args.device == "auto" and torch.cuda.is_available() else
+                          ("cpu" if args.device == "auto" else args.device))
+    classifier, own = independent_classifier(device)
+    print(f"independent classifier (trained on 800 test-split digits): {100 * own:.1f}% on 200 held-out digits")
+    print("| preset | steps | " + " | ".join(str(k) for k in range(10)) + " | mean |")
+    print("|---" * 13 + "|")
+    for name in args.presets:
+        cfg = preset_config(name)
+        # The GAN trains on the train split only, so the classifier's digits stay unseen by it.
+        cfg.update({"data": {"split": "train"}, "train": {"max_minutes": args.minutes, "device": args.device}})
+        trainer = Trainer(cfg, progress=False)
+        trainer.attach_run_dir(new_run_dir(out, cfg))
+        trainer.fit()
+        per_class = []
+        for k in range(10):
+            images = draw_samples(trainer, args.per_class, seed=k, class_=k).values  # uint8 NHWC
+            x = torch.from_numpy(images).permute(0, 3, 1, 2).contiguous()
+            predicted = run_batched(classifier, x, device).argmax(1).numpy()
+            per_class.append(float(np.mean(predicted == k)))
+        cells = " | ".join(f"{100 * a:.0f}" for a in per_class)
+        print(f"| {name} | {trainer.step} | {cells} | {100 * np.mean(per_class):.1f} |", flush=True)
+        print(f"  run folder: {trainer.run_dir}")
+
+
+if __name__ == "__main__":
+    main()
