@@ -16,12 +16,12 @@ def tiny_toy_config() -> Config:
 
 @pytest.fixture
 def tiny_images(tmp_path):
-    """20 labelled 28x28 grayscale images (two per class) as an .npz the loaders accept."""
+    """50 labelled 28x28 grayscale images (five per class) as an .npz the loaders accept."""
     import numpy as np
 
     rng = np.random.default_rng(0)
     path = tmp_path / "tiny.npz"
-    np.savez(path, images=rng.integers(0, 256, (20, 28, 28), dtype=np.uint8), labels=np.arange(20) % 10)
+    np.savez(path, images=rng.integers(0, 256, (50, 28, 28), dtype=np.uint8), labels=np.arange(50) % 10)
     return path
 
 

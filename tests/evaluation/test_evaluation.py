@@ -73,9 +73,10 @@ def test_eval_of_an_image_run_from_the_cli(tiny_images, tmp_path, monkeypatch):
     result = CliRunner().invoke(main, ["eval", str(run_dir), "--n", "40", "--metrics", "fid,kid,class_histogram"])
     assert result.exit_code == 0, result.output
     results = json.loads((run_dir / "eval" / "metrics.json").read_text())
-    # tiny.npz has no test split, so the reference is the training data and the names say so.
-    assert results["fid_domain_40_train"] > 0 and "kid_domain_40_train" in results
-    assert "modes_covered_domain_40_train" in results
+    # tiny.npz has no test split: the reference is the per-class holdout, and the names say so.
+    assert results["fid_domain_40_holdout"] > 0 and "kid_domain_40_holdout" in results
+    assert "modes_covered_domain_40_holdout" in results
+    assert results["n_reference"] == 10  # 20% of each of the 10 classes of five images
 
 
 def test_eval_compares_two_sets_without_a_run(tiny_images, tmp_path, monkeypatch):
@@ -83,6 +84,6 @@ def test_eval_compares_two_sets_without_a_run(tiny_images, tmp_path, monkeypatch
     result = CliRunner().invoke(main, ["eval", "--real", str(tiny_images), "--fake", str(tiny_images),
                                        "--metrics", "fid"])
     assert result.exit_code == 0, result.output
-    assert "fid_domain_20" in result.output
+    assert "fid_domain_50" in result.output
     result = CliRunner().invoke(main, ["eval", "--real", str(tiny_images)])
     assert result.exit_code == 2 and "--real PATH --fake PATH" in result.output

@@ -1,8 +1,7 @@
 """Image runs: FID, KID, precision/recall, density/coverage and class statistics in a feature space.
 
-The reference is the data's test split when the source has one (never the
-split the domain classifier was trained on), else the training data itself,
-and the result names say which (``..._test`` or ``..._train``).
+The reference is held-out data (see :func:`reference_images`), and the result
+names say which split it is (``..._test``, ``..._holdout`` or ``..._train``).
 """
 
 from __future__ import annotations
@@ -13,6 +12,7 @@ import sys
 import numpy as np
 
 from ..data.sources import load_images
+from ..data.sources.arrays import holdout_split
 from ..errors import WganError, choice_error
 from ..features import get_feature_extractor
 from ..metrics import METRICS, metric_key
@@ -26,7 +26,13 @@ _SCALARS = {"fid": ("fid",), "kid": ("kid", "kid_std"), "precision_recall": ("pr
 
 
 def reference_images(data_cfg):
-    """The held-out real images (test split) and the split's name; the whole data if it has none."""
+    """The held-out real images and the name of their split.
+
+    The source's test split where it has one; otherwise the last 20% of each class
+    ("holdout"), which is also what the domain classifier holds out, so the reference
+    is never data the feature space was trained on; unlabelled data without a split
+    is compared against all of it ("train").
+    """
     cfg = copy.deepcopy(data_cfg)
     cfg.split = "test"
     try:
@@ -35,7 +41,10 @@ def reference_images(data_cfg):
         if "no test split" not in str(e):
             raise
     cfg.split = "all"
-    return load_images(cfg), "train"
+    arrays = load_images(cfg)
+    if arrays.labels is None:
+        return arrays, "train"
+    return arrays.subset(holdout_split(arrays.labels, "test")), "holdout"
 
 
 def _log(message: str) -> None:
