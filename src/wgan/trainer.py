@@ -363,6 +363,8 @@ class Trainer:
         self._last_log = (now, self.step)
         values.update(self.diagnostics())
         values.update(it_per_s=rate, img_per_s=rate * self.cfg.train.batch_size, train_seconds=self.elapsed)
+        if hasattr(self.data, "__len__"):  # an epoch as the seeds count it: len(data) / batch generator steps
+            values["epoch_seconds"] = len(self.data) / max(values["img_per_s"], 1e-9)
         monitor.log(self.step, values)
 
     # ---- state ----------------------------------------------------------------------
