@@ -16,7 +16,7 @@ from .config import LossConfig
 from .errors import choice_error
 
 
-def _interpolates(real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+def interpolates(real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
     """x_hat = eps * real + (1 - eps) * fake with one eps ~ U(0, 1) per sample."""
     shape = (real.shape[0],) + (1,) * (real.dim() - 1)
     eps = torch.rand(shape, device=real.device, dtype=real.dtype)
@@ -99,7 +99,7 @@ class GradientPenalty(LipschitzMethod):
         return norms - 1
 
     def penalty(self, critic: nn.Module, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
-        norms = input_gradient_norm(critic, _interpolates(real, fake.detach()), create_graph=True)
+        norms = input_gradient_norm(critic, interpolates(real, fake.detach()), create_graph=True)
         return self.weight * self._excess(norms).pow(2).mean()
 
 

@@ -24,7 +24,7 @@ from .checkpoint import load_checkpoint, save_checkpoint
 from .config import Config
 from .data import build_dataset
 from .errors import WganError
-from .lipschitz import build_lipschitz, input_gradient_norm
+from .lipschitz import build_lipschitz, input_gradient_norm, interpolates
 from .models import build_critic, build_generator
 from .models.layers import has_batchnorm
 from .monitor import Monitor, finite
@@ -259,8 +259,7 @@ class Trainer:
         with torch.random.fork_rng(devices=devices):
             real, _ = self.data.sample(min(self.cfg.train.batch_size, 256), None)
             fake = self.generate(self.latent(real.shape[0]), self._fake_labels(real.shape[0]))
-            eps = torch.rand((real.shape[0],) + (1,) * (real.dim() - 1), device=self.device)
-            norms = input_gradient_norm(self.critic, eps * real + (1 - eps) * fake)
+            norms = input_gradient_norm(self.critic, interpolates(real, fake))
             stats = {"grad_norm": norms.mean(), **self.lipschitz.stats(self.critic)}
             stats.update(self._class_accuracies())
         return dict(zip(stats, torch.stack([v.float() for v in stats.values()]).tolist()))
