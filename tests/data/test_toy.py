@@ -25,6 +25,22 @@ def test_mixture_samples_sit_on_their_modes(name):
     assert abs(points.std(0).mean() - 1.0) < 0.1  # gan_toy scales them to about unit sd
 
 
+def test_reference_draws_modes_independently_not_in_equal_shares():
+    # gan_toy builds 25gaussians with the same number of points on every mode; an
+    # evaluation sample must still be independent draws, as a generator's are.
+    modes = MODES["25gaussians"]
+    points = ToyDataset("25gaussians", normalize=False).reference(2000, seed=0)[0].numpy()
+    nearest = np.linalg.norm(points[:, None] - modes.centers[None], axis=2).argmin(1)
+    counts = np.bincount(nearest, minlength=25)
+    assert counts.sum() == 2000 and counts.std() > 3  # multinomial: sd about 8.9 around 80
+
+
+def test_reference_samples_differ_by_seed_and_repeat_by_seed():
+    data = ToyDataset("8gaussians", normalize=False)
+    assert torch.equal(data.reference(100, seed=1)[0], data.reference(100, seed=1)[0])
+    assert not torch.equal(data.reference(100, seed=1)[0], data.reference(100, seed=2)[0])
+
+
 def test_swissroll_scale():
     points = ToyDataset("swissroll", normalize=False).reference(2000, seed=0)[0]
     assert 0.5 < points.abs().max() < 2.5
