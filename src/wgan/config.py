@@ -98,6 +98,12 @@ class TrainConfig:
     eval_n: int = 1000  # generated samples per evaluation during training
     best_metric: str = "auto"  # keep checkpoints/best.pt by this result (auto: fid for images, w1_ratio for 2-D)
     wandb: str = "off"  # off | offline | online: also log to Weights & Biases (S3); needs `pip install wandb`
+    # Speed. fp32 | bf16: bfloat16 autocast for the networks (losses and optimiser state stay fp32).
+    precision: str = "fp32"
+    # auto | on | off: replay each generator iteration from a CUDA graph where the run allows it
+    # (CUDA, data on the device, constant learning rates); on = fail if it cannot.
+    cuda_graph: str = "auto"
+    channels_last: bool = False  # NHWC memory layout for image networks (faster convolutions on some devices)
 
 
 @dataclass
@@ -169,6 +175,8 @@ class Config:
         _one_of("split", self.data.split, ("train", "test", "all"))
         _one_of("critic_split", self.train.critic_split, CRITIC_SPLIT)
         _one_of("W&B mode", self.train.wandb, ("off", "offline", "online"))
+        _one_of("precision", self.train.precision, ("fp32", "bf16"))
+        _one_of("train.cuda_graph", self.train.cuda_graph, ("auto", "on", "off"))
         if self.train.critic_split != "none" and any(m in ("gp", "lp") for m in self.loss.lipschitz.split("+")):
             raise WganError("train.critic_split updates the critic on real and fake separately, which leaves "
                             "no pairs for a gradient penalty; use it with clip, sn or none")

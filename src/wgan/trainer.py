@@ -24,6 +24,7 @@ from .checkpoint import load_checkpoint, save_checkpoint
 from .config import Config
 from .data import build_dataset
 from .errors import WganError
+from .graph import CapturedIteration, TrainingState, capture_blockers, make_capturable
 from .lipschitz import build_lipschitz, input_gradient_norm, interpolates
 from .models import build_critic, build_generator
 from .models.layers import has_batchnorm
@@ -79,7 +80,15 @@ class Trainer:
         self.opt_g, self.opt_c = build_optimizers(cfg, self.generator, self.critic, self.device)
         self.schedulers = build_schedulers(cfg, self.opt_g, self.opt_c)
         self.generator_ema = copy.deepcopy(self.generator).eval() if cfg.train.ema else None
+        if cfg.train.channels_last and len(self.data.shape) == 3:
+            for net in (self.generator, self.critic, self.generator_ema):
+                if net is not None:
+                    net.to(memory_format=torch.channels_last)
         self._warn_about_choices()
+        self._graph_wanted = self._plan_cuda_graph()
+        if self.device.type == "cuda":
+            torch.backends.cudnn.benchmark = True  # shapes never change within a run
+        self._captured: CapturedIteration | None = None
 
         self.step = 0
         self.elapsed = 0.0  # training seconds over all sessions of this run
@@ -216,27 +225,62 @@ class Trainer:
             b_ema.copy_(b)
 
     def train_step(self) -> None:
-        """One generator iteration: its critic iterations, then the generator update."""
-        batch = self.cfg.train.batch_size
-        for _ in range(critic_iterations(self.step, self.cfg.train)):
-            real, labels = self.data.sample(batch, None)
-            self._accumulate(self.critic_step(real, labels))
-        self._accumulate(self.generator_step(batch))
+        """One generator iteration: its critic iterations, then the generator update.
+
+        Replayed from a CUDA graph when one could be captured (:mod:`wgan.graph`),
+        else run eagerly; both run the same code, :meth:`_iteration`.
+        """
+        n_critic = critic_iterations(self.step, self.cfg.train)
+        if self._graph_wanted and self._captured is None:
+            self._captured = CapturedIteration(self._iteration, self._training_state, self.device)
+        values = self._captured(n_critic) if self._captured is not None else self._iteration(n_critic)
+        self._accumulate(values, critic_updates=n_critic)
         for scheduler in self.schedulers:
             scheduler.step()
         self._count += 1
         self.step += 1
 
-    def _accumulate(self, values: dict[str, torch.Tensor]) -> None:
+    def _iteration(self, n_critic: int) -> dict[str, torch.Tensor]:
+        """``n_critic`` critic iterations and a generator update; returns the losses summed over them."""
+        batch = self.cfg.train.batch_size
+        totals: dict[str, torch.Tensor] = {}
+        bf16 = self.cfg.train.precision == "bf16"
+        # No autocast weight cache: a captured graph must recompute the casts on every replay.
+        with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=bf16, cache_enabled=False):
+            for _ in range(n_critic):
+                real, labels = self.data.sample(batch, None)
+                if self.cfg.train.channels_last and real.dim() == 4:
+                    real = real.contiguous(memory_format=torch.channels_last)
+                _add_into(totals, self.critic_step(real, labels))
+            _add_into(totals, self.generator_step(batch))
+        return totals
+
+    def _plan_cuda_graph(self) -> bool:
+        """Whether train_step replays a CUDA graph (train.cuda_graph, and what the run allows)."""
+        mode = self.cfg.train.cuda_graph
+        if mode == "off":
+            return False
+        blockers = capture_blockers(self.device, self.data, self.cfg.optim.decay)
+        if blockers and mode == "on":
+            raise WganError("train.cuda_graph=on, but this run cannot be captured: " + "; ".join(blockers)
+                            + " (use train.cuda_graph=auto or off)")
+        if blockers and self.device.type == "cuda":
+            warnings.warn("training without CUDA graphs: " + "; ".join(blockers), stacklevel=3)
+        return not blockers
+
+    def _training_state(self) -> TrainingState:
+        """What capture snapshots and restores around its warm-up (step counters moved to the GPU first)."""
+        if self.device.type == "cuda":
+            for opt in (self.opt_g, self.opt_c):
+                make_capturable(opt)
+        modules = [m for m in (self.generator, self.critic, self.generator_ema) if m is not None]
+        return TrainingState(modules, [self.opt_g, self.opt_c], self.device)
+
+    def _accumulate(self, values: dict[str, torch.Tensor], critic_updates: int = 0) -> None:
         # Running sums on the device: no host synchronisation until the next log step.
-        for key, value in values.items():
-            if key in self._sums:
-                self._sums[key] += value
-            else:
-                self._sums[key] = value.clone()
+        _add_into(self._sums, values, in_place=True)
         self._sums.setdefault("_critic_updates", torch.zeros((), device=self.device))
-        if "loss_critic" in values:
-            self._sums["_critic_updates"] += 1
+        self._sums["_critic_updates"] += critic_updates
 
     def _gather(self) -> dict[str, float]:
         """Means since the last log step (critic numbers per critic update, generator per step)."""
@@ -396,6 +440,7 @@ class Trainer:
         if self.generator_ema is not None and "generator_ema" in state:
             self.generator_ema.load_state_dict(state["generator_ema"])
         self.step, self.elapsed = int(state["step"]), float(state.get("elapsed", 0.0))
+        self._captured = None  # the optimisers hold new state tensors: capture again
         self.fixed_z = state["fixed_z"].to(self.device)
         torch.set_rng_state(state["rng_cpu"])
         if self.device.type == "cuda" and "rng_cuda" in state:
@@ -431,3 +476,14 @@ class Trainer:
             first = str(e).strip().splitlines()[0]
             raise WganError(f"checkpoint in {run_dir} does not match its config.yaml ({first})") from None
         return trainer
+
+
+def _add_into(totals: dict[str, torch.Tensor], values: dict[str, torch.Tensor], in_place: bool = False) -> None:
+    """``totals[k] += values[k]`` for every key, starting from a copy of the first value seen."""
+    for key, value in values.items():
+        if key not in totals:
+            totals[key] = value.detach().clone().float()
+        elif in_place:
+            totals[key] += value
+        else:
+            totals[key] = totals[key] + value

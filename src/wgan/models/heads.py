@@ -90,10 +90,11 @@ class Critic(nn.Module):
     def score_and_logits(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
         """``(score (B,), logits (B, K))`` from one pass of the body; logits None without classes."""
         h = self.body(x)
-        score = self.score_head(h).reshape(h.shape[0])
+        # float(): under bf16 autocast the heads give bfloat16, too coarse to sum losses in.
+        score = self.score_head(h).reshape(h.shape[0]).float()
         if self.class_head is None:
             return score, None
-        return score, self.class_head(h).reshape(h.shape[0], self.num_classes)
+        return score, self.class_head(h).reshape(h.shape[0], self.num_classes).float()
 
     def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None, return_logits: bool = False):
         """The score ``(B,)``; with ``return_logits`` the pair of :meth:`score_and_logits`.
@@ -105,4 +106,4 @@ class Critic(nn.Module):
         if return_logits:
             return self.score_and_logits(x)
         h = self.body(x)
-        return self.score_head(h).reshape(h.shape[0])
+        return self.score_head(h).reshape(h.shape[0]).float()

@@ -1,0 +1,127 @@
+"""One generator iteration captured in a CUDA graph and replayed.
+
+A WGAN-GP iteration on small images is hundreds of tiny kernels (five critic
+updates, each with the penalty's double backward, then the generator update):
+on a fast GPU the Python and launch overhead, not the arithmetic, sets the
+speed. ``torch.cuda.graph`` records the kernels of one whole iteration once,
+random numbers, data sampling and optimiser updates included, and replaying
+the record costs one launch. ``torch.compile`` is no help here: it does not
+support the penalty's double backward.
+
+What capture needs, and the trainer provides:
+- static shapes and state on the device: batches are drawn by index from
+  images already on the GPU, running sums stay on the device;
+- optimisers whose step counters live on the device (``capturable``);
+- learning rates that do not change between replays (no decay schedule);
+- no host synchronisation inside the iteration.
+
+Everything else (logging, samples, checkpoints, evaluation) runs eagerly
+between replays and only reads the weights, which replays update in place.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import torch
+from torch import nn
+
+# Eager iterations before capture, to create optimiser state, pick cuDNN algorithms and fill the
+# allocator's pools. They are undone afterwards (see TrainingState), so they cost time, not steps.
+WARMUP_ITERATIONS = 3
+
+
+def capture_blockers(device: torch.device, data, decay: str) -> list[str]:
+    """Why an iteration on ``device`` over ``data`` cannot be captured (empty when it can)."""
+    reasons = []
+    if device.type != "cuda":
+        reasons.append("CUDA graphs need a CUDA device")
+    if getattr(data, "streaming", False):
+        reasons.append("the data set is streamed from the host (too large to keep on the device)")
+    if decay != "none":
+        reasons.append("optim.decay changes the learning rates between steps")
+    return reasons
+
+
+def make_capturable(optimizer: torch.optim.Optimizer) -> None:
+    """Keep the optimiser's step counters on the device so that its update can be recorded."""
+    for group in optimizer.param_groups:
+        group["capturable"] = True
+    for param, state in optimizer.state.items():
+        step = state.get("step")
+        if step is not None and (not torch.is_tensor(step) or step.device != param.device):
+            state["step"] = torch.as_tensor(step, dtype=torch.float32, device=param.device)
+
+
+class TrainingState:
+    """A copy of every weight, buffer and optimiser moment, restorable *in place*.
+
+    In place matters: a graph records memory addresses, so the tensors it was
+    captured with must stay the ones training uses. Optimiser state that did
+    not exist when the copy was taken (a fresh Adam creates its moments at the
+    first step) is restored to zero, which is exactly a fresh optimiser's state.
+    """
+
+    def __init__(self, modules: list[nn.Module], optimizers: list[torch.optim.Optimizer], device: torch.device):
+        self.tensors = [t for m in modules for t in m.state_dict(keep_vars=True).values()]
+        self.saved = [t.detach().clone() for t in self.tensors]
+        self.optimizers = optimizers
+        self.moments = [{id(p): {k: v.clone() for k, v in s.items() if torch.is_tensor(v)}
+                         for p, s in opt.state.items()} for opt in optimizers]
+        self.device = device
+        self.rng_cpu = torch.get_rng_state()
+        self.rng_cuda = torch.cuda.get_rng_state(device) if device.type == "cuda" else None
+
+    @torch.no_grad()
+    def restore(self) -> None:
+        for tensor, saved in zip(self.tensors, self.saved):
+            tensor.copy_(saved)
+        for opt, moments in zip(self.optimizers, self.moments):
+            for param, state in opt.state.items():
+                saved = moments.get(id(param), {})
+                for key, value in state.items():
+                    if torch.is_tensor(value):
+                        value.copy_(saved[key]) if key in saved else value.zero_()
+        torch.set_rng_state(self.rng_cpu)
+        if self.rng_cuda is not None:
+            torch.cuda.set_rng_state(self.rng_cuda, self.device)
+
+
+class CapturedIteration:
+    """``iteration(n_critic)`` recorded once per critic count, then replayed.
+
+    ``iteration`` returns a dict of device tensors (the iteration's summed
+    losses). A replay refreshes those same tensors, so the caller consumes
+    them (accumulates them elsewhere) before the next call.
+    """
+
+    def __init__(self, iteration: Callable[[int], dict[str, torch.Tensor]], state: Callable[[], TrainingState],
+                 device: torch.device):
+        self.iteration = iteration
+        self.state = state
+        self.device = device
+        self._graphs: dict[int, tuple[torch.cuda.CUDAGraph, dict[str, torch.Tensor]]] = {}
+        self._pool = None  # one memory pool for all graphs: they never run at the same time
+
+    def __call__(self, n_critic: int) -> dict[str, torch.Tensor]:
+        if n_critic not in self._graphs:
+            self._capture(n_critic)
+        graph, outputs = self._graphs[n_critic]
+        graph.replay()
+        return outputs
+
+    def _capture(self, n_critic: int) -> None:
+        """Warm up on a side stream, undo the warm-up, record one iteration (which runs nothing)."""
+        before = self.state()
+        side = torch.cuda.Stream(self.device)
+        side.wait_stream(torch.cuda.current_stream(self.device))
+        with torch.cuda.stream(side):
+            for _ in range(WARMUP_ITERATIONS):
+                self.iteration(n_critic)
+            before.restore()
+        torch.cuda.current_stream(self.device).wait_stream(side)
+        graph = torch.cuda.CUDAGraph()
+        with torch.cuda.graph(graph, pool=self._pool):
+            outputs = self.iteration(n_critic)
+        self._pool = graph.pool()
+        self._graphs[n_critic] = (graph, outputs)

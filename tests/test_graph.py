@@ -1,0 +1,112 @@
+import pytest
+import torch
+
+from wgan.errors import WganError
+from wgan.graph import TrainingState, capture_blockers
+from wgan.trainer import Trainer
+
+cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+
+
+def image_config(tiny_toy_config, tiny_images):
+    cfg = tiny_toy_config
+    cfg.update({"data": {"name": str(tiny_images), "split": "all"},
+                "model": {"generator": "dcgan", "critic": "dcgan", "latent_dim": 16, "width": 8},
+                "loss": {"gp_lambda": 10.0}, "train": {"batch_size": 8}})
+    return cfg
+
+
+def test_capture_is_refused_with_every_reason():
+    class Streamed:
+        streaming = True
+
+    reasons = capture_blockers(torch.device("cpu"), Streamed(), "linear")
+    assert len(reasons) == 3
+    assert any("CUDA device" in r for r in reasons)
+    assert any("streamed" in r for r in reasons)
+    assert any("optim.decay" in r for r in reasons)
+
+
+def test_cuda_graph_on_without_cuda_is_a_clear_error(tiny_toy_config):
+    tiny_toy_config.train.cuda_graph = "on"
+    with pytest.raises(WganError, match="train.cuda_graph=on.*CUDA device"):
+        Trainer(tiny_toy_config, progress=False)
+
+
+def test_cpu_trains_eagerly_with_graph_auto(tiny_toy_config):
+    trainer = Trainer(tiny_toy_config, progress=False)
+    trainer.train_step()
+    assert trainer._captured is None and trainer.step == 1
+
+
+def test_training_state_restores_in_place_and_resets_fresh_optimiser_moments(tiny_toy_config):
+    trainer = Trainer(tiny_toy_config, progress=False)
+    state = trainer._training_state()  # taken before the first step: Adam has no moments yet
+    weights = [p.detach().clone() for p in trainer.critic.parameters()]
+    pointers = [p.data_ptr() for p in trainer.critic.parameters()]
+    rng = torch.get_rng_state()
+    for _ in range(3):
+        trainer.train_step()
+    assert not all(torch.equal(a, b) for a, b in zip(weights, trainer.critic.parameters()))
+    state.restore()
+    assert all(torch.equal(a, b) for a, b in zip(weights, trainer.critic.parameters()))
+    assert pointers == [p.data_ptr() for p in trainer.critic.parameters()]  # the same tensors, refilled
+    moments = [v for s in trainer.opt_c.state.values() for v in s.values() if torch.is_tensor(v)]
+    assert moments and all(float(v.abs().sum()) == 0 for v in moments)  # as a fresh Adam's
+    assert torch.equal(rng, torch.get_rng_state())
+
+
+def test_restored_state_replays_the_same_training(tiny_toy_config):
+    # What capture relies on: warm-up iterations, undone, leave no trace on the trajectory.
+    trainer = Trainer(tiny_toy_config, progress=False)
+    state = trainer._training_state()
+    for _ in range(2):
+        trainer.train_step()
+    after_two = [p.detach().clone() for p in trainer.generator.parameters()]
+    state.restore()
+    for _ in range(2):
+        trainer.train_step()
+    assert all(torch.equal(a, b) for a, b in zip(after_two, trainer.generator.parameters()))
+
+
+@pytest.mark.parametrize("option", ["train.precision=bf16", "train.channels_last=true"])
+def test_speed_options_train_an_image_gan_on_cpu(tiny_toy_config, tiny_images, option):
+    cfg = image_config(tiny_toy_config, tiny_images)
+    key, _, value = option.partition("=")
+    cfg.set(key, value)
+    trainer = Trainer(cfg, progress=False)
+    for _ in range(2):
+        trainer.train_step()
+    values = trainer._gather()
+    assert all(torch.isfinite(torch.tensor(v)) for v in values.values())
+    assert values["loss_critic"] != 0 and trainer.generator(trainer.latent(2)).dtype == torch.float32
+
+
+@cuda
+def test_captured_iterations_follow_the_eager_trajectory(tiny_toy_config, tiny_images):
+    def losses(graph: str) -> list[float]:
+        cfg = image_config(tiny_toy_config, tiny_images)
+        cfg.update({"train": {"device": "cuda", "cuda_graph": graph}})
+        trainer = Trainer(cfg, progress=False)
+        out = []
+        for _ in range(4):
+            trainer.train_step()
+            out.append(trainer._gather()["loss_critic"])
+        assert (trainer._captured is not None) == (graph == "on")
+        return out
+
+    assert losses("on") == pytest.approx(losses("off"), rel=1e-3, abs=1e-4)
+
+
+@cuda
+def test_captured_training_resumes_and_keeps_learning(tiny_toy_config, tiny_images, tmp_path):
+    cfg = image_config(tiny_toy_config, tiny_images)
+    cfg.update({"train": {"device": "cuda", "cuda_graph": "on", "precision": "bf16"}})
+    trainer = Trainer(cfg, tmp_path / "run", progress=False)
+    before = [p.detach().clone() for p in trainer.generator.parameters()]
+    trainer.fit()
+    assert trainer.step == cfg.train.steps
+    assert not all(torch.equal(a, b) for a, b in zip(before, trainer.generator.parameters()))
+    resumed = Trainer.resume(tmp_path / "run", progress=False)
+    resumed.fit(cfg.train.steps + 2)
+    assert resumed.step == cfg.train.steps + 2
