@@ -3,9 +3,16 @@
 SPEC.md's protocol: model dcgan28, WGAN-GP lambda 10, Adam(1e-4, (0, 0.9)), n_critic 5,
 batch 64, Fashion-MNIST. Prints generator iterations per second of each and the ratio.
 
+With ``--quality`` it then races them to a domain FID: the seed-style loop trains for
+``--reference-minutes`` and the FID it ends with is the target; the wgan trainer (fresh
+networks) trains until it reaches that FID or ``--reference-minutes`` run out. FID is
+measured every ``--eval-seconds`` of training (the clock stops while it is measured) on
+``--n`` images against the test split, in the domain classifier's feature space.
+
     python benchmarks/bench_speed.py                 # best device, 60 s per contender
     python benchmarks/bench_speed.py --seconds 20 --device cpu
-    python benchmarks/bench_speed.py --set train.bf16=true   # try a trainer option
+    python benchmarks/bench_speed.py --set train.precision=bf16   # try a trainer option
+    python benchmarks/bench_speed.py --quality --reference-minutes 6 --eval-seconds 15
 """
 
 from __future__ import annotations
@@ -39,6 +46,62 @@ def speed(step, seconds: float, sync, warmup: int = 3) -> tuple[float, int]:
     return n / (time.perf_counter() - start), n
 
 
+def fid_race(step, trainer, minutes: float, every: float, measure, target: float | None, sync):
+    """Train with ``step`` for up to ``minutes``, measuring FID every ``every`` training seconds.
+
+    Returns the (training seconds, generator steps, FID) points; stops at the first
+    FID at or below ``target`` when one is given.
+    """
+    points, trained, steps = [], 0.0, 0
+    while trained < 60 * minutes:
+        start = time.perf_counter()
+        while time.perf_counter() - start < every:
+            step()
+            steps += 1
+        sync()
+        trained += time.perf_counter() - start
+        points.append((trained, steps, measure(trainer)))
+        print(f"  {trained:6.0f} s  {steps:6d} steps  FID {points[-1][2]:.2f}", flush=True)
+        if target is not None and points[-1][2] <= target:
+            break
+    return points
+
+
+def first_time_at(points, target: float):
+    return next((p for p in points if p[2] <= target), None)
+
+
+def quality_race(args, cfg, seed_trainer, seed, sync) -> None:
+    from wgan.evaluation import compare_image_sets
+    from wgan.evaluation.images import reference_images
+    from wgan.features import get_feature_extractor
+    from wgan.metrics import metric_key
+    from wgan.sampling import draw_samples
+
+    device = seed_trainer.device
+    extractor = get_feature_extractor("domain", cfg.data, device=device, log=print)
+    test, split = reference_images(cfg.data)
+    key = metric_key("fid", "domain", args.n, split)
+
+    def measure(trainer) -> float:
+        fake = draw_samples(trainer, args.n, seed=0).values
+        return float(compare_image_sets(test.images, fake, extractor, ("fid",), reference_split=split)[key])
+
+    print(f"seed-style loop for {args.reference_minutes} min:")
+    reference = fid_race(seed.step, seed_trainer, args.reference_minutes, args.eval_seconds, measure, None, sync)
+    target = reference[-1][2]
+    torch.manual_seed(1)
+    ours = Trainer(benchmark_config(args.device, args.overrides), progress=False)  # fresh networks
+    print(f"wgan trainer until FID <= {target:.2f}:")
+    race = fid_race(ours.train_step, ours, args.reference_minutes, args.eval_seconds, measure, target, sync)
+    print(f"| loop | FID target | training seconds to reach it | generator steps |")
+    print("|---|---|---|---|")
+    for label, points in (("seed-style", reference), ("wgan trainer", race)):
+        hit = first_time_at(points, target)
+        cells = f"{hit[0]:.0f} | {hit[1]}" if hit else f"not within {60 * args.reference_minutes:.0f} | -"
+        print(f"| {label} | {target:.2f} | {cells} |")
+
+
 def benchmark_config(device: str, overrides: list[str]):
     cfg = preset_config("wgan-gp-fashion")
     cfg.update({"model": {"generator": "dcgan28", "critic": "dcgan28", "latent_dim": 100},
@@ -56,6 +119,11 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60.0, help="timed seconds per contender")
     parser.add_argument("--workers", type=int, default=2, help="DataLoader workers of the seed loop")
     parser.add_argument("--set", dest="overrides", nargs="*", default=[], metavar="KEY=VALUE")
+    parser.add_argument("--quality", action="store_true", help="also race both loops to a domain FID")
+    parser.add_argument("--reference-minutes", type=float, default=6.0,
+                        help="training time of the seed-style loop, whose final FID is the target")
+    parser.add_argument("--eval-seconds", type=float, default=15.0, help="training seconds between FIDs")
+    parser.add_argument("--n", type=int, default=2000, help="generated images per FID")
     args = parser.parse_args()
 
     cfg = benchmark_config(args.device, args.overrides)
@@ -71,7 +139,6 @@ def main() -> None:
     seed_trainer = Trainer(seed_cfg, progress=False)
     seed = SeedLoop(seed_trainer.generator, seed_trainer.critic, fashion_mnist_torchvision(FASHION_DIR),
                     device, batch_size=64, n_critic=5, workers=args.workers)
-    del seed_trainer
 
     seed_rate, seed_n = speed(seed.step, args.seconds, sync)
     ours_rate, ours_n = speed(trainer.train_step, args.seconds, sync)
@@ -80,6 +147,13 @@ def main() -> None:
     print(f"| seed-style (torchvision + DataLoader + eager) | {seed_rate:.2f} | {seed_n} |")
     print(f"| wgan trainer | {ours_rate:.2f} | {ours_n} |")
     print(f"ratio wgan / seed-style: {ours_rate / seed_rate:.2f}x")
+    if args.quality:
+        # Fresh networks for the race: the speed runs above have already trained these.
+        torch.manual_seed(0)
+        seed_trainer = Trainer(benchmark_config(args.device, []), progress=False)
+        seed = SeedLoop(seed_trainer.generator, seed_trainer.critic, fashion_mnist_torchvision(FASHION_DIR),
+                        device, batch_size=64, n_critic=5, workers=args.workers)
+        quality_race(args, cfg, seed_trainer, seed, sync)
 
 
 if __name__ == "__main__":
