@@ -92,9 +92,9 @@ def quality_race(args, cfg, seed_trainer, seed, sync) -> None:
     target = reference[-1][2]
     torch.manual_seed(1)
     ours = Trainer(benchmark_config(args.device, args.overrides), progress=False)  # fresh networks
-    print(f"wgan trainer until FID <= {target:.2f}:")
+    print(f"wgan trainer ({' '.join(args.overrides) or 'defaults'}) until FID <= {target:.2f}:")
     race = fid_race(ours.train_step, ours, args.reference_minutes, args.eval_seconds, measure, target, sync)
-    print(f"| loop | FID target | training seconds to reach it | generator steps |")
+    print("| loop | FID target | training seconds to reach it | generator steps |")
     print("|---|---|---|---|")
     for label, points in (("seed-style", reference), ("wgan trainer", race)):
         hit = first_time_at(points, target)
@@ -119,6 +119,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60.0, help="timed seconds per contender")
     parser.add_argument("--workers", type=int, default=2, help="DataLoader workers of the seed loop")
     parser.add_argument("--set", dest="overrides", nargs="*", default=[], metavar="KEY=VALUE")
+    parser.add_argument("--no-bf16", action="store_true", help="skip the row of the trainer with bf16 autocast")
     parser.add_argument("--quality", action="store_true", help="also race both loops to a domain FID")
     parser.add_argument("--reference-minutes", type=float, default=6.0,
                         help="training time of the seed-style loop, whose final FID is the target")
@@ -133,28 +134,33 @@ def main() -> None:
     name = torch.cuda.get_device_name(device) if device.type == "cuda" else platform.processor() or "cpu"
     print(f"device {device} ({name}), torch {torch.__version__}, {torch.get_num_threads()} CPU threads")
 
-    torch.manual_seed(0)
-    # The seed loop gets freshly built networks of the same architecture and initialisation.
-    seed_cfg = benchmark_config(args.device, [])
-    seed_trainer = Trainer(seed_cfg, progress=False)
-    seed = SeedLoop(seed_trainer.generator, seed_trainer.critic, fashion_mnist_torchvision(FASHION_DIR),
-                    device, batch_size=64, n_critic=5, workers=args.workers)
-
+    seed_trainer, seed = seed_contender(args, device)
     seed_rate, seed_n = speed(seed.step, args.seconds, sync)
-    ours_rate, ours_n = speed(trainer.train_step, args.seconds, sync)
-    print("| loop | generator it/s | iterations timed |")
-    print("|---|---|---|")
-    print(f"| seed-style (torchvision + DataLoader + eager) | {seed_rate:.2f} | {seed_n} |")
-    print(f"| wgan trainer | {ours_rate:.2f} | {ours_n} |")
-    print(f"ratio wgan / seed-style: {ours_rate / seed_rate:.2f}x")
+    rows = [("seed-style (torchvision + DataLoader + eager)", seed_rate, seed_n)]
+    rows.append(("wgan trainer" + (f" ({' '.join(args.overrides)})" if args.overrides else ""),
+                 *speed(trainer.train_step, args.seconds, sync)))
+    if not args.no_bf16:
+        del trainer
+        bf16 = Trainer(benchmark_config(args.device, args.overrides + ["train.precision=bf16"]), progress=False)
+        rows.append(("wgan trainer, bf16 autocast", *speed(bf16.train_step, args.seconds, sync)))
+    print("| loop | generator it/s | iterations timed | ratio to seed-style |")
+    print("|---|---|---|---|")
+    for label, rate, n in rows:
+        print(f"| {label} | {rate:.2f} | {n} | {rate / seed_rate:.2f}x |")
     if args.quality:
         # Fresh networks for the race: the speed runs above have already trained these.
-        torch.manual_seed(0)
-        seed_trainer = Trainer(benchmark_config(args.device, []), progress=False)
-        seed = SeedLoop(seed_trainer.generator, seed_trainer.critic, fashion_mnist_torchvision(FASHION_DIR),
-                        device, batch_size=64, n_critic=5, workers=args.workers)
+        seed_trainer, seed = seed_contender(args, device)
         quality_race(args, cfg, seed_trainer, seed, sync)
 
+
+def seed_contender(args, device):
+    """The seed-style loop over freshly built networks (the toolkit's, in PyTorch's default layout)."""
+    torch.manual_seed(0)
+    holder = Trainer(benchmark_config(args.device, ["train.channels_last=off", "train.cuda_graph=off"]),
+                     progress=False)
+    loop = SeedLoop(holder.generator, holder.critic, fashion_mnist_torchvision(FASHION_DIR),
+                    device, batch_size=64, n_critic=5, workers=args.workers)
+    return holder, loop
 
 if __name__ == "__main__":
     main()

@@ -33,3 +33,13 @@ def tiny_rgb_images(tmp_path):
     path = tmp_path / "tiny_rgb.npz"
     np.savez(path, images=rng.integers(0, 256, (8, 32, 32, 3), dtype=np.uint8))
     return path
+
+
+@pytest.fixture
+def tiny_image_config(tiny_toy_config, tiny_images) -> Config:
+    """tiny_toy_config's schedule on tiny_images with a width-8 DCGAN (WGAN-GP, lambda 10)."""
+    cfg = tiny_toy_config
+    cfg.update({"data": {"name": str(tiny_images), "split": "all"},
+                "model": {"generator": "dcgan", "critic": "dcgan", "latent_dim": 16, "width": 8},
+                "loss": {"gp_lambda": 10.0}, "train": {"batch_size": 8}})
+    return cfg

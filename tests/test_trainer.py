@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from wgan.monitor import read_metrics
+from wgan.presets import preset_config
 from wgan.trainer import Trainer, TrainingDiverged
 
 
@@ -86,3 +87,26 @@ def test_the_hot_loop_never_synchronises(tiny_toy_config, monkeypatch):
     for _ in range(3):
         trainer.train_step()
     assert calls == []
+
+
+@pytest.mark.parametrize("option", ["train.precision=bf16", "train.channels_last=on"])
+def test_speed_options_train_an_image_gan_on_cpu(tiny_image_config, option):
+    cfg = tiny_image_config
+    key, _, value = option.partition("=")
+    cfg.set(key, value)
+    trainer = Trainer(cfg, progress=False)
+    for _ in range(2):
+        trainer.train_step()
+    values = trainer._gather()
+    assert all(torch.isfinite(torch.tensor(v)) for v in values.values())
+    assert values["loss_critic"] != 0 and trainer.generator(trainer.latent(2)).dtype == torch.float32
+
+
+def test_channels_last_auto_is_on_for_images_on_cpu_only(tiny_image_config):
+    toy = preset_config("wgan-gp-8gaussians")
+    toy.train.device = "cpu"
+    assert not Trainer(toy, progress=False).channels_last  # 2-D points have no channels
+    trainer = Trainer(tiny_image_config, progress=False)
+    assert trainer.channels_last
+    conv = next(m for m in trainer.critic.modules() if isinstance(m, torch.nn.Conv2d))
+    assert conv.weight.is_contiguous(memory_format=torch.channels_last)

@@ -103,7 +103,9 @@ class TrainConfig:
     # auto | on | off: replay each generator iteration from a CUDA graph where the run allows it
     # (CUDA, data on the device, constant learning rates); on = fail if it cannot.
     cuda_graph: str = "auto"
-    channels_last: bool = False  # NHWC memory layout for image networks (faster convolutions on some devices)
+    # auto | on | off: NHWC memory layout for image networks. auto = on for images on a CPU, where
+    # oneDNN's convolutions run faster in it (dcgan28: 0.90 vs 0.77 generator it/s on 2 cores).
+    channels_last: str = "auto"
 
 
 @dataclass
@@ -177,6 +179,7 @@ class Config:
         _one_of("W&B mode", self.train.wandb, ("off", "offline", "online"))
         _one_of("precision", self.train.precision, ("fp32", "bf16"))
         _one_of("train.cuda_graph", self.train.cuda_graph, ("auto", "on", "off"))
+        _one_of("train.channels_last", self.train.channels_last, ("auto", "on", "off"))
         if self.train.critic_split != "none" and any(m in ("gp", "lp") for m in self.loss.lipschitz.split("+")):
             raise WganError("train.critic_split updates the critic on real and fake separately, which leaves "
                             "no pairs for a gradient penalty; use it with clip, sn or none")

@@ -80,7 +80,8 @@ class Trainer:
         self.opt_g, self.opt_c = build_optimizers(cfg, self.generator, self.critic, self.device)
         self.schedulers = build_schedulers(cfg, self.opt_g, self.opt_c)
         self.generator_ema = copy.deepcopy(self.generator).eval() if cfg.train.ema else None
-        if cfg.train.channels_last and len(self.data.shape) == 3:
+        self.channels_last = _use_channels_last(cfg.train.channels_last, self.device, self.data)
+        if self.channels_last:
             for net in (self.generator, self.critic, self.generator_ema):
                 if net is not None:
                     net.to(memory_format=torch.channels_last)
@@ -249,7 +250,7 @@ class Trainer:
         with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=bf16, cache_enabled=False):
             for _ in range(n_critic):
                 real, labels = self.data.sample(batch, None)
-                if self.cfg.train.channels_last and real.dim() == 4:
+                if self.channels_last:
                     real = real.contiguous(memory_format=torch.channels_last)
                 _add_into(totals, self.critic_step(real, labels))
             _add_into(totals, self.generator_step(batch))
@@ -476,6 +477,12 @@ class Trainer:
             first = str(e).strip().splitlines()[0]
             raise WganError(f"checkpoint in {run_dir} does not match its config.yaml ({first})") from None
         return trainer
+
+
+def _use_channels_last(mode: str, device: torch.device, data) -> bool:
+    if data.kind != "image" or mode == "off":
+        return False
+    return mode == "on" or device.type == "cpu"
 
 
 def _add_into(totals: dict[str, torch.Tensor], values: dict[str, torch.Tensor], in_place: bool = False) -> None:
