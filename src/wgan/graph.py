@@ -100,8 +100,8 @@ class CapturedIteration:
         self.iteration = iteration
         self.state = state
         self.device = device
+        # One graph per critic count (the warm-up schedule alternates two), each with its own memory pool.
         self._graphs: dict[int, tuple[torch.cuda.CUDAGraph, dict[str, torch.Tensor]]] = {}
-        self._pool = None  # one memory pool for all graphs: they never run at the same time
 
     def __call__(self, n_critic: int) -> dict[str, torch.Tensor]:
         if n_critic not in self._graphs:
@@ -121,7 +121,6 @@ class CapturedIteration:
             before.restore()
         torch.cuda.current_stream(self.device).wait_stream(side)
         graph = torch.cuda.CUDAGraph()
-        with torch.cuda.graph(graph, pool=self._pool):
+        with torch.cuda.graph(graph):
             outputs = self.iteration(n_critic)
-        self._pool = graph.pool()
         self._graphs[n_critic] = (graph, outputs)
