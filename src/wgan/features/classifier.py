@@ -92,8 +92,9 @@ def train_classifier(images: torch.Tensor, labels: torch.Tensor, n_classes: int,
     """Train a fresh classifier on uint8 NCHW ``images`` and int64 ``labels``; returns it in eval mode.
 
     ``augmented`` trains on randomly shifted, rotated and scaled copies (:func:`augment`),
-    which lifts a classifier fit on a thousand digits from about 95% to 97-98%;
-    ``steps`` overrides the step budget of :func:`train_steps`.
+    for small training sets (fit on 800 MNIST digits for 1,500 steps: 95.5% on 200
+    held-out digits, against 95.0% unaugmented at the default 200 steps); ``steps`` overrides
+    :func:`train_steps`.
 
     Seeded and run inside a forked RNG, so the result depends only on the
     data (and the hardware's arithmetic) and the caller's random streams are
