@@ -65,9 +65,7 @@ def main() -> None:
         cfg = preset_config(name)
         # The GAN trains on the train split only, so the classifier's digits stay unseen by it.
         cfg.update({"data": {"split": "train"}, "train": {"max_minutes": args.minutes, "device": args.device}})
-        for item in args.overrides:
-            key, _, value = item.partition("=")
-            cfg.set(key, value)
+        cfg.apply_overrides(args.overrides)
         trainer = Trainer(cfg, progress=False)
         trainer.attach_run_dir(new_run_dir(out, cfg))
         trainer.fit()

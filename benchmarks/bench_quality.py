@@ -57,9 +57,7 @@ def main() -> None:
     cfg = preset_config(args.preset)
     cfg.update({"train": {"steps": 10**9, "max_minutes": args.minutes, "eval_every": args.every,
                           "eval_n": args.n, "device": args.device}})
-    for item in args.overrides:
-        key, _, value = item.partition("=")
-        cfg.set(key, value)
+    cfg.apply_overrides(args.overrides)
     trainer = Trainer(cfg, progress=False)
     out = args.out or Path(tempfile.mkdtemp(prefix="bench_quality_"))
     trainer.attach_run_dir(new_run_dir(out, cfg))

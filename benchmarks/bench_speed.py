@@ -107,9 +107,7 @@ def benchmark_config(device: str, overrides: list[str]):
     cfg.update({"model": {"generator": "dcgan28", "critic": "dcgan28", "latent_dim": 100},
                 "optim": {"name": "adam", "lr_g": 1e-4, "lr_c": 1e-4, "beta1": 0.0, "beta2": 0.9},
                 "train": {"batch_size": 64, "n_critic": 5, "device": device}})
-    for item in overrides:
-        key, _, value = item.partition("=")
-        cfg.set(key, value)
+    cfg.apply_overrides(overrides)
     return cfg
 
 

@@ -42,9 +42,7 @@ def main() -> None:
             name = f"wgan-{method}-{data}"
             cfg = preset_config(name)
             cfg.train.seed = args.seed
-            for item in args.overrides:
-                key, _, value = item.partition("=")
-                cfg.set(key, value)
+            cfg.apply_overrides(args.overrides)
             trainer = Trainer(cfg, progress=False)
             trainer.attach_run_dir(new_run_dir(out, cfg))
             start = time.perf_counter()

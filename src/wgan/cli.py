@@ -116,11 +116,7 @@ def train(preset, data, image_size, classes, skip_bad, objective, lipschitz, mod
                        ("optim.lr_c", lr), ("train.seed", seed), ("train.device", device), ("name", name),
                        ("train.wandb", wandb)):
         _set_if(cfg, key, value)
-    for item in overrides:
-        key, sep, value = item.partition("=")
-        if not sep:
-            raise WganError(f"--set expects KEY=VALUE, got {item!r}")
-        cfg.set(key.strip(), value)
+    cfg.apply_overrides(overrides)
     if lipschitz is not None and lr is None:
         # A new method brings its own paper defaults unless the preset's were asked for explicitly.
         cfg.optim.name, cfg.optim.lr_g, cfg.optim.lr_c, cfg.optim.beta1, cfg.optim.beta2 = "auto", None, None, None, None

@@ -144,6 +144,15 @@ class Config:
         hint = get_type_hints(type(obj))[leaf]
         setattr(obj, leaf, _coerce(path, value, hint))
 
+    def apply_overrides(self, items) -> "Config":
+        """Apply ``KEY=VALUE`` strings (``--set``), values parsed as YAML."""
+        for item in items:
+            key, sep, value = item.partition("=")
+            if not sep:
+                raise WganError(f"--set expects KEY=VALUE, got {item!r}")
+            self.set(key.strip(), value)
+        return self
+
     def get(self, path: str) -> Any:
         obj, leaf = self._resolve(path)
         return getattr(obj, leaf)
