@@ -24,6 +24,7 @@ LATENTS = ("normal", "uniform")
 DEVICES = ("auto", "cpu", "cuda")
 CLIP_WHEN = ("after", "before")
 CRITIC_SPLIT = ("none", "half", "full")
+AUGMENTATIONS = ("translation", "cutout")  # wgan.augment's operations
 
 
 @dataclass
@@ -93,6 +94,9 @@ class TrainConfig:
     # Critic updates on real and fake together (none), or one update on real then one on fake, each on
     # half the batch (half: S4's Keras loop) or on a whole batch each (full: S1's Keras loop).
     critic_split: str = "none"
+    # Differentiable augmentation of every critic input, real and generated (DiffAugment): "none", or
+    # operations of wgan.augment joined by commas, e.g. "translation,cutout". For small data sets.
+    augment: str = "none"
     max_minutes: float = 0.0  # stop after this much training time even if steps remain (0 = no limit)
     eval_every: int = 0  # measure the run every this many steps (wgan eval's metrics; 0 = never)
     eval_n: int = 1000  # generated samples per evaluation during training
@@ -185,6 +189,7 @@ class Config:
         _one_of("clip_when", self.loss.clip_when, CLIP_WHEN)
         _one_of("split", self.data.split, ("train", "test", "all"))
         _one_of("critic_split", self.train.critic_split, CRITIC_SPLIT)
+        augmentation_ops(self.train.augment)
         _one_of("W&B mode", self.train.wandb, ("off", "offline", "online"))
         _one_of("precision", self.train.precision, ("fp32", "bf16"))
         _one_of("train.cuda_graph", self.train.cuda_graph, ("auto", "on", "off"))
@@ -246,6 +251,16 @@ def all_keys() -> list[str]:
 
 def _field_names(obj) -> set[str]:
     return {f.name for f in fields(obj)}
+
+
+def augmentation_ops(policy: str) -> tuple[str, ...]:
+    """The operations of an augmentation policy: "none", or AUGMENTATIONS names joined by commas."""
+    if policy in ("none", ""):
+        return ()
+    ops = tuple(p.strip() for p in policy.split(","))
+    for op in ops:
+        _one_of("augmentation", op, ("none",) + AUGMENTATIONS + ("a comma-separated list of them",))
+    return ops
 
 
 def _one_of(what: str, value, accepted) -> None:

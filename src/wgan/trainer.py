@@ -21,7 +21,8 @@ import torch.nn.functional as F
 
 from .artifacts import build_artifacts
 from .checkpoint import load_checkpoint, save_checkpoint
-from .config import Config
+from .augment import augment
+from .config import Config, augmentation_ops
 from .data import build_dataset
 from .errors import WganError
 from .graph import CapturedIteration, TrainingState, capture_blockers, make_capturable
@@ -80,6 +81,10 @@ class Trainer:
         self.opt_g, self.opt_c = build_optimizers(cfg, self.generator, self.critic, self.device)
         self.schedulers = build_schedulers(cfg, self.opt_g, self.opt_c)
         self.generator_ema = copy.deepcopy(self.generator).eval() if cfg.train.ema else None
+        self._augment_ops = augmentation_ops(cfg.train.augment)
+        if self._augment_ops and self.data.kind != "image":
+            raise WganError(f"train.augment={cfg.train.augment} transforms images; {cfg.data.name} is 2-D "
+                            "points: use train.augment=none")
         self.channels_last = _use_channels_last(cfg.train.channels_last, self.device, self.data)
         if self.channels_last:
             for net in (self.generator, self.critic, self.generator_ema):
@@ -163,6 +168,13 @@ class Trainer:
         out["wasserstein"] = out.pop("score_real") - out.pop("score_fake")
         return out
 
+    def _critic_input(self, x: torch.Tensor) -> torch.Tensor:
+        """What the critic is shown of ``x`` in training: ``x`` through train.augment, if any."""
+        if not self._augment_ops:
+            return x
+        x = augment(x, self._augment_ops)
+        return x.contiguous(memory_format=torch.channels_last) if self.channels_last else x
+
     def _critic_update(self, real, real_labels, fake, fake_labels) -> dict[str, torch.Tensor]:
         """Minimise the critic loss on whichever of real and fake are given, then constrain.
 
@@ -173,10 +185,12 @@ class Trainer:
         terms: dict[str, torch.Tensor] = {}
         scores = {}
         if real is not None:
+            real = self._critic_input(real)
             scores["real"], logits = self.critic.score_and_logits(real)
             terms["critic_real"] = self.objective.critic_loss_real(scores["real"])
             terms["class_loss_real"] = self._class_loss(logits, real_labels, w_real)
         if fake is not None:
+            fake = self._critic_input(fake)
             scores["fake"], logits = self.critic.score_and_logits(fake)
             terms["critic_fake"] = self.objective.critic_loss_fake(scores["fake"])
             terms["class_loss_fake"] = self._class_loss(logits, fake_labels, w_fake)
@@ -202,7 +216,8 @@ class Trainer:
         # The critic's own gradients are not needed here; freezing it skips computing them.
         self.critic.requires_grad_(False)
         labels = self._fake_labels(batch_size)
-        scores, logits = self.critic.score_and_logits(self.generator(self.latent(batch_size), labels))
+        fake = self._critic_input(self.generator(self.latent(batch_size), labels))
+        scores, logits = self.critic.score_and_logits(fake)
         loss = self.objective.generator_loss(scores)
         out: dict[str, torch.Tensor] = {"generator_adv": loss.detach()}
         class_term = self._class_loss(logits, labels, self.cfg.loss.class_weight_generator)
