@@ -53,7 +53,7 @@ def test_no_operations_is_the_identity():
 def test_unknown_operation_is_refused_with_the_accepted_names():
     cfg = Config()
     cfg.train.augment = "translation,flip"
-    with pytest.raises(WganError, match="augmentation .flip.*cutout.*translation"):
+    with pytest.raises(WganError, match="augmentation .flip.*none, or a comma-separated list of translation, cutout"):
         cfg.validate()
 
 

@@ -259,7 +259,9 @@ def augmentation_ops(policy: str) -> tuple[str, ...]:
         return ()
     ops = tuple(p.strip() for p in policy.split(","))
     for op in ops:
-        _one_of("augmentation", op, ("none",) + AUGMENTATIONS + ("a comma-separated list of them",))
+        if op not in AUGMENTATIONS:
+            raise WganError(f"unknown augmentation {op!r} in {policy!r}; accepted: none, or a comma-separated "
+                            f"list of {', '.join(AUGMENTATIONS)}")
     return ops
 
 
