@@ -28,6 +28,7 @@ from wgan.config import DataConfig
 from wgan.data.sources import load_images
 from wgan.evaluation import evaluate_images
 from wgan.features.classifier import accuracy, run_batched, train_classifier
+from wgan.metrics import metric_key
 from wgan.presets import preset_config
 from wgan.runs import new_run_dir
 from wgan.sampling import draw_samples
@@ -85,7 +86,7 @@ def main() -> None:
             per_class.append(float(np.mean(predicted == k)))
         cells = " | ".join(f"{100 * a:.0f}" for a in per_class)
         quality = evaluate_images(trainer, n=EVAL_N, metrics=("fid", "precision_recall", "density_coverage"))
-        spread = " | ".join(f"{quality[f'{key}_domain_1k_test']:.3g}" for key in DIVERSITY)
+        spread = " | ".join(f"{quality[metric_key(key, 'domain', EVAL_N, 'test')]:.3g}" for key in DIVERSITY)
         print(f"| {name} | {trainer.step} | {cells} | {100 * np.mean(per_class):.1f} | {spread} |", flush=True)
         print(f"  run folder: {trainer.run_dir}")
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import torch
 
+BLACK = -1.0  # the value of a black pixel in [-1, 1] images
 TRANSLATION_RATIO = 0.125
 CUTOUT_RATIO = 0.5
 
@@ -46,7 +47,7 @@ def translation(x: torch.Tensor, ratio: float = TRANSLATION_RATIO) -> torch.Tens
     index = (rows.clamp(0, h - 1) * w + cols.clamp(0, w - 1)).reshape(n, 1, h * w)
     # A gather keeps the operation differentiable with respect to the pixels.
     moved = x.reshape(n, x.shape[1], h * w).gather(2, index.expand(-1, x.shape[1], -1)).reshape(x.shape)
-    return torch.where(inside, moved, torch.full_like(moved, -1.0))
+    return torch.where(inside, moved, BLACK)
 
 
 def cutout(x: torch.Tensor, ratio: float = CUTOUT_RATIO) -> torch.Tensor:
@@ -59,7 +60,7 @@ def cutout(x: torch.Tensor, ratio: float = CUTOUT_RATIO) -> torch.Tensor:
     rows = torch.arange(h, device=x.device).view(1, h, 1) - (cy - size_y // 2)
     cols = torch.arange(w, device=x.device).view(1, 1, w) - (cx - size_x // 2)
     hole = (rows >= 0) & (rows < size_y) & (cols >= 0) & (cols < size_x)
-    return torch.where(hole.unsqueeze(1), torch.full_like(x, -1.0), x)
+    return torch.where(hole.unsqueeze(1), BLACK, x)
 
 
 _OPS = {"translation": translation, "cutout": cutout}
