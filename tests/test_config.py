@@ -31,6 +31,7 @@ def test_set_rejects_bad_values(key, value, message):
     ("loss.objective", "lsgan", "unknown objective 'lsgan'"),
     ("loss.lipschitz", "gp+foo", "unknown Lipschitz method"),
     ("train.device", "tpu", "unknown device"),
+    ("train.matmul_conv", "yes", "unknown train.matmul_conv 'yes'; accepted: auto, off, on"),
 ])
 def test_validate_names_the_problem(key, value, message):
     cfg = Config()

@@ -1,3 +1,4 @@
+import copy
 import math
 import os
 import sys
@@ -5,6 +6,7 @@ import sys
 import pytest
 import torch
 
+from wgan.models.matmul_conv import MatmulConv2d
 from wgan.monitor import read_metrics
 from wgan.presets import preset_config
 from wgan.trainer import Trainer, TrainingDiverged
@@ -110,3 +112,27 @@ def test_channels_last_auto_is_on_for_images_on_cpu_only(tiny_image_config):
     assert trainer.channels_last
     conv = next(m for m in trainer.critic.modules() if isinstance(m, torch.nn.Conv2d))
     assert conv.weight.is_contiguous(memory_format=torch.channels_last)
+
+
+def _dcgan28_trainer(cfg, matmul_conv: str) -> Trainer:
+    cfg = copy.deepcopy(cfg)
+    cfg.update({"model": {"generator": "dcgan28", "critic": "dcgan28"}, "train": {"matmul_conv": matmul_conv}})
+    return Trainer(cfg, progress=False)
+
+
+def test_matmul_conv_auto_converts_dcgan28s_last_layer_on_cpu(tiny_image_config):
+    last = lambda trainer: list(trainer.generator.net)[9]  # noqa: E731
+    assert type(last(_dcgan28_trainer(tiny_image_config, "auto"))) is MatmulConv2d
+    assert type(last(_dcgan28_trainer(tiny_image_config, "off"))) is torch.nn.Conv2d
+
+
+def test_matmul_conv_trains_the_same_as_conv2d(tiny_image_config):
+    losses = []
+    for mode in ("on", "off"):
+        trainer = _dcgan28_trainer(tiny_image_config, mode)
+        for _ in range(2):
+            trainer.train_step()
+        losses.append(trainer._gather())
+    assert losses[0].keys() == losses[1].keys()
+    for key in losses[0]:
+        assert losses[0][key] == pytest.approx(losses[1][key], rel=1e-3, abs=1e-4), key

@@ -110,6 +110,10 @@ class TrainConfig:
     # auto | on | off: NHWC memory layout for image networks. auto = on for images on a CPU, where
     # oneDNN's convolutions run faster in it (dcgan28: 0.90 vs 0.77 generator it/s on 2 cores).
     channels_last: str = "auto"
+    # auto | on | off: compute each convolution to one channel with a kernel of 5 or more (dcgan28's
+    # last layer) as a matrix product and a fold (models/matmul_conv.py). auto = on a CPU, where
+    # oneDNN is slow for that shape (7x7 to 1 channel, batch 64: 91 -> 37 ms forward and backward).
+    matmul_conv: str = "auto"
 
 
 @dataclass
@@ -194,6 +198,7 @@ class Config:
         _one_of("precision", self.train.precision, ("fp32", "bf16"))
         _one_of("train.cuda_graph", self.train.cuda_graph, ("auto", "on", "off"))
         _one_of("train.channels_last", self.train.channels_last, ("auto", "on", "off"))
+        _one_of("train.matmul_conv", self.train.matmul_conv, ("auto", "on", "off"))
         if self.train.critic_split != "none" and any(m in ("gp", "lp") for m in self.loss.lipschitz.split("+")):
             raise WganError("train.critic_split updates the critic on real and fake separately, which leaves "
                             "no pairs for a gradient penalty; use it with clip, sn or none")

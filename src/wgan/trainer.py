@@ -29,6 +29,7 @@ from .graph import CapturedIteration, TrainingState, capture_blockers, make_capt
 from .lipschitz import build_lipschitz, input_gradient_norm, interpolates
 from .models import build_critic, build_generator
 from .models.layers import has_batchnorm
+from .models.matmul_conv import use_matmul_convs
 from .monitor import Monitor, finite
 from .objectives import build_objective
 from .optim import build_optimizers, build_schedulers, resolve_optim
@@ -76,6 +77,9 @@ class Trainer:
         self.generator = build_generator(cfg.model, self.data.shape, self.num_classes).to(self.device)
         self.lipschitz = build_lipschitz(cfg.loss)
         critic = build_critic(cfg.model, self.data.shape, self.num_classes)
+        if _use_matmul_conv(cfg.train.matmul_conv, self.device):  # before anything holds the weights
+            use_matmul_convs(self.generator)
+            use_matmul_convs(critic)
         self.critic = self.lipschitz.prepare(critic).to(self.device)
         self.objective = build_objective(cfg.loss.objective)
         self.opt_g, self.opt_c = build_optimizers(cfg, self.generator, self.critic, self.device)
@@ -498,6 +502,10 @@ def _use_channels_last(mode: str, device: torch.device, data) -> bool:
     if data.kind != "image" or mode == "off":
         return False
     return mode == "on" or device.type == "cpu"
+
+
+def _use_matmul_conv(mode: str, device: torch.device) -> bool:
+    return mode == "on" or (mode == "auto" and device.type == "cpu")
 
 
 def _add_into(totals: dict[str, torch.Tensor], values: dict[str, torch.Tensor], in_place: bool = False) -> None:
