@@ -46,6 +46,24 @@ def speed(step, seconds: float, sync, warmup: int = 3) -> tuple[float, int]:
     return n / (time.perf_counter() - start), n
 
 
+def race(contenders, seconds: float, rounds: int, sync) -> list[tuple[str, float, int]]:
+    """(label, it/s, iterations) of each ``(label, step)``, timed in turns for ``seconds`` in all.
+
+    Taking turns in ``rounds`` rounds spreads any drift of the machine's speed over all
+    contenders alike; each round's rates are printed so that the spread is visible.
+    """
+    totals = {label: [0, 0.0] for label, _ in contenders}
+    for r in range(rounds):
+        rates = []
+        for label, step in contenders:
+            rate, n = speed(step, seconds / rounds, sync, warmup=3 if r == 0 else 0)
+            totals[label][0] += n
+            totals[label][1] += n / rate
+            rates.append(f"{rate:.2f}")
+        print(f"round {r + 1}: " + " | ".join(rates) + " it/s", flush=True)
+    return [(label, n / t, n) for label, (n, t) in totals.items()]
+
+
 def fid_race(step, trainer, minutes: float, every: float, measure, target: float | None, sync):
     """Train with ``step`` for up to ``minutes``, measuring FID every ``every`` training seconds.
 
@@ -115,6 +133,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--device", default="auto")
     parser.add_argument("--seconds", type=float, default=60.0, help="timed seconds per contender")
+    parser.add_argument("--rounds", type=int, default=3, help="turns the contenders take within --seconds")
     parser.add_argument("--workers", type=int, default=2, help="DataLoader workers of the seed loop")
     parser.add_argument("--set", dest="overrides", nargs="*", default=[], metavar="KEY=VALUE")
     parser.add_argument("--no-bf16", action="store_true", help="skip the row of the trainer with bf16 autocast")
@@ -133,14 +152,13 @@ def main() -> None:
     print(f"device {device} ({name}), torch {torch.__version__}, {torch.get_num_threads()} CPU threads")
 
     seed_trainer, seed = seed_contender(args, device)
-    seed_rate, seed_n = speed(seed.step, args.seconds, sync)
-    rows = [("seed-style (torchvision + DataLoader + eager)", seed_rate, seed_n)]
-    rows.append(("wgan trainer" + (f" ({' '.join(args.overrides)})" if args.overrides else ""),
-                 *speed(trainer.train_step, args.seconds, sync)))
+    contenders = [("seed-style (torchvision + DataLoader + eager)", seed.step),
+                  ("wgan trainer" + (f" ({' '.join(args.overrides)})" if args.overrides else ""), trainer.train_step)]
     if not args.no_bf16:
-        del trainer
         bf16 = Trainer(benchmark_config(args.device, args.overrides + ["train.precision=bf16"]), progress=False)
-        rows.append(("wgan trainer, bf16 autocast", *speed(bf16.train_step, args.seconds, sync)))
+        contenders.append(("wgan trainer, bf16 autocast", bf16.train_step))
+    rows = race(contenders, args.seconds, args.rounds, sync)
+    seed_rate = rows[0][1]
     print("| loop | generator it/s | iterations timed | ratio to seed-style |")
     print("|---|---|---|---|")
     for label, rate, n in rows:
@@ -152,9 +170,11 @@ def main() -> None:
 
 
 def seed_contender(args, device):
-    """The seed-style loop over freshly built networks (the toolkit's, in PyTorch's default layout)."""
+    """The seed-style loop over freshly built networks: the toolkit's, as plain PyTorch modules
+    in PyTorch's default layout (none of the trainer's speed options)."""
     torch.manual_seed(0)
-    holder = Trainer(benchmark_config(args.device, ["train.channels_last=off", "train.cuda_graph=off"]),
+    holder = Trainer(benchmark_config(args.device, ["train.channels_last=off", "train.cuda_graph=off",
+                                                     "train.matmul_conv=off"]),
                      progress=False)
     loop = SeedLoop(holder.generator, holder.critic, fashion_mnist_torchvision(FASHION_DIR),
                     device, batch_size=64, n_critic=5, workers=args.workers)
