@@ -73,7 +73,7 @@ def train_steps(n_train: int) -> int:
     return max(MIN_STEPS, min(MAX_STEPS, steps))
 
 
-def augment(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+def random_affine(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
     """Each float NCHW image moved by its own small random affine map (rotation up to 10 degrees,
     scale 0.9-1.1, shift up to a tenth of the side): what a hand-written digit or a centred
     product photo plausibly varies by. Outside the image is filled with -1 (black)."""
@@ -91,7 +91,7 @@ def train_classifier(images: torch.Tensor, labels: torch.Tensor, n_classes: int,
                      device: torch.device, augmented: bool = False, steps: int | None = None) -> DomainClassifier:
     """Train a fresh classifier on uint8 NCHW ``images`` and int64 ``labels``; returns it in eval mode.
 
-    ``augmented`` trains on randomly shifted, rotated and scaled copies (:func:`augment`),
+    ``augmented`` trains on randomly shifted, rotated and scaled copies (:func:`random_affine`),
     for small training sets (fit on 800 MNIST digits for 1,500 steps: 95.5% on 200
     held-out digits, against 95.0% unaugmented at the default 200 steps); ``steps`` overrides
     :func:`train_steps`.
@@ -119,7 +119,7 @@ def train_classifier(images: torch.Tensor, labels: torch.Tensor, n_classes: int,
             idx = order[pos:pos + batch].to(device)
             pos += batch
             x = to_float(images[idx])
-            loss = F.cross_entropy(model(augment(x, gen) if augmented else x), labels[idx])
+            loss = F.cross_entropy(model(random_affine(x, gen) if augmented else x), labels[idx])
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
