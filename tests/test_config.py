@@ -32,6 +32,7 @@ def test_set_rejects_bad_values(key, value, message):
     ("loss.lipschitz", "gp+foo", "unknown Lipschitz method"),
     ("train.device", "tpu", "unknown device"),
     ("train.matmul_conv", "yes", "unknown train.matmul_conv 'yes'; accepted: auto, off, on"),
+    ("train.threads", -1, "train.threads must be >= 0, got -1"),
 ])
 def test_validate_names_the_problem(key, value, message):
     cfg = Config()

@@ -114,6 +114,9 @@ class TrainConfig:
     # last layer) as a matrix product and a fold (models/matmul_conv.py). auto = on a CPU, where
     # oneDNN is slow for that shape (7x7 to 1 channel, batch 64: 91 -> 37 ms forward and backward).
     matmul_conv: str = "auto"
+    # CPU threads of PyTorch's kernels. 0 = auto: at most the CPUs this process may use (affinity
+    # and cgroup quota; threads.py), unless OMP_NUM_THREADS is set.
+    threads: int = 0
 
 
 @dataclass
@@ -209,7 +212,8 @@ class Config:
         for key in ("optim.lr_g", "optim.lr_c", "loss.clip_value"):
             if self.get(key) is not None:
                 _positive(key, self.get(key))
-        for key in ("loss.gp_lambda", "train.warmup_first", "train.max_minutes", "train.eval_every", "train.warmup_period", "model.feature_dim",
+        for key in ("loss.gp_lambda", "train.warmup_first", "train.max_minutes", "train.eval_every", "train.warmup_period",
+                    "train.threads", "model.feature_dim",
                     "loss.class_weight_critic", "loss.class_weight_critic_fake",
                     "loss.class_weight_generator"):
             if self.get(key) < 0:

@@ -35,6 +35,7 @@ from .objectives import build_objective
 from .optim import build_optimizers, build_schedulers, resolve_optim
 from .runs import CONFIG_FILE, LAST_CHECKPOINT, SUBDIRS, check_run_dir
 from .schedule import critic_iterations
+from .threads import set_threads
 
 N_FIXED_NOISE = {"toy": 2000, "image": 100}
 
@@ -69,6 +70,7 @@ class Trainer:
         resolve_optim(cfg)
         self.cfg, self.progress = cfg, progress
         self.device = pick_device(cfg.train.device)
+        set_threads(cfg.train.threads)
         torch.manual_seed(cfg.train.seed)
 
         self.data = build_dataset(cfg.data, seed=cfg.train.seed).to(self.device)
