@@ -110,9 +110,9 @@ class TrainConfig:
     # auto | on | off: NHWC memory layout for image networks. auto = on for images on a CPU, where
     # oneDNN's convolutions run faster in it (dcgan28: 0.90 vs 0.77 generator it/s on 2 cores).
     channels_last: str = "auto"
-    # auto | on | off: compute each convolution to one channel with a kernel of 5 or more (dcgan28's
-    # last layer) as a matrix product and a fold (models/matmul_conv.py). auto = on a CPU, where
-    # oneDNN is slow for that shape (7x7 to 1 channel, batch 64: 91 -> 37 ms forward and backward).
+    # auto | on | off: compute each convolution to one channel with a kernel of 2 or more (the last
+    # layer of dcgan28 and acwgan) as a matrix product and a fold (models/matmul_conv.py). auto = on a
+    # CPU, where oneDNN is slow for that shape (7x7, batch 64: 97 -> 30 ms forward and backward).
     matmul_conv: str = "auto"
     # CPU threads of PyTorch's kernels. 0 = auto: at most the CPUs this process may use (affinity
     # and cgroup quota; threads.py), unless OMP_NUM_THREADS is set.

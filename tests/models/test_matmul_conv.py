@@ -14,7 +14,7 @@ def pair(kernel: int, padding: int, bias: bool = True):
     return conv, fast
 
 
-@pytest.mark.parametrize("kernel,padding", [(7, 3), (5, 0), (5, 4), (6, 2)])
+@pytest.mark.parametrize("kernel,padding", [(7, 3), (5, 0), (5, 4), (6, 2), (2, 0)])
 @pytest.mark.parametrize("layout", [torch.contiguous_format, torch.channels_last])
 def test_forward_and_gradients_match_conv2d(kernel, padding, layout):
     conv, fast = pair(kernel, padding)
@@ -42,11 +42,12 @@ def test_second_derivatives_match_for_a_gradient_penalty():
     torch.testing.assert_close(penalties[1], penalties[0])
 
 
-def test_only_wide_single_channel_stride_one_convolutions_are_converted():
+def test_only_single_channel_stride_one_convolutions_of_kernel_two_or_more_are_converted():
     net = nn.Sequential(
         nn.Conv2d(8, 1, 7, padding=3),           # dcgan28's last layer: converted
         nn.Sequential(nn.Conv2d(8, 1, 5)),       # nested, no padding: converted
-        nn.Conv2d(8, 1, 2),                      # small kernel: as fast already
+        nn.Conv2d(8, 1, 2),                      # acwgan's last layer: converted
+        nn.Conv2d(8, 1, 1),                      # 1x1: faster as it is
         nn.Conv2d(8, 3, 7, padding=3),           # three channels: slower as a product
         nn.Conv2d(8, 1, 7, stride=2),
         nn.Conv2d(8, 1, 7, padding="same"),
@@ -55,9 +56,9 @@ def test_only_wide_single_channel_stride_one_convolutions_are_converted():
     )
     params = [id(p) for p in net.parameters()]
     keys = list(net.state_dict())
-    assert use_matmul_convs(net) == 2
-    assert type(net[0]) is MatmulConv2d and type(net[1][0]) is MatmulConv2d
-    assert all(type(m) is not MatmulConv2d for m in list(net)[2:])
+    assert use_matmul_convs(net) == 3
+    assert all(type(m) is MatmulConv2d for m in (net[0], net[1][0], net[2]))
+    assert all(type(m) is not MatmulConv2d for m in list(net)[3:])
     assert [id(p) for p in net.parameters()] == params  # an optimiser built before still holds them
     assert list(net.state_dict()) == keys  # checkpoints load either way
     assert not convertible(net[0])  # converted once only

@@ -1,20 +1,22 @@
-"""A faster CPU form of one convolution shape: one output channel, a large kernel.
+"""A faster CPU form of one convolution shape: one output channel, a kernel of 2 or more.
 
 oneDNN, PyTorch's CPU convolution library, is slow for a convolution to a
-single output channel with a wide kernel, such as the last layer of the
-``dcgan28`` generator (128 -> 1 channels, 7x7 over 28x28): it reaches about a
-tenth of the speed of the network's other layers. The same result comes from
-one matrix product, which CPUs run near their peak, followed by ``F.fold``
-(col2im), which adds the per-offset products into place:
+single output channel, such as the last layer of the ``dcgan28`` generator
+(128 -> 1 channels, 7x7 over 28x28): it reaches about a tenth of the speed of
+the network's other layers. The same result comes from one matrix product,
+which CPUs run near their peak, followed by ``F.fold`` (col2im), which adds the
+per-offset products into place:
 
     out[n, o, i, j] = sum over (c, u, v) of x[n, c, i + u - p, j + v - p] * w[o, c, u, v]
 
 The product computes x[n, c, a, b] * w[o, c, u, v] summed over c for every
 input position (a, b) and kernel offset (u, v); fold then sums, for each output
-position, the k*k products that land on it. Measured on this project's 2-core
-CPU (batch 64, forward and backward): 7x7 to one channel 91 -> 37 ms; 2x2 to
-one channel 14 -> 14 ms; 4x4 or 3x3 to three channels 20% slower, so only the
-first kind is converted.
+position, the k*k products that land on it.
+
+``python benchmarks/bench_matmul_conv.py`` on this project's 2-core CPU (batch
+64, forward and backward): 7x7 to one channel 97 -> 30 ms, 5x5 49 -> 25, 3x3
+29 -> 19, 2x2 (acwgan's last layer) 21 -> 17; a 1x1 to one channel (9 -> 12 ms)
+and convolutions to three channels (25 -> 29 ms at 4x4) are slower, so they stay.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-MIN_KERNEL = 5  # below this, oneDNN's own convolution is as fast (see the measurements above)
+MIN_KERNEL = 2  # a 1x1 convolution is faster as it is (see the measurements above)
 
 
 class MatmulConv2d(nn.Conv2d):
