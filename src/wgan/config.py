@@ -112,7 +112,7 @@ class TrainConfig:
     channels_last: str = "auto"
     # auto | on | off: compute each convolution to one channel with a kernel of 2 or more (the last
     # layer of dcgan28 and acwgan) as a matrix product and a fold (models/matmul_conv.py). auto = on a
-    # CPU, where oneDNN is slow for that shape (7x7, batch 64: 97 -> 30 ms forward and backward).
+    # CPU, where oneDNN is slow for that shape (7x7, batch 64: 92 -> 40 ms forward and backward).
     matmul_conv: str = "auto"
     # CPU threads of PyTorch's kernels. 0 = auto: at most the CPUs this process may use (affinity
     # and cgroup quota; threads.py), unless OMP_NUM_THREADS is set.

@@ -14,9 +14,10 @@ input position (a, b) and kernel offset (u, v); fold then sums, for each output
 position, the k*k products that land on it.
 
 ``python benchmarks/bench_matmul_conv.py`` on this project's 2-core CPU (batch
-64, forward and backward): 7x7 to one channel 97 -> 30 ms, 5x5 49 -> 25, 3x3
-29 -> 19, 2x2 (acwgan's last layer) 21 -> 17; a 1x1 to one channel (9 -> 12 ms)
-and convolutions to three channels (25 -> 29 ms at 4x4) are slower, so they stay.
+64, forward and backward): 7x7 to one channel 92 -> 40 ms, 5x5 49 -> 21, 3x3
+26 -> 13, 2x2 (acwgan's last layer) 16 -> 13. A 1x1 convolution to one channel
+(7 -> 12 ms) and convolutions to three channels (25 -> 28 ms at 4x4) are slower
+as a product, so they stay as they are.
 """
 
 from __future__ import annotations
