@@ -2,7 +2,7 @@ import pytest
 import torch
 
 from wgan.errors import WganError
-from wgan.graph import TrainingState, capture_blockers
+from wgan.graph import CaptureFailed, TrainingState, capture_blockers
 from wgan.trainer import Trainer
 
 cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
@@ -59,6 +59,41 @@ def test_restored_state_replays_the_same_training(tiny_toy_config):
     for _ in range(2):
         trainer.train_step()
     assert all(torch.equal(a, b) for a, b in zip(after_two, trainer.generator.parameters()))
+
+
+class Unrecordable:
+    """Stands in for CapturedIteration where recording fails (as an operation that cannot be captured would)."""
+
+    def __init__(self, *args):
+        pass
+
+    def __call__(self, n_critic):
+        raise CaptureFailed("operation not permitted when stream is capturing")
+
+
+def _generator_after_two_steps(cfg, graph_wanted: bool) -> list[torch.Tensor]:
+    trainer = Trainer(cfg, progress=False)
+    trainer._graph_wanted = graph_wanted  # as on a GPU where nothing forbids capture
+    for _ in range(2):
+        trainer.train_step()
+    assert not trainer._graph_wanted and trainer.step == 2
+    return [p.detach().clone() for p in trainer.generator.parameters()]
+
+
+def test_a_failed_capture_warns_and_trains_eagerly_on_the_same_trajectory(tiny_toy_config, monkeypatch):
+    monkeypatch.setattr("wgan.trainer.CapturedIteration", Unrecordable)
+    with pytest.warns(UserWarning, match=r"training without CUDA graphs: recording .* failed \(operation not"):
+        after = _generator_after_two_steps(tiny_toy_config, graph_wanted=True)
+    eager = _generator_after_two_steps(tiny_toy_config, graph_wanted=False)
+    assert all(torch.equal(a, b) for a, b in zip(after, eager))
+
+
+def test_a_failed_capture_is_an_error_with_cuda_graph_on(tiny_toy_config, monkeypatch):
+    monkeypatch.setattr("wgan.trainer.CapturedIteration", Unrecordable)
+    trainer = Trainer(tiny_toy_config, progress=False)
+    trainer.cfg.train.cuda_graph, trainer._graph_wanted = "on", True
+    with pytest.raises(WganError, match="train.cuda_graph=on, but the iteration cannot be recorded"):
+        trainer.train_step()
 
 
 @cuda

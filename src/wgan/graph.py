@@ -17,6 +17,8 @@ What capture needs, and the trainer provides:
 
 Everything else (logging, samples, checkpoints, evaluation) runs eagerly
 between replays and only reads the weights, which replays update in place.
+Should recording fail all the same (an operation that cannot run inside a
+graph), :class:`CaptureFailed` tells the trainer to go on eagerly.
 """
 
 from __future__ import annotations
@@ -29,6 +31,10 @@ from torch import nn
 # Eager iterations before capture, to create optimiser state, pick cuDNN algorithms and fill the
 # allocator's pools. They are undone afterwards (see TrainingState), so they cost time, not steps.
 WARMUP_ITERATIONS = 3
+
+
+class CaptureFailed(RuntimeError):
+    """Recording the iteration failed; the training state is as it was before the attempt."""
 
 
 def capture_blockers(device: torch.device, data, decay: str) -> list[str]:
@@ -121,6 +127,12 @@ class CapturedIteration:
             before.restore()
         torch.cuda.current_stream(self.device).wait_stream(side)
         graph = torch.cuda.CUDAGraph()
-        with torch.cuda.graph(graph):
-            outputs = self.iteration(n_critic)
+        try:
+            with torch.cuda.graph(graph):
+                outputs = self.iteration(n_critic)
+        except RuntimeError as error:
+            # Nothing ran while recording, but the random streams moved on: rewind them, so that
+            # an eager run from here follows the trajectory it would have without the attempt.
+            before.restore()
+            raise CaptureFailed(str(error).strip().splitlines()[0]) from error
         self._graphs[n_critic] = (graph, outputs)

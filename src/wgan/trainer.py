@@ -25,7 +25,7 @@ from .augment import augment
 from .config import Config, augmentation_ops
 from .data import build_dataset
 from .errors import WganError
-from .graph import CapturedIteration, TrainingState, capture_blockers, make_capturable
+from .graph import CapturedIteration, CaptureFailed, TrainingState, capture_blockers, make_capturable
 from .lipschitz import build_lipschitz, input_gradient_norm, interpolates
 from .models import build_critic, build_generator
 from .models.layers import has_batchnorm
@@ -253,14 +253,28 @@ class Trainer:
         else run eagerly; both run the same code, :meth:`_iteration`.
         """
         n_critic = critic_iterations(self.step, self.cfg.train)
-        if self._graph_wanted and self._captured is None:
-            self._captured = CapturedIteration(self._iteration, self._training_state, self.device)
-        values = self._captured(n_critic) if self._captured is not None else self._iteration(n_critic)
+        values = self._replayed_iteration(n_critic) if self._graph_wanted else None
+        if values is None:
+            values = self._iteration(n_critic)
         self._accumulate(values, critic_updates=n_critic)
         for scheduler in self.schedulers:
             scheduler.step()
         self._count += 1
         self.step += 1
+
+    def _replayed_iteration(self, n_critic: int) -> dict[str, torch.Tensor] | None:
+        """The iteration replayed from its CUDA graph, or None (from now on) if it cannot be recorded."""
+        if self._captured is None:
+            self._captured = CapturedIteration(self._iteration, self._training_state, self.device)
+        try:
+            return self._captured(n_critic)
+        except CaptureFailed as error:
+            if self.cfg.train.cuda_graph == "on":
+                raise WganError(f"train.cuda_graph=on, but the iteration cannot be recorded in a CUDA graph "
+                                f"({error}); use train.cuda_graph=auto or off") from None
+            warnings.warn(f"training without CUDA graphs: recording the iteration failed ({error})", stacklevel=3)
+            self._graph_wanted, self._captured = False, None
+            return None
 
     def _iteration(self, n_critic: int) -> dict[str, torch.Tensor]:
         """``n_critic`` critic iterations and a generator update; returns the losses summed over them."""
