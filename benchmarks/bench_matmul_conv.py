@@ -2,7 +2,8 @@
 
 Prints the forward (no gradients, as in the critic steps' generator pass) and the
 forward-and-backward time of each, batch 64, channels_last as the trainer uses
-on a CPU. ``train.matmul_conv=auto`` converts only the one-channel, kernel >= 5 rows.
+on a CPU. ``train.matmul_conv=auto`` converts the rows marked yes: one output channel,
+kernel 2 or more.
 
     python benchmarks/bench_matmul_conv.py
 """

@@ -79,7 +79,7 @@ class Trainer:
         self.generator = build_generator(cfg.model, self.data.shape, self.num_classes).to(self.device)
         self.lipschitz = build_lipschitz(cfg.loss)
         critic = build_critic(cfg.model, self.data.shape, self.num_classes)
-        if _use_matmul_conv(cfg.train.matmul_conv, self.device):  # before anything holds the weights
+        if _on_for_cpu(cfg.train.matmul_conv, self.device):  # before anything holds the weights
             use_matmul_convs(self.generator)
             use_matmul_convs(critic)
         self.critic = self.lipschitz.prepare(critic).to(self.device)
@@ -514,14 +514,13 @@ class Trainer:
         return trainer
 
 
-def _use_channels_last(mode: str, device: torch.device, data) -> bool:
-    if data.kind != "image" or mode == "off":
-        return False
-    return mode == "on" or device.type == "cpu"
-
-
-def _use_matmul_conv(mode: str, device: torch.device) -> bool:
+def _on_for_cpu(mode: str, device: torch.device) -> bool:
+    """An ``auto|on|off`` speed option whose ``auto`` means: on a CPU only."""
     return mode == "on" or (mode == "auto" and device.type == "cpu")
+
+
+def _use_channels_last(mode: str, device: torch.device, data) -> bool:
+    return data.kind == "image" and _on_for_cpu(mode, device)
 
 
 def _add_into(totals: dict[str, torch.Tensor], values: dict[str, torch.Tensor], in_place: bool = False) -> None:
