@@ -157,6 +157,11 @@ def main() -> None:
     if not args.no_bf16:
         bf16 = Trainer(benchmark_config(args.device, args.overrides + ["train.precision=bf16"]), progress=False)
         contenders.append(("wgan trainer, bf16 autocast", bf16.train_step))
+    if device.type == "cuda":  # the captured iteration is opt-in (train.cuda_graph is off by default)
+        for label, extra in (("", []), (", bf16 autocast", ["train.precision=bf16"])):
+            graphed = Trainer(benchmark_config(args.device, args.overrides + ["train.cuda_graph=on", *extra]),
+                              progress=False)
+            contenders.append((f"wgan trainer, CUDA graph{label}", graphed.train_step))
     rows = race(contenders, args.seconds, args.rounds, sync)
     seed_rate = rows[0][1]
     print("| loop | generator it/s | iterations timed | ratio to seed-style |")

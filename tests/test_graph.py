@@ -124,3 +124,9 @@ def test_captured_training_resumes_and_keeps_learning(tiny_image_config, tmp_pat
     resumed = Trainer.resume(tmp_path / "run", progress=False)
     resumed.fit(cfg.train.steps + 2)
     assert resumed.step == cfg.train.steps + 2
+
+
+def test_cuda_graphs_are_opt_in_until_measured_on_a_gpu():
+    from wgan.config import Config
+
+    assert Config().train.cuda_graph == "off"

@@ -105,8 +105,9 @@ class TrainConfig:
     # Speed. fp32 | bf16: bfloat16 autocast for the networks (losses and optimiser state stay fp32).
     precision: str = "fp32"
     # auto | on | off: replay each generator iteration from a CUDA graph where the run allows it
-    # (CUDA, data on the device, constant learning rates); on = fail if it cannot.
-    cuda_graph: str = "auto"
+    # (CUDA, data on the device, constant learning rates); on = fail if it cannot. Off by default:
+    # the captured path has not yet been run on a GPU, so it is opt-in (train.cuda_graph=auto).
+    cuda_graph: str = "off"
     # auto | on | off: NHWC memory layout for image networks. auto = on for images on a CPU, where
     # oneDNN's convolutions run faster in it (dcgan28: 0.90 vs 0.77 generator it/s on 2 cores).
     channels_last: str = "auto"
