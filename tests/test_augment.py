@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-import wgan.trainer
+import wgan.step
 from wgan.augment import augment, cutout, translation
 from wgan.config import Config
 from wgan.errors import WganError
@@ -70,11 +70,11 @@ def test_every_critic_input_is_augmented_and_the_generator_still_learns(tiny_ima
     cfg.train.n_critic = 2
     shown = []
 
-    def spy(x, ops):
+    def spy(x, ops, random=None):
         shown.append((tuple(x.shape), ops))
-        return augment(x, ops)
+        return augment(x, ops, random)
 
-    monkeypatch.setattr(wgan.trainer, "augment", spy)
+    monkeypatch.setattr(wgan.step, "augment", spy)
     trainer = Trainer(cfg, progress=False)
     before = [p.detach().clone() for p in trainer.generator.parameters()]
     trainer.train_step()

@@ -21,11 +21,11 @@ def ac_trainer(data, w_critic, w_generator):
 @pytest.mark.parametrize("w_critic", [0.0, 1.0, 0.5])
 def test_class_loss_enters_the_critic_update_with_its_weight(tiny_images, w_critic):
     trainer = ac_trainer(tiny_images, w_critic, 0.1)
-    real, labels = trainer.data.sample(8, None)
+    real, labels = trainer.algorithm.real_batch()
     critic = copy.deepcopy(trainer.critic).eval()
     trainer.critic.eval()  # no dropout, so the logits below are the ones the update saw
     expected = w_critic * F.cross_entropy(critic.score_and_logits(real)[1], labels)
-    out = trainer.critic_step(real, labels)
+    out = trainer.algorithm.critic_update(real, labels)
     if w_critic == 0:
         assert "class_loss_real" not in out
     else:
@@ -37,13 +37,12 @@ def test_class_loss_enters_the_generator_update_with_its_weight(tiny_images, w_g
     trainer = ac_trainer(tiny_images, 1.0, w_generator)
     trainer.critic.eval()
     labels = torch.arange(8) % 10
-    monkeypatch.setattr(trainer, "_fake_labels", lambda n: labels[:n])
-    generator, critic = copy.deepcopy(trainer.generator), copy.deepcopy(trainer.critic)
-    torch.manual_seed(5)
     z = trainer.latent(8)
+    monkeypatch.setattr(trainer.algorithm, "fake_labels", lambda n: labels[:n])
+    monkeypatch.setattr(trainer.algorithm, "noise", lambda n: z[:n])
+    generator, critic = copy.deepcopy(trainer.generator), copy.deepcopy(trainer.critic)
     scores, logits = critic.score_and_logits(generator(z, labels))
-    torch.manual_seed(5)
-    out = trainer.generator_step(8)
+    out = trainer.algorithm.generator_update()
     assert out["generator_adv"].item() == pytest.approx(-scores.mean().item(), rel=1e-5)
     if w_generator == 0:
         assert "class_loss_generator" not in out

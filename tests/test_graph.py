@@ -26,14 +26,15 @@ def test_cuda_graph_on_without_cuda_is_a_clear_error(tiny_toy_config):
 
 
 def test_cpu_trains_eagerly_with_graph_auto(tiny_toy_config):
+    tiny_toy_config.train.cuda_graph = "auto"
     trainer = Trainer(tiny_toy_config, progress=False)
     trainer.train_step()
-    assert trainer._captured is None and trainer.step == 1
+    assert trainer.runner.captured is None and trainer.step == 1
 
 
 def test_training_state_restores_in_place_and_resets_fresh_optimiser_moments(tiny_toy_config):
     trainer = Trainer(tiny_toy_config, progress=False)
-    state = trainer._training_state()  # taken before the first step: Adam has no moments yet
+    state = trainer.runner.training_state()  # taken before the first step: Adam has no moments yet
     weights = [p.detach().clone() for p in trainer.critic.parameters()]
     pointers = [p.data_ptr() for p in trainer.critic.parameters()]
     rng = torch.get_rng_state()
@@ -51,37 +52,33 @@ def test_training_state_restores_in_place_and_resets_fresh_optimiser_moments(tin
 def test_restored_state_replays_the_same_training(tiny_toy_config):
     # What capture relies on: warm-up iterations, undone, leave no trace on the trajectory.
     trainer = Trainer(tiny_toy_config, progress=False)
-    state = trainer._training_state()
+    state = trainer.runner.training_state()
     for _ in range(2):
         trainer.train_step()
     after_two = [p.detach().clone() for p in trainer.generator.parameters()]
     state.restore()
+    trainer.step = 0  # the random numbers are keyed on the step, which capture never moves
     for _ in range(2):
         trainer.train_step()
     assert all(torch.equal(a, b) for a, b in zip(after_two, trainer.generator.parameters()))
 
 
-class Unrecordable:
-    """Stands in for CapturedIteration where recording fails (as an operation that cannot be captured would)."""
-
-    def __init__(self, *args):
-        pass
-
-    def __call__(self, n_critic):
-        raise CaptureFailed("operation not permitted when stream is capturing")
+def unrecordable(self, n_critic):
+    """Stands in for CapturedIteration._capture where recording fails (as an operation that cannot be captured would)."""
+    raise CaptureFailed("operation not permitted when stream is capturing")
 
 
 def _generator_after_two_steps(cfg, graph_wanted: bool) -> list[torch.Tensor]:
     trainer = Trainer(cfg, progress=False)
-    trainer._graph_wanted = graph_wanted  # as on a GPU where nothing forbids capture
+    trainer.runner.wanted = graph_wanted  # as on a GPU where nothing forbids capture
     for _ in range(2):
         trainer.train_step()
-    assert not trainer._graph_wanted and trainer.step == 2
+    assert not trainer.runner.wanted and trainer.step == 2
     return [p.detach().clone() for p in trainer.generator.parameters()]
 
 
 def test_a_failed_capture_warns_and_trains_eagerly_on_the_same_trajectory(tiny_toy_config, monkeypatch):
-    monkeypatch.setattr("wgan.trainer.CapturedIteration", Unrecordable)
+    monkeypatch.setattr("wgan.graph.CapturedIteration._capture", unrecordable)
     with pytest.warns(UserWarning, match=r"training without CUDA graphs: recording .* failed \(operation not"):
         after = _generator_after_two_steps(tiny_toy_config, graph_wanted=True)
     eager = _generator_after_two_steps(tiny_toy_config, graph_wanted=False)
@@ -89,9 +86,9 @@ def test_a_failed_capture_warns_and_trains_eagerly_on_the_same_trajectory(tiny_t
 
 
 def test_a_failed_capture_is_an_error_with_cuda_graph_on(tiny_toy_config, monkeypatch):
-    monkeypatch.setattr("wgan.trainer.CapturedIteration", Unrecordable)
+    monkeypatch.setattr("wgan.graph.CapturedIteration._capture", unrecordable)
     trainer = Trainer(tiny_toy_config, progress=False)
-    trainer.cfg.train.cuda_graph, trainer._graph_wanted = "on", True
+    trainer.runner.mode, trainer.runner.wanted = "on", True
     with pytest.raises(WganError, match="train.cuda_graph=on, but the iteration cannot be recorded"):
         trainer.train_step()
 
@@ -105,8 +102,8 @@ def test_captured_iterations_follow_the_eager_trajectory(tiny_image_config):
         out = []
         for _ in range(4):
             trainer.train_step()
-            out.append(trainer._gather()["loss_critic"])
-        assert (trainer._captured is not None) == (graph == "on")
+            out.append(trainer.gather()["loss_critic"])
+        assert (trainer.runner.captured is not None) == (graph == "on")
         return out
 
     assert losses("on") == pytest.approx(losses("off"), rel=1e-3, abs=1e-4)

@@ -38,7 +38,7 @@ def test_s4_updates_the_critic_on_half_batches(tiny_images, tmp_path, monkeypatc
     sizes = []
     original = trainer.critic.score_and_logits
     monkeypatch.setattr(trainer.critic, "score_and_logits", lambda x: sizes.append(len(x)) or original(x))
-    trainer.critic_step(*trainer.data.sample(8, None))
+    trainer.algorithm.critic_update(*trainer.algorithm.real_batch())
     assert sizes == [4, 4]  # one update on 4 real, then one on 4 fake
     assert all(p.abs().max() <= 0.01 for p in trainer.critic.parameters())
 

@@ -99,7 +99,7 @@ def test_speed_options_train_an_image_gan_on_cpu(tiny_image_config, option):
     trainer = Trainer(cfg, progress=False)
     for _ in range(2):
         trainer.train_step()
-    values = trainer._gather()
+    values = trainer.gather()
     assert all(torch.isfinite(torch.tensor(v)) for v in values.values())
     assert values["loss_critic"] != 0 and trainer.generator(trainer.latent(2)).dtype == torch.float32
 
@@ -132,7 +132,7 @@ def test_matmul_conv_trains_the_same_as_conv2d(tiny_image_config):
         trainer = _dcgan28_trainer(tiny_image_config, mode)
         for _ in range(2):
             trainer.train_step()
-        losses.append(trainer._gather())
+        losses.append(trainer.gather())
     assert losses[0].keys() == losses[1].keys()
     for key in losses[0]:
         assert losses[0][key] == pytest.approx(losses[1][key], rel=1e-3, abs=1e-4), key

@@ -15,8 +15,10 @@ with its own random draw per image:
   the uncovered border filled with black (-1);
 - ``cutout``: blank a square of half the side at a random place to black.
 
-Images are float NCHW in [-1, 1]. The random numbers come from torch's global
-generator on the images' device, so a CUDA graph replays fresh draws.
+Images are float NCHW in [-1, 1]. The random numbers come from ``random``, the
+training step's :class:`~wgan.rng.SharedRandom` (so that every process of a
+data-parallel run draws those of its own images), or from torch's global
+generator on the images' device when none is given.
 """
 
 from __future__ import annotations
@@ -28,19 +30,26 @@ TRANSLATION_RATIO = 0.125
 CUTOUT_RATIO = 0.5
 
 
-def augment(x: torch.Tensor, ops: tuple[str, ...]) -> torch.Tensor:
+def augment(x: torch.Tensor, ops: tuple[str, ...], random=None) -> torch.Tensor:
     """``x`` through each operation of ``ops`` (:func:`wgan.config.augmentation_ops`); ``x`` itself when none."""
     for op in ops:
-        x = _OPS[op](x)
+        x = _OPS[op](x, random=random)
     return x
 
 
-def translation(x: torch.Tensor, ratio: float = TRANSLATION_RATIO) -> torch.Tensor:
+def _integers(random, low: int, high: int, x: torch.Tensor) -> torch.Tensor:
+    """One integer in [low, high) per image of ``x``, shaped (N, 1, 1)."""
+    if random is None:
+        return torch.randint(low, high, (x.shape[0], 1, 1), device=x.device)
+    return random.integers(low, high, x.shape[0], 1, 1)
+
+
+def translation(x: torch.Tensor, ratio: float = TRANSLATION_RATIO, random=None) -> torch.Tensor:
     n, _, h, w = x.shape
     # Whole-pixel shifts in [-max, max] per image and axis.
     max_y, max_x = int(h * ratio + 0.5), int(w * ratio + 0.5)
-    dy = torch.randint(-max_y, max_y + 1, (n, 1, 1), device=x.device)
-    dx = torch.randint(-max_x, max_x + 1, (n, 1, 1), device=x.device)
+    dy = _integers(random, -max_y, max_y + 1, x)
+    dx = _integers(random, -max_x, max_x + 1, x)
     rows = torch.arange(h, device=x.device).view(1, h, 1) - dy  # output (i, j) reads input (i - dy, j - dx)
     cols = torch.arange(w, device=x.device).view(1, 1, w) - dx
     inside = ((rows >= 0) & (rows < h) & (cols >= 0) & (cols < w)).unsqueeze(1)
@@ -50,12 +59,12 @@ def translation(x: torch.Tensor, ratio: float = TRANSLATION_RATIO) -> torch.Tens
     return torch.where(inside, moved, BLACK)
 
 
-def cutout(x: torch.Tensor, ratio: float = CUTOUT_RATIO) -> torch.Tensor:
+def cutout(x: torch.Tensor, ratio: float = CUTOUT_RATIO, random=None) -> torch.Tensor:
     n, _, h, w = x.shape
     size_y, size_x = int(h * ratio + 0.5), int(w * ratio + 0.5)
     # The square's centre anywhere in the image; near a border part of it falls outside.
-    cy = torch.randint(0, h + (1 - size_y % 2), (n, 1, 1), device=x.device)
-    cx = torch.randint(0, w + (1 - size_x % 2), (n, 1, 1), device=x.device)
+    cy = _integers(random, 0, h + (1 - size_y % 2), x)
+    cx = _integers(random, 0, w + (1 - size_x % 2), x)
     # Rows and columns relative to the square's first one: inside when in [0, size).
     rows = torch.arange(h, device=x.device).view(1, h, 1) - (cy - size_y // 2)
     cols = torch.arange(w, device=x.device).view(1, 1, w) - (cx - size_x // 2)

@@ -1,28 +1,52 @@
-"""Full training state on disk: written atomically, read without executing code."""
+"""Full training state on disk: written atomically and only when finite, read without executing code."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import torch
 
 from .errors import WganError
+from .files import atomic_write
+
+REQUIRED = {"generator", "critic", "step", "config"}
 
 
-def save_checkpoint(state: dict, path: Path) -> None:
-    """Write to a temporary file, flush it to disk, then rename over ``path``.
+def tensors_of(state, prefix: str = ""):
+    """``(name, tensor)`` for every tensor in a nested state (dicts, lists), e.g. ``opt_c.state.3.exp_avg_sq``."""
+    if torch.is_tensor(state):
+        yield prefix, state
+    elif isinstance(state, dict):
+        for key, value in state.items():
+            yield from tensors_of(value, f"{prefix}.{key}" if prefix else str(key))
+    elif isinstance(state, (list, tuple)):
+        for i, value in enumerate(state):
+            yield from tensors_of(value, f"{prefix}.{i}" if prefix else str(i))
 
-    A crash or kill mid-save leaves at worst a stray ``.tmp`` file; the previous
-    checkpoint at ``path`` is replaced only by a complete new one.
+
+def first_non_finite(named_tensors) -> str | None:
+    """The name of the first floating-point tensor holding a NaN or infinity, or None.
+
+    One flag per tensor is computed on its device and read back once.
     """
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as f:
-        torch.save(state, f)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    named = [(name, t) for name, t in named_tensors if t.is_floating_point() and t.numel()]
+    if not named:
+        return None
+    flags = torch.stack([torch.isfinite(t).all().to(named[0][1].device) for _, t in named]).tolist()
+    return next((name for (name, _), ok in zip(named, flags) if not ok), None)
+
+
+def state_bytes(state: dict) -> int:
+    return sum(t.numel() * t.element_size() for _, t in tensors_of(state))
+
+
+def save_checkpoint(state: dict, path: Path) -> Path:
+    """Write ``state`` to ``path`` atomically (see :func:`wgan.files.atomic_write`).
+
+    A crash, a kill or a full disk mid-save leaves the previous checkpoint at
+    ``path`` as it was; the caller checks finiteness first (``first_non_finite``).
+    """
+    return atomic_write(path, lambda tmp: torch.save(state, tmp), needs_bytes=state_bytes(state))
 
 
 def load_checkpoint(path: Path) -> dict:
@@ -32,9 +56,13 @@ def load_checkpoint(path: Path) -> dict:
         raise WganError(f"no checkpoint at {path}; a run folder has checkpoints/last.pt once it saved one")
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as e:  # torch raises many types for truncated/corrupt files
+    except Exception as e:  # torch raises many types for truncated, corrupt or unsafe files
+        if "weights_only" in str(e) or "Unsupported global" in str(e):
+            # Never pass on torch's advice to retry with weights_only=False: that would run the file's code.
+            raise WganError(f"{path} is not a checkpoint this toolkit can load safely: it holds Python objects "
+                            "other than tensors and plain values, and loading those could run code") from None
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise WganError(f"checkpoint {path} is corrupt or not a wgan checkpoint ({first})") from None
-    if not isinstance(state, dict) or not {"generator", "critic", "step", "config"} <= state.keys():
+        raise WganError(f"checkpoint {path} is corrupt or not a wgan checkpoint ({first[:200]})") from None
+    if not isinstance(state, dict) or not REQUIRED <= state.keys():
         raise WganError(f"checkpoint {path} is not a wgan checkpoint (missing model or step entries)")
     return state

@@ -9,6 +9,7 @@ run folder so that a run can always be reproduced and resumed.
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, get_args, get_origin, get_type_hints
@@ -16,12 +17,13 @@ from typing import Any, get_args, get_origin, get_type_hints
 import yaml
 
 from .errors import WganError, choice_error
+from .files import write_text
+from .runtime import check_device_name
 
 OBJECTIVES = ("gan", "wgan")
 LIPSCHITZ = ("clip", "gp", "lp", "sn", "none")
 OPTIMIZERS = ("auto", "adam", "rmsprop")
 LATENTS = ("normal", "uniform")
-DEVICES = ("auto", "cpu", "cuda")
 CLIP_WHEN = ("after", "before")
 CRITIC_SPLIT = ("none", "half", "full")
 AUGMENTATIONS = ("translation", "cutout")  # wgan.augment's operations
@@ -102,8 +104,12 @@ class TrainConfig:
     eval_n: int = 1000  # generated samples per evaluation during training
     best_metric: str = "auto"  # keep checkpoints/best.pt by this result (auto: fid for images, w1_ratio for 2-D)
     wandb: str = "off"  # off | offline | online: also log to Weights & Biases (S3); needs `pip install wandb`
-    # Speed. fp32 | bf16: bfloat16 autocast for the networks (losses and optimiser state stay fp32).
+    # Speed. fp32 | bf16: bfloat16 autocast for the networks (losses and optimiser state stay fp32);
+    # fp64: everything in float64 (slow; for checking numerics, e.g. that N processes equal one).
     precision: str = "fp32"
+    # When to check that every weight, buffer and optimiser moment is still finite: at each log
+    # step (log), or after every step (always; costs a little each step).
+    check_finite: str = "log"
     # auto | on | off: replay each generator iteration from a CUDA graph where the run allows it
     # (CUDA, data on the device, constant learning rates); on = fail if it cannot. Off by default:
     # the captured path has not yet been run on a GPU, so it is opt-in (train.cuda_graph=auto).
@@ -193,13 +199,14 @@ class Config:
         _one_of("optimiser", self.optim.name, OPTIMIZERS)
         _one_of("learning-rate decay", self.optim.decay, ("none", "linear"))
         _one_of("latent distribution", self.model.latent, LATENTS)
-        _one_of("device", self.train.device, DEVICES)
+        check_device_name(self.train.device)
         _one_of("clip_when", self.loss.clip_when, CLIP_WHEN)
         _one_of("split", self.data.split, ("train", "test", "all"))
         _one_of("critic_split", self.train.critic_split, CRITIC_SPLIT)
         augmentation_ops(self.train.augment)
         _one_of("W&B mode", self.train.wandb, ("off", "offline", "online"))
-        _one_of("precision", self.train.precision, ("fp32", "bf16"))
+        _one_of("precision", self.train.precision, ("fp32", "bf16", "fp64"))
+        _one_of("train.check_finite", self.train.check_finite, ("log", "always"))
         _one_of("train.cuda_graph", self.train.cuda_graph, ("auto", "on", "off"))
         _one_of("train.channels_last", self.train.channels_last, ("auto", "on", "off"))
         _one_of("train.matmul_conv", self.train.matmul_conv, ("auto", "on", "off"))
@@ -217,14 +224,19 @@ class Config:
                     "train.threads", "model.feature_dim",
                     "loss.class_weight_critic", "loss.class_weight_critic_fake",
                     "loss.class_weight_generator"):
-            if self.get(key) < 0:
-                raise WganError(f"{key} must be >= 0, got {self.get(key)}")
+            v = self.get(key)
+            if not math.isfinite(v):
+                raise WganError(f"{key} must be a finite number >= 0, got {v}")
+            if v < 0:
+                raise WganError(f"{key} must be >= 0, got {v}")
         for key in ("optim.beta1", "optim.beta2"):
             v = self.get(key)
             if v is not None and not 0 <= v < 1:
                 raise WganError(f"{key} must be in [0, 1), got {v}")
         if not 0 <= self.train.ema < 1:
             raise WganError(f"train.ema must be in [0, 1), got {self.train.ema}")
+        if not 0 <= self.train.seed < 2**63:
+            raise WganError(f"train.seed must be an integer in 0..2**63-1, got {self.train.seed}")
         if self.data.image_size is not None:
             _positive("data.image_size", self.data.image_size)
         if self.data.channels not in (None, 1, 3):
@@ -233,14 +245,22 @@ class Config:
 
     # ---- files --------------------------------------------------------------
     def save(self, path: Path) -> None:
-        Path(path).write_text(yaml.safe_dump(self.to_dict(), sort_keys=False))
+        """Write the resolved config as YAML, atomically (a full disk never leaves it half written)."""
+        write_text(path, yaml.safe_dump(self.to_dict(), sort_keys=False))
 
     @classmethod
     def load(cls, path: Path) -> "Config":
         try:
             d = yaml.safe_load(Path(path).read_text())
-        except (OSError, yaml.YAMLError) as e:
-            raise WganError(f"cannot read config {path}: {e}") from None
+        except UnicodeDecodeError:
+            raise WganError(f"cannot read config {path}: it is not text (a damaged file?); the run's "
+                            "checkpoints/last.pt holds a copy of its config") from None
+        except yaml.YAMLError as e:
+            first = " ".join(str(e).split())
+            raise WganError(f"cannot read config {path}: not valid YAML, or a tag that is refused because it "
+                            f"could run code ({first[:160]})") from None
+        except OSError as e:
+            raise WganError(f"cannot read config {path}: {e.strerror or e}") from None
         if not isinstance(d, dict):
             raise WganError(f"config {path} is not a mapping of sections")
         return cls.from_dict(d)
@@ -281,6 +301,8 @@ def _one_of(what: str, value, accepted) -> None:
 
 
 def _positive(key: str, value) -> None:
+    if value is not None and not math.isfinite(value):
+        raise WganError(f"{key} must be a finite positive number, got {value}")
     if value is None or value <= 0:
         raise WganError(f"{key} must be positive, got {value}")
 

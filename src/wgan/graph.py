@@ -18,15 +18,24 @@ What capture needs, and the trainer provides:
 Everything else (logging, samples, checkpoints, evaluation) runs eagerly
 between replays and only reads the weights, which replays update in place.
 Should recording fail all the same (an operation that cannot run inside a
-graph), :class:`CaptureFailed` tells the trainer to go on eagerly.
+graph), :class:`CaptureFailed` makes :class:`IterationRunner` go on eagerly
+(``auto``) or stop with a clear error (``on``).
+
+The step's random generator is reseeded from the step number before each
+replay, outside the graph (``rng.SharedRandom.start``), and registered with
+every graph so that replays read its current seed and offset. This path has
+not yet been run on a GPU, which is why ``train.cuda_graph`` is off by default.
 """
 
 from __future__ import annotations
 
+import warnings
 from typing import Callable
 
 import torch
 from torch import nn
+
+from .errors import WganError
 
 # Eager iterations before capture, to create optimiser state, pick cuDNN algorithms and fill the
 # allocator's pools. They are undone afterwards (see TrainingState), so they cost time, not steps.
@@ -68,7 +77,8 @@ class TrainingState:
     first step) is restored to zero, which is exactly a fresh optimiser's state.
     """
 
-    def __init__(self, modules: list[nn.Module], optimizers: list[torch.optim.Optimizer], device: torch.device):
+    def __init__(self, modules: list[nn.Module], optimizers: list[torch.optim.Optimizer], device: torch.device,
+                 generators: tuple[torch.Generator, ...] = ()):
         self.tensors = [t for m in modules for t in m.state_dict(keep_vars=True).values()]
         self.saved = [t.detach().clone() for t in self.tensors]
         self.optimizers = optimizers
@@ -77,6 +87,7 @@ class TrainingState:
         self.device = device
         self.rng_cpu = torch.get_rng_state()
         self.rng_cuda = torch.cuda.get_rng_state(device) if device.type == "cuda" else None
+        self.generators = [(g, g.get_state()) for g in generators]
 
     @torch.no_grad()
     def restore(self) -> None:
@@ -91,6 +102,8 @@ class TrainingState:
         torch.set_rng_state(self.rng_cpu)
         if self.rng_cuda is not None:
             torch.cuda.set_rng_state(self.rng_cuda, self.device)
+        for generator, state in self.generators:
+            generator.set_state(state)
 
 
 class CapturedIteration:
@@ -102,10 +115,11 @@ class CapturedIteration:
     """
 
     def __init__(self, iteration: Callable[[int], dict[str, torch.Tensor]], state: Callable[[], TrainingState],
-                 device: torch.device):
+                 device: torch.device, generators: tuple[torch.Generator, ...] = ()):
         self.iteration = iteration
         self.state = state
         self.device = device
+        self.generators = generators
         # One graph per critic count (the warm-up schedule alternates two), each with its own memory pool.
         self._graphs: dict[int, tuple[torch.cuda.CUDAGraph, dict[str, torch.Tensor]]] = {}
 
@@ -128,6 +142,8 @@ class CapturedIteration:
         torch.cuda.current_stream(self.device).wait_stream(side)
         graph = torch.cuda.CUDAGraph()
         try:
+            for generator in self.generators:
+                graph.register_generator_state(generator)
             with torch.cuda.graph(graph):
                 outputs = self.iteration(n_critic)
         except RuntimeError as error:
@@ -136,3 +152,75 @@ class CapturedIteration:
             before.restore()
             raise CaptureFailed(str(error).strip().splitlines()[0]) from error
         self._graphs[n_critic] = (graph, outputs)
+
+
+class IterationRunner:
+    """Runs the step's iteration: replayed from a CUDA graph where ``train.cuda_graph`` and the run
+    allow it, else eagerly. Owns the auto/on/off rules and the fallback when recording fails.
+
+    ``mode``: ``off`` (eager), ``auto`` (capture when nothing forbids it, else eager with a
+    warning on CUDA; a failed capture warns and goes on eagerly) or ``on`` (either is an error).
+    """
+
+    def __init__(self, step, mode: str, decay: str):
+        self.step, self.mode = step, mode
+        self.runtime = step.runtime
+        self.wanted = self._plan(decay)
+        self.captured: CapturedIteration | None = None
+
+    def _plan(self, decay: str) -> bool:
+        if self.mode == "off":
+            return False
+        blockers = capture_blockers(self.runtime.device, self.step.data, decay)
+        if blockers and self.mode == "on":
+            raise WganError("train.cuda_graph=on, but this run cannot be captured: " + "; ".join(blockers)
+                            + " (use train.cuda_graph=auto or off)")
+        if blockers and self.runtime.device.type == "cuda":
+            warnings.warn("training without CUDA graphs: " + "; ".join(blockers), stacklevel=4)
+        return not blockers
+
+    def __call__(self, step_index: int, n_critic: int) -> dict[str, torch.Tensor]:
+        self.step.random.start(step_index)  # outside any graph: replays read the new seed
+        values = self._replayed(n_critic) if self.wanted else None
+        return values if values is not None else self.step.iteration(n_critic)
+
+    def reset(self) -> None:
+        """Forget the graphs (the optimisers hold new state tensors after a load): capture again."""
+        self.captured = None
+
+    def training_state(self) -> TrainingState:
+        """What capture snapshots and restores around its warm-up (step counters moved to the GPU first)."""
+        if self.runtime.device.type == "cuda":
+            for opt in self.step.optimizers():
+                make_capturable(opt)
+        return TrainingState(self.step.modules(), self.step.optimizers(), self.runtime.device,
+                             self._generators())
+
+    def _generators(self) -> tuple[torch.Generator, ...]:
+        generator = self.step.random.generator
+        return (generator,) if generator is not None else ()
+
+    def _replayed(self, n_critic: int) -> dict[str, torch.Tensor] | None:
+        """The iteration replayed from its graph, or None (from now on) if it cannot be recorded.
+
+        Whether capture failed is agreed over all processes: they all replay, or all go eager.
+        """
+        if self.captured is None:
+            self.captured = CapturedIteration(self.step.iteration, self.training_state, self.runtime.device,
+                                              self._generators())
+        error = None
+        if n_critic not in self.captured._graphs:
+            try:
+                self.captured._capture(n_critic)
+            except CaptureFailed as e:
+                error = str(e)
+            if self.runtime.any(error is not None):
+                error = error or "another process could not record it"
+                if self.mode == "on":
+                    raise WganError(f"train.cuda_graph=on, but the iteration cannot be recorded in a CUDA graph "
+                                    f"({error}); use train.cuda_graph=auto or off") from None
+                warnings.warn(f"training without CUDA graphs: recording the iteration failed ({error})",
+                              stacklevel=4)
+                self.wanted, self.captured = False, None
+                return None
+        return self.captured(n_critic)

@@ -16,10 +16,15 @@ from .config import LossConfig
 from .errors import choice_error
 
 
-def interpolates(real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
-    """x_hat = eps * real + (1 - eps) * fake with one eps ~ U(0, 1) per sample."""
-    shape = (real.shape[0],) + (1,) * (real.dim() - 1)
-    eps = torch.rand(shape, device=real.device, dtype=real.dtype)
+def interpolates(real: torch.Tensor, fake: torch.Tensor, eps: torch.Tensor | None = None) -> torch.Tensor:
+    """x_hat = eps * real + (1 - eps) * fake with one eps ~ U(0, 1) per sample.
+
+    ``eps`` (shape (B,)) is drawn from torch's global generator when not given; the
+    training step passes its own draws (``rng.SharedRandom``).
+    """
+    if eps is None:
+        eps = torch.rand(real.shape[0], device=real.device, dtype=real.dtype)
+    eps = eps.to(real.dtype).reshape((real.shape[0],) + (1,) * (real.dim() - 1))
     return eps * real + (1 - eps) * fake
 
 
@@ -37,7 +42,9 @@ class LipschitzMethod:
     def prepare(self, critic: nn.Module) -> nn.Module:
         return critic
 
-    def penalty(self, critic: nn.Module, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor | None:
+    def penalty(self, critic: nn.Module, real: torch.Tensor, fake: torch.Tensor,
+                eps: torch.Tensor | None = None) -> torch.Tensor | None:
+        """A term for the critic loss; ``eps`` are the per-sample interpolation weights (see interpolates)."""
         return None
 
     def before_update(self, critic: nn.Module) -> None:
@@ -98,8 +105,9 @@ class GradientPenalty(LipschitzMethod):
     def _excess(self, norms: torch.Tensor) -> torch.Tensor:
         return norms - 1
 
-    def penalty(self, critic: nn.Module, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
-        norms = input_gradient_norm(critic, interpolates(real, fake.detach()), create_graph=True)
+    def penalty(self, critic: nn.Module, real: torch.Tensor, fake: torch.Tensor,
+                eps: torch.Tensor | None = None) -> torch.Tensor:
+        norms = input_gradient_norm(critic, interpolates(real, fake.detach(), eps), create_graph=True)
         return self.weight * self._excess(norms).pow(2).mean()
 
 
@@ -136,8 +144,8 @@ class Combined(LipschitzMethod):
             critic = part.prepare(critic)
         return critic
 
-    def penalty(self, critic, real, fake):
-        terms = [t for t in (p.penalty(critic, real, fake) for p in self.parts) if t is not None]
+    def penalty(self, critic, real, fake, eps=None):
+        terms = [t for t in (p.penalty(critic, real, fake, eps) for p in self.parts) if t is not None]
         return sum(terms) if terms else None
 
     def before_update(self, critic: nn.Module) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
+from .files import append_line
 from .runs import METRICS_FILE
 
 
@@ -37,8 +38,7 @@ class Monitor:
 
     def log(self, step: int, values: dict[str, float]) -> None:
         record = {"step": step, "time": round(time.time() - self.start_time, 3), **values}
-        with open(self.metrics_path, "a") as f:
-            f.write(json.dumps(record, allow_nan=True) + "\n")
+        append_line(self.metrics_path, json.dumps(record, allow_nan=True))
         for key, value in values.items():
             self.tb.add_scalar(key, value, step)
         for sink in self.sinks:

@@ -13,6 +13,7 @@ SUBDIRS = ("samples", "plots", "checkpoints", "eval")
 CONFIG_FILE = "config.yaml"
 METRICS_FILE = "metrics.jsonl"
 LAST_CHECKPOINT = "checkpoints/last.pt"
+BEST_CHECKPOINT = "checkpoints/best.pt"
 
 
 def _slug(text: str) -> str:

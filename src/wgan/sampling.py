@@ -9,6 +9,7 @@ import numpy as np
 import torch
 
 from .errors import WganError
+from .files import write_npz
 
 
 @dataclass
@@ -50,11 +51,8 @@ def write_samples(samples: Samples, out: Path) -> Path:
         arrays = {"samples": samples.values} if samples.kind == "toy" else {"images": samples.values}
         if samples.labels is not None:
             arrays["labels"] = samples.labels
-        out.parent.mkdir(parents=True, exist_ok=True)
-        np.savez(out, **arrays)
-        return out
+        return write_npz(out, arrays)
     if out.suffix == ".png":
-        out.parent.mkdir(parents=True, exist_ok=True)
         if samples.kind == "toy":
             from .plots.toy import plot_scatter_snapshots
 
@@ -80,3 +78,4 @@ def draw_class_grid(trainer, per_class: int, seed: int = 0) -> np.ndarray:
         x = trainer.data.to_data(trainer.generate(z, torch.full((per_class,), k))).cpu()
         rows.append(x.round().clamp(0, 255).to(torch.uint8).permute(0, 2, 3, 1).numpy())
     return np.stack(rows)
+

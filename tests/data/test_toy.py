@@ -4,11 +4,12 @@ import torch
 
 from wgan.data.toy import MODES, ToyDataset
 from wgan.errors import WganError
+from wgan.rng import SharedRandom
 
 
 def test_quadratic_points_lie_on_the_parabola_in_data_coordinates():
     data = ToyDataset("quadratic", normalize=True)
-    x, _ = data.sample(256, None)
+    x, _ = data.sample(256, SharedRandom(0, "cpu"))
     points = data.to_data(x)
     assert torch.allclose(points[:, 1], 10 + points[:, 0] ** 2, rtol=1e-4, atol=1e-2)
     assert points[:, 0].abs().max() <= 50
@@ -46,12 +47,11 @@ def test_swissroll_scale():
     assert 0.5 < points.abs().max() < 2.5
 
 
-def test_sampling_is_reproducible_with_the_global_seed():
+def test_sampling_is_reproducible_from_the_random_numbers():
     data = ToyDataset("8gaussians")
-    torch.manual_seed(3)
-    a = data.sample(10, None)[0]
-    torch.manual_seed(3)
-    assert torch.equal(a, data.sample(10, None)[0])
+    a = data.sample(10, SharedRandom(3, "cpu"))[0]
+    assert torch.equal(a, data.sample(10, SharedRandom(3, "cpu"))[0])
+    assert not torch.equal(a, data.sample(10, SharedRandom(4, "cpu"))[0])
 
 
 def test_unknown_toy_name():

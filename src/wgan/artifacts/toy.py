@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ..files import write_npz
 from ..monitor import read_metrics
 from ..plots.curves import plot_losses, plot_wasserstein
 from ..plots.toy import plot_critic_landscape, plot_feature_space, plot_scatter_snapshots
@@ -25,7 +26,8 @@ class ToyArtifacts:
     def snapshot(self, trainer, monitor=None) -> None:
         """The fixed-noise generator output in data coordinates, ``samples/step_NNNNNNN.npz``."""
         points = trainer.data.to_data(trainer.generate(trainer.fixed_z)).cpu().numpy()
-        np.savez(self.samples_dir / f"step_{trainer.step:07d}.npz", samples=points, step=trainer.step)
+        arrays = {"samples": points, "step": np.asarray(trainer.step)}
+        write_npz(self.samples_dir / f"step_{trainer.step:07d}.npz", arrays)
 
     def snapshots(self) -> list[tuple[int, np.ndarray]]:
         out = []

@@ -1,9 +1,10 @@
 """What every data set offers the trainer.
 
 A data set lives on the training device and hands out batches there, so that
-the training step never waits on the host: ``sample`` draws a batch with a
-caller-supplied ``torch.Generator`` (the trainer's, whose state is
-checkpointed), already normalised to the space the networks see.
+the training step never waits on the host: ``sample`` draws a batch with the
+training step's random numbers (a :class:`~wgan.rng.SharedRandom`, keyed on
+the step, so that every process of a data-parallel run takes its own part of
+the global batch), already normalised to the space the networks see.
 ``to_data`` undoes that normalisation for anything written for a user.
 """
 
@@ -23,7 +24,7 @@ class Dataset(Protocol):
     def to(self, device: torch.device) -> "Dataset":
         """Move the stored data to ``device`` (returns self)."""
 
-    def sample(self, n: int, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor | None]:
+    def sample(self, n: int, random) -> tuple[torch.Tensor, torch.Tensor | None]:
         """A batch ``(x, labels)`` on the data set's device, normalised; labels None if unlabelled."""
 
     def reference(self, n: int, seed: int) -> tuple[torch.Tensor, torch.Tensor | None]:

@@ -2,13 +2,16 @@
 
 In memory (everything that fits, see ``load_image_dataset``): the pixels stay
 uint8 NCHW on the training device -- a quarter of float32's size -- and each
-batch is gathered with random indices drawn on the device from the trainer's
-generator, then scaled to [-1, 1] as float32. No Python work per sample and
-no host synchronisation, so the GPU is never kept waiting.
+batch is gathered with random indices drawn on the device from the training
+step's random numbers (:class:`~wgan.rng.SharedRandom`), then scaled to
+[-1, 1] as float32. No Python work per sample and no host synchronisation,
+so the GPU is never kept waiting.
 
 Streamed (image folders too large for memory): a torch DataLoader with
 worker processes decodes files ahead of time into pinned host memory, and
-batches are copied to the device asynchronously.
+batches are copied to the device asynchronously. The order of the files is a
+seeded shuffle per pass; each global batch is the next slice of it and each
+process of a data-parallel run decodes only its own part (:class:`ShardedBatches`).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import numpy as np
 import torch
 
 from ..errors import WganError
+from ..rng import seeded, stream_seed
 from .sources import BUILTIN, ImageArrays, check_unsplit, finish, load_images, path_kind
 from .sources.arrays import SPLITS, renumber
 from .sources.folder import (FolderImages, FolderIndex, FolderPlan, decode_folder, default_workers,
@@ -76,9 +80,9 @@ class InMemoryImageDataset:
             self.labels = self.labels.to(device)
         return self
 
-    def sample(self, n: int, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor | None]:
-        # ``generator`` must live on the data set's device (the trainer's generator does).
-        idx = torch.randint(len(self.images), (n,), generator=generator, device=self.images.device)
+    def sample(self, n: int, random) -> tuple[torch.Tensor, torch.Tensor | None]:
+        # ``random`` (a SharedRandom) draws on the data set's device, as the training step's does.
+        idx = random.integers(0, len(self.images), n)
         x = _normalise(self.images.index_select(0, idx))
         y = self.labels.index_select(0, idx) if self.labels is not None else None
         return x, y
@@ -93,13 +97,43 @@ class InMemoryImageDataset:
         return _to_data(x)
 
 
+class ShardedBatches(torch.utils.data.Sampler):
+    """Endless batches of file indices for one process of ``world_size``, from batch ``start`` on.
+
+    Global batch ``k`` is the ``k``-th run of ``local * world_size`` indices through a
+    shuffle of all files, seeded per pass from the run's seed; process ``rank`` takes
+    its slice. So the order does not depend on the number of processes, and a resumed
+    run continues where it stopped. A set smaller than one global batch is drawn with
+    replacement instead.
+    """
+
+    def __init__(self, n_files: int, local: int, seed: int, rank: int = 0, world_size: int = 1, start: int = 0):
+        self.n_files, self.local, self.seed = n_files, local, seed
+        self.rank, self.world_size, self.start = rank, world_size, start
+        self._pass: tuple[int, torch.Tensor] | None = None
+
+    def global_batch(self, k: int) -> torch.Tensor:
+        size = self.local * self.world_size
+        if self.n_files < size:
+            return torch.randint(self.n_files, (size,), generator=seeded(stream_seed(self.seed, "batch", k)))
+        per_pass = self.n_files // size
+        number, position = divmod(k, per_pass)
+        if self._pass is None or self._pass[0] != number:
+            self._pass = (number, torch.randperm(self.n_files, generator=seeded(stream_seed(self.seed, "pass", number))))
+        return self._pass[1][position * size:(position + 1) * size]
+
+    def __iter__(self):
+        k = self.start
+        while True:
+            yield self.global_batch(k)[self.rank * self.local:(self.rank + 1) * self.local].tolist()
+            k += 1
+
+
 class StreamingImageDataset:
     """An image folder decoded on the fly by DataLoader workers (same protocol as in memory).
 
-    Order: each pass over the folder is a fresh shuffle from a DataLoader
-    generator seeded once from the trainer's generator (at the first
-    ``sample``), so a run is reproducible from its seed; unlike the in-memory
-    set, resuming mid-run does not replay the same batches.
+    ``position`` counts the batches taken so far; it is part of the training state,
+    so a resumed run draws the batches it would have drawn without the stop.
     """
 
     kind = "image"
@@ -117,6 +151,7 @@ class StreamingImageDataset:
         self.skip_bad = skip_bad
         self.num_workers = default_workers(len(index.files)) if num_workers is None else num_workers
         self.device = torch.device("cpu")
+        self.position = 0
         self._batches = None  # endless iterator over DataLoader batches, made at the first sample
         self._buffer: list[tuple[torch.Tensor, torch.Tensor | None]] = []
         self._bad: set[int] = set()
@@ -129,19 +164,24 @@ class StreamingImageDataset:
         self._batches, self._buffer = None, []  # pinned memory only pays off for a CUDA target
         return self
 
-    def _loader(self, n: int, generator: torch.Generator):
-        seed = int(torch.randint(2**62, (1,), generator=generator, device=generator.device))
+    def state_dict(self) -> dict:
+        return {"position": self.position}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.position = int(state.get("position", 0))
+        self._batches, self._buffer = None, []
+
+    def _loader(self, n: int, random):
+        sampler = ShardedBatches(len(self.files), n, random.seed, random.rank, random.world_size, self.position)
         workers = self.num_workers
         loader = torch.utils.data.DataLoader(
-            self.files, batch_size=n, shuffle=True, drop_last=len(self.files) >= n,
-            generator=torch.Generator().manual_seed(seed), num_workers=workers,
-            pin_memory=self.device.type == "cuda", persistent_workers=workers > 0,
+            self.files, batch_sampler=sampler, num_workers=workers, pin_memory=self.device.type == "cuda",
             prefetch_factor=4 if workers > 0 else None)
-        while True:  # a new shuffle each pass
-            yield from loader
+        return iter(loader)
 
     def _next_batch(self) -> tuple[torch.Tensor, torch.Tensor | None]:
         x, errors, i = next(self._batches)
+        self.position += 1
         bad = [k for k, e in enumerate(errors) if e]
         if bad:
             found = [(self.files.files[int(i[k])], errors[k]) for k in bad if int(i[k]) not in self._bad]
@@ -153,9 +193,10 @@ class StreamingImageDataset:
         y = self.labels[i] if self.labels is not None else None
         return x, y
 
-    def sample(self, n: int, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor | None]:
+    def sample(self, n: int, random) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """This process's ``n`` images of the next global batch (``random``: the step's SharedRandom)."""
         if self._batches is None:
-            self._batches = self._loader(n, generator)
+            self._batches = self._loader(n, random)
         have = sum(len(x) for x, _ in self._buffer)
         while have < n:
             if len(self._bad) >= len(self.files):

@@ -108,9 +108,9 @@ class ToyDataset:
     def device(self) -> torch.device:
         return self.pool.device
 
-    def sample(self, n: int, generator: torch.Generator) -> tuple[torch.Tensor, None]:
-        idx = torch.randint(0, len(self.pool), (n,), generator=generator, device=self.pool.device)
-        return self.pool[idx], None
+    def sample(self, n: int, random) -> tuple[torch.Tensor, None]:
+        """``n`` points by index from the pool (``random``: the training step's SharedRandom)."""
+        return self.pool[random.integers(0, len(self.pool), n)], None
 
     def reference(self, n: int, seed: int) -> tuple[torch.Tensor, None]:
         """``n`` independent draws from a fresh pool made by the definition (not the training pool).

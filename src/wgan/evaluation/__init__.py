@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from ..files import write_text
 from ..runs import check_run_dir
 from .images import IMAGE_METRICS, compare_image_sets, evaluate_images
 from .toy import evaluate_toy
@@ -35,10 +36,7 @@ def evaluate_run(run_dir: Path, n: int = 2000, seed: int = 0, **image_options) -
 
 
 def write_results(results: dict, path: Path) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(results, indent=2) + "\n")
-    return path
+    return write_text(path, json.dumps(results, indent=2) + "\n")
 
 
 def format_table(results: dict) -> str:

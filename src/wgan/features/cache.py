@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import warnings
 from pathlib import Path
 
 import torch
+
+from ..errors import WganError
+from ..files import atomic_write
 
 CACHE_ENV = "WGAN_CACHE"
 DEFAULT_CACHE = Path("~/.cache/wgan")
@@ -26,18 +28,6 @@ def cache_dir(override: str | os.PathLike | None = None) -> Path:
     """The cache folder: ``override``, else ``$WGAN_CACHE``, else ``~/.cache/wgan``."""
     chosen = override if override is not None else os.environ.get(CACHE_ENV) or DEFAULT_CACHE
     return Path(chosen).expanduser()
-
-
-def _atomic_write(path: Path, write) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        write(tmp)
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; the cache is ordinary user data
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 def save_entry(folder: Path, stem: str, tensors: dict[str, torch.Tensor], meta: dict) -> Path | None:
@@ -51,11 +41,11 @@ def save_entry(folder: Path, stem: str, tensors: dict[str, torch.Tensor], meta: 
     try:
         folder.mkdir(parents=True, exist_ok=True)
         weights = {k: v.detach().cpu().contiguous() for k, v in tensors.items()}
-        _atomic_write(folder / f"{stem}.safetensors", lambda p: save_file(weights, p))
+        atomic_write(folder / f"{stem}.safetensors", lambda p: save_file(weights, p))
         text = json.dumps(meta, indent=2, sort_keys=True) + "\n"
-        _atomic_write(folder / f"{stem}.json", lambda p: Path(p).write_text(text))
-    except OSError as e:
-        warnings.warn(f"could not write the feature cache in {folder} ({e.strerror or e}); "
+        atomic_write(folder / f"{stem}.json", lambda p: Path(p).write_text(text))
+    except (OSError, WganError) as e:
+        warnings.warn(f"could not write the feature cache in {folder} ({getattr(e, 'strerror', None) or e}); "
                       f"set {CACHE_ENV} to a writable folder to keep trained classifiers", stacklevel=3)
         return None
     return folder / f"{stem}.json"

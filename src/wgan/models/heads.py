@@ -90,11 +90,10 @@ class Critic(nn.Module):
     def score_and_logits(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
         """``(score (B,), logits (B, K))`` from one pass of the body; logits None without classes."""
         h = self.body(x)
-        # float(): under bf16 autocast the heads give bfloat16, too coarse to sum losses in.
-        score = self.score_head(h).reshape(h.shape[0]).float()
+        score = _at_least_fp32(self.score_head(h).reshape(h.shape[0]))
         if self.class_head is None:
             return score, None
-        return score, self.class_head(h).reshape(h.shape[0], self.num_classes).float()
+        return score, _at_least_fp32(self.class_head(h).reshape(h.shape[0], self.num_classes))
 
     def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None, return_logits: bool = False):
         """The score ``(B,)``; with ``return_logits`` the pair of :meth:`score_and_logits`.
@@ -106,4 +105,9 @@ class Critic(nn.Module):
         if return_logits:
             return self.score_and_logits(x)
         h = self.body(x)
-        return self.score_head(h).reshape(h.shape[0]).float()
+        return _at_least_fp32(self.score_head(h).reshape(h.shape[0]))
+
+
+def _at_least_fp32(x: torch.Tensor) -> torch.Tensor:
+    """Under bf16 autocast the heads give bfloat16, too coarse to sum losses in; float64 stays float64."""
+    return x if x.dtype in (torch.float32, torch.float64) else x.float()

@@ -15,6 +15,8 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from ..files import atomic_write
+
 # One palette for every figure, so "real" and "generated" look the same across
 # the scatter snapshots, the critic landscape and the feature-space view.
 REAL_COLOR = "#1f77b4"
@@ -31,23 +33,11 @@ def new_figure(width: float, height: float) -> Figure:
 def save_png(fig: Figure, path: str | os.PathLike) -> Path:
     """Write ``fig`` as a PNG at ``path`` and return the path.
 
-    The image goes to a temporary file in the same folder and is then renamed,
-    so a viewer (or a crash mid-write) never sees a half-written PNG that
-    replaced a good one from an earlier step.
+    The image goes to a temporary file in the same folder and is then renamed
+    (:func:`wgan.files.atomic_write`), so a viewer, a crash or a full disk never
+    leaves a half-written PNG in place of a good one from an earlier step.
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # A plain open() (not mkstemp, whose files are private) so the PNG gets
-    # the same permissions as any other file the user writes.
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "wb") as fh:
-            fig.savefig(fh, format="png", dpi=DPI)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return path
+    return atomic_write(path, lambda tmp: fig.savefig(tmp, format="png", dpi=DPI))
 
 
 def opaque_legend_handles(legend) -> None:

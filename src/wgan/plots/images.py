@@ -17,6 +17,7 @@ from PIL import Image
 from torchvision.utils import make_grid as _torch_make_grid
 
 from ..errors import WganError
+from ..files import atomic_write
 
 PADDING = 2  # pixels between (and around) the images of a grid, black
 
@@ -54,18 +55,8 @@ def write_png(picture: np.ndarray, path: str | os.PathLike) -> Path:
     so a viewer, the video maker reading a running run, or a crash mid-write
     never sees a half-written file.
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     image = Image.fromarray(picture[..., 0] if picture.shape[-1] == 1 else picture)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "wb") as fh:
-            image.save(fh, format="PNG")
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return path
+    return atomic_write(path, lambda tmp: image.save(tmp, format="PNG"))
 
 
 def save_grid(images, path: str | os.PathLike, nrow: int = 10) -> Path:

@@ -1,0 +1,49 @@
+"""What the critic is doing, measured at log steps: its input-gradient norm and the method's own numbers.
+
+These never change the training trajectory: they use the last real batch the
+step drew, noise of their own generator, and torch's global random state is
+restored afterwards (``fork_rng``), so a resumed run replays exactly.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from .lipschitz import input_gradient_norm, interpolates
+from .rng import seeded, stream_seed
+
+MAX_BATCH = 256
+
+
+def critic_diagnostics(trainer) -> dict[str, float]:
+    """Mean critic input-gradient norm on real/fake interpolates, clip fraction and the like, and
+    for AC-WGAN the class head's accuracy on real and generated images."""
+    algorithm = trainer.algorithm
+    if algorithm.last_real is None:
+        return {}
+    real, labels = (x[:MAX_BATCH] if x is not None else None for x in algorithm.last_real)
+    device = trainer.device
+    n = real.shape[0]
+    gen = seeded(stream_seed(trainer.cfg.train.seed, "diagnostics", trainer.step), device)
+    devices = [device] if device.type == "cuda" else []
+    with torch.random.fork_rng(devices=devices):
+        requested = (torch.randint(0, trainer.num_classes, (n,), generator=gen, device=device)
+                     if trainer.num_classes else None)
+        fake = trainer.generate(algorithm.latent.draw(n, generator=gen, dtype=real.dtype), requested)
+        eps = torch.rand(n, generator=gen, device=device, dtype=real.dtype)
+        norms = input_gradient_norm(algorithm.critic, interpolates(real, fake, eps))
+        stats = {"grad_norm": norms.mean(), **algorithm.lipschitz.stats(algorithm.critic)}
+        stats.update(_class_accuracies(algorithm.critic, real, labels, fake, requested))
+    return dict(zip(stats, torch.stack([v.float() for v in stats.values()]).tolist()))
+
+
+@torch.no_grad()
+def _class_accuracies(critic, real, labels, fake, requested) -> dict[str, torch.Tensor]:
+    """AC-WGAN: how often the critic's class head names the label of real and generated images."""
+    if not getattr(critic, "num_classes", 0):
+        return {}
+    out = {}
+    for key, x, y in (("class_acc_real", real, labels), ("class_acc_fake", fake, requested)):
+        if y is not None:
+            out[key] = (critic(x, return_logits=True)[1].argmax(1) == y).float().mean()
+    return out

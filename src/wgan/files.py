@@ -1,0 +1,104 @@
+"""Writing files so that a crash, a kill or a full disk never leaves a damaged one.
+
+Every file the toolkit rewrites (config.yaml, checkpoints, eval results,
+best.json, plots, grids, cache entries) goes through :func:`atomic_write`: the
+content goes to a temporary file in the same folder, is flushed to disk, and
+is renamed over the target, so the target is either the old file or the new
+one, never half of either. A write that fails for want of space removes its
+temporary file and becomes one clear :class:`~wgan.errors.WganError`.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Callable
+
+from .errors import WganError
+
+_NO_SPACE = (errno.ENOSPC, errno.EDQUOT)
+
+
+def free_mb(folder: Path) -> float:
+    """Megabytes free on the file system of ``folder`` (or of its nearest existing parent)."""
+    folder = Path(folder)
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    try:
+        return shutil.disk_usage(folder).free / 2**20
+    except OSError:
+        return float("nan")
+
+
+def write_error(path: Path, error: OSError, needs_bytes: int | None = None) -> WganError:
+    """The one-line message for a failed write of ``path``."""
+    path = Path(path)
+    if error.errno in _NO_SPACE:
+        need = f", {describe_need(path)} needs about {needs_bytes / 2**20:.1f} MB" if needs_bytes else ""
+        return WganError(f"no space left on device writing {path}; {free_mb(path.parent):.1f} MB free{need}. "
+                         "The previous files are intact: free some space and run again (--resume continues)")
+    return WganError(f"cannot write {path}: {error.strerror or error}")
+
+
+def describe_need(path: Path) -> str:
+    return "a checkpoint" if path.suffix == ".pt" else "the file"
+
+
+def atomic_write(path: str | os.PathLike, write: Callable[[str], None], needs_bytes: int | None = None) -> Path:
+    """Call ``write(tmp_path)`` to fill a temporary file, then rename it over ``path``.
+
+    On any failure the temporary file is removed and ``path`` is untouched; an
+    OSError (a full disk, a read-only folder) becomes a :class:`WganError`.
+    """
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as e:
+        raise write_error(path, e, needs_bytes) from None
+    os.close(fd)
+    try:
+        write(tmp)
+        with open(tmp, "rb+") as f:
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; these are ordinary user files
+        os.replace(tmp, path)
+    except OSError as e:
+        raise write_error(path, e, needs_bytes) from None
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
+
+
+def write_text(path: str | os.PathLike, text: str) -> Path:
+    """``path`` replaced by ``text``, atomically."""
+    return atomic_write(path, lambda tmp: Path(tmp).write_text(text))
+
+
+def write_npz(path: str | os.PathLike, arrays: dict) -> Path:
+    """``arrays`` as an ``.npz`` at ``path``, atomically."""
+    import numpy as np
+
+    def write(tmp: str) -> None:
+        with open(tmp, "wb") as f:  # a file object: np.savez would add ".npz" to a temporary name
+            np.savez(f, **arrays)
+
+    return atomic_write(path, write)
+
+
+def append_line(path: str | os.PathLike, line: str) -> None:
+    """Append one line (metrics.jsonl). A failed append may leave a partial last line, which readers skip."""
+    try:
+        with open(path, "a") as f:
+            f.write(line + "\n")
+    except OSError as e:
+        raise write_error(Path(path), e) from None
+
+
+def stray_temporaries(folder: Path) -> list[Path]:
+    """Temporary files that :func:`atomic_write` leaves only when its process was killed mid-write."""
+    return sorted(Path(folder).rglob(".*.tmp"))

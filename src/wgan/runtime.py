@@ -1,0 +1,213 @@
+"""Where and how a run executes: device, threads, seeds, speed options and the process group.
+
+One process drives one device. Under PyTorch's launcher (``torchrun``), which
+sets ``RANK``, ``WORLD_SIZE`` and ``LOCAL_RANK``, every process builds a
+:class:`Runtime` for its own device and joins one process group: nccl between
+CUDA devices, gloo between CPUs. Nothing here knows about GANs; the training
+step asks the runtime to average gradients, the loop asks it to agree on stop
+decisions, and only the main process (rank 0) writes files.
+
+Collectives that carry device tensors (gradients, logged sums) run on the
+training backend; small decisions and Python objects (a run folder's path, a
+stop flag) run on a gloo group on the CPU, so they never wait on a GPU.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+from dataclasses import dataclass, field
+
+import torch
+import torch.distributed as dist
+
+from .errors import WganError
+from .threads import set_threads
+
+LAUNCH_ENV = ("RANK", "WORLD_SIZE", "LOCAL_RANK")
+DEVICE_HELP = "auto, cpu, cuda, cuda:N or mps"
+# How long a collective may wait for a process that is still alive. A process that dies is
+# noticed much sooner (gloo sees its socket close; torchrun stops the others).
+COLLECTIVE_TIMEOUT = datetime.timedelta(minutes=10)
+
+
+def check_device_name(name: str) -> None:
+    """Raise for a name ``pick_device`` would not understand (without looking at the hardware)."""
+    base, _, index = str(name).partition(":")
+    if base in ("auto", "cpu", "mps") and not index:
+        return
+    if base == "cuda" and (not index or index.isdigit()):
+        return
+    raise WganError(f"unknown device {name!r}; accepted: {DEVICE_HELP}")
+
+
+def pick_device(name: str, local_rank: int = 0, world_size: int = 1) -> torch.device:
+    """The device ``train.device`` names, for the process with this ``local_rank``."""
+    check_device_name(name)
+    if name == "auto":
+        name = "cuda" if torch.cuda.is_available() else "cpu"
+    if name.startswith("cuda"):
+        if not torch.cuda.is_available():
+            raise WganError(f"--device {name} was asked for but PyTorch sees no CUDA device; "
+                            "use --device auto or cpu")
+        if name == "cuda":
+            name = f"cuda:{local_rank if world_size > 1 else torch.cuda.current_device()}"
+        elif world_size > 1:
+            raise WganError(f"--device {name}: under torchrun each process takes the GPU of its LOCAL_RANK; "
+                            "use --device cuda")
+        index = int(name.split(":")[1])
+        if index >= torch.cuda.device_count():
+            raise WganError(f"--device {name}: this machine has {torch.cuda.device_count()} CUDA device(s), "
+                            f"cuda:0 to cuda:{torch.cuda.device_count() - 1}")
+        return torch.device(name)
+    if name == "mps" and not (hasattr(torch.backends, "mps") and torch.backends.mps.is_available()):
+        raise WganError("--device mps was asked for but PyTorch has no MPS device here; use --device auto or cpu")
+    return torch.device(name)
+
+
+def on_for_cpu(mode: str, device: torch.device) -> bool:
+    """An ``auto|on|off`` speed option whose ``auto`` means: on a CPU only."""
+    return mode == "on" or (mode == "auto" and device.type == "cpu")
+
+
+def launch_env(env=None) -> tuple[int, int, int]:
+    """(rank, world size, local rank) from torchrun's variables; (0, 1, 0) when none is set."""
+    env = os.environ if env is None else env
+    if not any(k in env for k in LAUNCH_ENV):
+        return 0, 1, 0
+    try:
+        rank, world, local = (int(env.get(k, default)) for k, default in
+                              (("RANK", 0), ("WORLD_SIZE", 1), ("LOCAL_RANK", 0)))
+    except ValueError:
+        raise WganError("RANK, WORLD_SIZE and LOCAL_RANK must be integers (they are set by torchrun)") from None
+    if world < 1 or not 0 <= rank < world or local < 0:
+        raise WganError(f"inconsistent launch variables RANK={rank} WORLD_SIZE={world} LOCAL_RANK={local}")
+    return rank, world, local
+
+
+@dataclass
+class Runtime:
+    """The device of this process and, when there are several processes, their group."""
+
+    device: torch.device
+    rank: int = 0
+    world_size: int = 1
+    local_rank: int = 0
+    backend: str | None = None
+    _control: object = field(default=None, repr=False)  # gloo group for CPU-side agreement
+
+    @property
+    def main(self) -> bool:
+        """Whether this process writes the run folder (rank 0)."""
+        return self.rank == 0
+
+    @property
+    def distributed(self) -> bool:
+        return self.world_size > 1
+
+    # ---- set-up -------------------------------------------------------------------------
+    @classmethod
+    def start(cls, device: str = "auto", threads: int = 0, rank: int | None = None, world_size: int | None = None,
+              local_rank: int | None = None, init_method: str | None = None) -> "Runtime":
+        """Pick the device, set the threads and, for more than one process, join the group.
+
+        Without explicit ``rank``/``world_size`` they come from torchrun's environment.
+        """
+        env_rank, env_world, env_local = launch_env()
+        rank = env_rank if rank is None else rank
+        world_size = env_world if world_size is None else world_size
+        local_rank = (env_local if local_rank is None else local_rank) if world_size > 1 else 0
+        dev = pick_device(device, local_rank, world_size)
+        set_threads(threads)
+        if dev.type == "cuda":
+            torch.cuda.set_device(dev)
+            torch.backends.cudnn.benchmark = True  # shapes never change within a run
+        runtime = cls(dev, rank, world_size, local_rank)
+        if world_size > 1:
+            runtime._join(init_method)
+        return runtime
+
+    def _join(self, init_method: str | None) -> None:
+        self.backend = "nccl" if self.device.type == "cuda" else "gloo"
+        if not dist.is_available():
+            raise WganError("this PyTorch build has no torch.distributed; run one process")
+        if not dist.is_initialized():
+            kwargs = {"device_id": self.device} if self.backend == "nccl" else {}
+            dist.init_process_group(self.backend, init_method=init_method or "env://", rank=self.rank,
+                                    world_size=self.world_size, timeout=COLLECTIVE_TIMEOUT, **kwargs)
+        self._control = dist.new_group(backend="gloo") if self.backend == "nccl" else dist.group.WORLD
+
+    def close(self) -> None:
+        """Leave the process group (call in a ``finally``)."""
+        if self.distributed and dist.is_initialized():
+            dist.destroy_process_group()
+
+    # ---- collectives (no-ops in one process) ------------------------------------------------
+    def average_gradients(self, params) -> None:
+        """Average the gradients of ``params`` over the processes: one all-reduce of them all, flattened.
+
+        The stylegan2-ada way, not DistributedDataParallel's wrapper, which is fragile with a
+        gradient penalty's double backward. A parameter without a gradient counts as zeros.
+        """
+        if not self.distributed:
+            return
+        params = [p for p in params if p.requires_grad]
+        if not params:
+            return
+        flat = torch.cat([(p.grad if p.grad is not None else torch.zeros_like(p)).flatten() for p in params])
+        dist.all_reduce(flat)
+        flat /= self.world_size
+        for p, g in zip(params, flat.split([p.numel() for p in params])):
+            p.grad = g.view_as(p).clone() if p.grad is None else p.grad.copy_(g.view_as(p))
+
+    def all_reduce_sum_(self, tensor: torch.Tensor) -> torch.Tensor:
+        """Sum ``tensor`` over the processes, in place (a device tensor)."""
+        if self.distributed:
+            dist.all_reduce(tensor)
+        return tensor
+
+    @torch.no_grad()
+    def broadcast_(self, tensors) -> None:
+        """Overwrite ``tensors`` with rank 0's values (weights and buffers at start, BatchNorm statistics)."""
+        if not self.distributed:
+            return
+        for t in tensors:
+            if t.is_floating_point() or t.dtype in (torch.int64, torch.int32, torch.uint8, torch.bool):
+                dist.broadcast(t.data, src=0)
+
+    def any(self, flag: bool) -> bool:
+        """True on every process when ``flag`` is true on any (a collective stop decision)."""
+        if not self.distributed:
+            return bool(flag)
+        t = torch.tensor([1 if flag else 0], dtype=torch.int32)
+        dist.all_reduce(t, op=dist.ReduceOp.MAX, group=self._control)
+        return bool(t.item())
+
+    def broadcast_object(self, obj):
+        """Rank 0's ``obj`` on every process (a run folder's path, an error message)."""
+        if not self.distributed:
+            return obj
+        box = [obj]
+        dist.broadcast_object_list(box, src=0, group=self._control)
+        return box[0]
+
+    def gather_objects(self, obj) -> list | None:
+        """Every process's ``obj``, in rank order, on rank 0 (None elsewhere)."""
+        if not self.distributed:
+            return [obj]
+        out = [None] * self.world_size if self.main else None
+        dist.gather_object(obj, out, dst=0, group=self._control)
+        return out
+
+    def share(self, n: int) -> slice:
+        """This process's part of ``n`` items split into contiguous, nearly equal parts."""
+        per = -(-n // self.world_size)
+        return slice(min(n, self.rank * per), min(n, (self.rank + 1) * per))
+
+
+def local_batch(global_batch: int, world_size: int) -> int:
+    """Each process's share of ``train.batch_size``, which is the global batch."""
+    if global_batch % world_size:
+        raise WganError(f"train.batch_size={global_batch} is the global batch and must divide evenly over "
+                        f"{world_size} processes; use a multiple of {world_size}")
+    return global_batch // world_size

@@ -1,0 +1,249 @@
+"""One generator iteration: the algorithm box of the WGAN papers, in code.
+
+    repeat n_critic times:                                    critic_update
+        x ~ data, z ~ p(z)
+        L_C = objective(C(x), C(G(z))) + Lipschitz penalty    (+ AC-WGAN class terms)
+        C <- optimiser step on L_C, then the Lipschitz constraint (weight clipping)
+    z ~ p(z)                                                  generator_update
+    L_G = objective_G(C(G(z)))                                (+ class term)
+    G <- optimiser step on L_G, then the weight average (EMA)
+
+Everything comes in already built: networks, optimisers, objective, Lipschitz
+method, data, the noise and the random numbers. Nothing here parses a config
+or touches a file. After each backward the gradients are averaged over the
+processes (one all-reduce; nothing in one process), which is what keeps
+data-parallel training identical to one process with the same global batch.
+A CUDA graph (``graph.py``) captures :meth:`TrainingStep.iteration` whole.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .augment import augment
+from .latent import Latent
+from .rng import SharedRandom
+from .runtime import Runtime
+
+DTYPES = {"fp32": torch.float32, "bf16": torch.float32, "fp64": torch.float64}  # weights' dtype per precision
+GENERATOR_KEYS = ("loss_generator", "generator_adv", "class_loss_generator")  # logged per generator step
+
+
+@dataclass(frozen=True)
+class ClassWeights:
+    """AC-WGAN: weights of the class head's cross-entropy on real and generated images, and for G."""
+
+    critic_real: float = 1.0
+    critic_fake: float = 1.0
+    generator: float = 1.0
+
+
+class TrainingStep:
+    def __init__(self, generator: nn.Module, critic: nn.Module, opt_g, opt_c, objective, lipschitz, data,
+                 latent: Latent, random: SharedRandom, runtime: Runtime, batch_size: int, num_classes: int = 0,
+                 class_weights: ClassWeights = ClassWeights(), critic_split: str = "none",
+                 augment_ops: tuple[str, ...] = (), generator_ema: nn.Module | None = None, ema_decay: float = 0.0,
+                 precision: str = "fp32", channels_last: bool = False):
+        self.generator, self.critic = generator, critic
+        self.opt_g, self.opt_c = opt_g, opt_c
+        self.objective, self.lipschitz = objective, lipschitz
+        self.data, self.latent, self.random, self.runtime = data, latent, random, runtime
+        self.batch_size = batch_size  # this process's share of the global batch
+        self.num_classes = num_classes
+        self.class_weights = class_weights
+        self.critic_split = critic_split
+        self.augment_ops = augment_ops
+        self.generator_ema, self.ema_decay = generator_ema, ema_decay
+        self.precision, self.dtype = precision, DTYPES[precision]
+        self.channels_last = channels_last
+        self.sum_dtype = sum_dtype(runtime.device)
+        self.last_real: tuple[torch.Tensor, torch.Tensor | None] | None = None  # for the diagnostics
+
+    # ---- the algorithm --------------------------------------------------------------------
+    def iteration(self, n_critic: int) -> dict[str, torch.Tensor]:
+        """``n_critic`` critic updates, then one generator update; their losses summed (device tensors)."""
+        totals: dict[str, torch.Tensor] = {}
+        bf16 = self.precision == "bf16"
+        # No autocast weight cache: a captured graph must recompute the casts on every replay.
+        with torch.autocast(self.runtime.device.type, dtype=torch.bfloat16, enabled=bf16, cache_enabled=False):
+            for _ in range(n_critic):
+                real, labels = self.real_batch()
+                add_into(totals, self.critic_update(real, labels), self.sum_dtype)
+            add_into(totals, self.generator_update(), self.sum_dtype)
+        return totals
+
+    def real_batch(self) -> tuple[torch.Tensor, torch.Tensor | None]:
+        real, labels = self.data.sample(self.batch_size, self.random)
+        real = real.to(self.dtype)
+        if self.channels_last:
+            real = real.contiguous(memory_format=torch.channels_last)
+        self.last_real = (real, labels)
+        return real, labels
+
+    def critic_update(self, real: torch.Tensor, real_labels: torch.Tensor | None) -> dict[str, torch.Tensor]:
+        """One critic iteration: one update on real and fake together, or two (``critic_split``)."""
+        self.lipschitz.before_update(self.critic)
+        if self.critic_split == "half":  # a Keras loop's half batch of real, then half of fake
+            half = real.shape[0] // 2
+            real, real_labels = real[:half], None if real_labels is None else real_labels[:half]
+        fake_labels = self.fake_labels(real.shape[0])
+        with torch.no_grad():
+            fake = self.generator(self.noise(real.shape[0]), fake_labels)
+        if self.critic_split == "none":
+            return self._update_critic_on(real, real_labels, fake, fake_labels)
+        out = self._update_critic_on(real, real_labels, None, None)
+        out.update(self._update_critic_on(None, None, fake, fake_labels))
+        out["loss_critic"] = out.pop("loss_critic_real") + out.pop("loss_critic_fake")
+        out["wasserstein"] = out.pop("score_real") - out.pop("score_fake")
+        return out
+
+    def _update_critic_on(self, real, real_labels, fake, fake_labels) -> dict[str, torch.Tensor]:
+        """Minimise the critic loss on whichever of real and fake are given, then constrain.
+
+        Records each term on its own (a conditional tutorial shows the adversarial and
+        class terms for real and fake separately) and their sum as ``loss_critic``.
+        """
+        w = self.class_weights
+        terms: dict[str, torch.Tensor | None] = {}
+        scores = {}
+        if real is not None:
+            real = self.critic_input(real)
+            scores["real"], logits = self.critic(real, return_logits=True)
+            terms["critic_real"] = self.objective.critic_loss_real(scores["real"])
+            terms["class_loss_real"] = class_loss(logits, real_labels, w.critic_real)
+        if fake is not None:
+            fake = self.critic_input(fake)
+            scores["fake"], logits = self.critic(fake, return_logits=True)
+            terms["critic_fake"] = self.objective.critic_loss_fake(scores["fake"])
+            terms["class_loss_fake"] = class_loss(logits, fake_labels, w.critic_fake)
+        if real is not None and fake is not None:
+            eps = self.random.uniform(real.shape[0], dtype=real.dtype)
+            terms["penalty"] = self.lipschitz.penalty(self.critic, real, fake, eps)
+        terms = {k: v for k, v in terms.items() if v is not None}
+        loss = sum(terms.values())
+        self.opt_c.zero_grad(set_to_none=True)
+        loss.backward()
+        self.runtime.average_gradients(self.critic.parameters())
+        self.opt_c.step()
+        self.lipschitz.after_update(self.critic)
+
+        out = {k: v.detach() for k, v in terms.items()}
+        out.update({f"score_{k}": v.mean().detach() for k, v in scores.items()})
+        if len(scores) == 2:
+            out["wasserstein"] = out.pop("score_real") - out.pop("score_fake")
+            out["loss_critic"] = loss.detach()
+        else:
+            out[f"loss_critic_{next(iter(scores))}"] = loss.detach()
+        return out
+
+    def generator_update(self) -> dict[str, torch.Tensor]:
+        # The critic's own gradients are not needed here; freezing it skips computing them.
+        self.critic.requires_grad_(False)
+        labels = self.fake_labels(self.batch_size)
+        fake = self.critic_input(self.generator(self.noise(self.batch_size), labels))
+        scores, logits = self.critic(fake, return_logits=True)
+        loss = self.objective.generator_loss(scores)
+        out: dict[str, torch.Tensor] = {"generator_adv": loss.detach()}
+        class_term = class_loss(logits, labels, self.class_weights.generator)
+        if class_term is not None:
+            loss = loss + class_term
+            out["class_loss_generator"] = class_term.detach()
+        self.opt_g.zero_grad(set_to_none=True)
+        loss.backward()
+        self.runtime.average_gradients(self.generator.parameters())
+        self.opt_g.step()
+        self.critic.requires_grad_(True)
+        if self.generator_ema is not None:
+            self.update_ema()
+        out["loss_generator"] = loss.detach()
+        return out
+
+    @torch.no_grad()
+    def update_ema(self) -> None:
+        ema, live = list(self.generator_ema.parameters()), list(self.generator.parameters())
+        torch._foreach_lerp_(ema, live, 1.0 - self.ema_decay)
+        for b_ema, b in zip(self.generator_ema.buffers(), self.generator.buffers()):
+            b_ema.copy_(b)
+
+    # ---- inputs -----------------------------------------------------------------------------
+    def noise(self, n: int) -> torch.Tensor:
+        return self.latent.shared(self.random, n, dtype=self.dtype)
+
+    def fake_labels(self, n: int) -> torch.Tensor | None:
+        return self.random.integers(0, self.num_classes, n) if self.num_classes else None
+
+    def critic_input(self, x: torch.Tensor) -> torch.Tensor:
+        """What the critic is shown of ``x`` in training: ``x`` through the augmentation, if any."""
+        if not self.augment_ops:
+            return x
+        x = augment(x, self.augment_ops, self.random)
+        return x.contiguous(memory_format=torch.channels_last) if self.channels_last else x
+
+    # ---- state ------------------------------------------------------------------------------
+    def modules(self) -> list[nn.Module]:
+        return [m for m in (self.generator, self.critic, self.generator_ema) if m is not None]
+
+    def optimizers(self) -> list[torch.optim.Optimizer]:
+        return [self.opt_g, self.opt_c]
+
+    def sampling_generator(self) -> nn.Module:
+        """The averaged generator when EMA is on, else the trained one."""
+        return self.generator_ema if self.generator_ema is not None else self.generator
+
+    def broadcast_weights(self) -> None:
+        """Every process starts from rank 0's weights and buffers."""
+        for module in self.modules():
+            self.runtime.broadcast_(module.state_dict().values())
+
+    def broadcast_buffers(self) -> None:
+        """BatchNorm statistics are per process during training; rank 0's before saving or evaluating."""
+        for module in self.modules():
+            self.runtime.broadcast_(module.buffers())
+
+    def state_dict(self) -> dict:
+        state = {"generator": self.generator.state_dict(), "critic": self.critic.state_dict(),
+                 "opt_g": self.opt_g.state_dict(), "opt_c": self.opt_c.state_dict()}
+        if self.generator_ema is not None:
+            state["generator_ema"] = self.generator_ema.state_dict()
+        if hasattr(self.data, "state_dict"):
+            state["data"] = self.data.state_dict()
+        return state
+
+    def load_state_dict(self, state: dict) -> None:
+        self.generator.load_state_dict(state["generator"])
+        self.critic.load_state_dict(state["critic"])
+        self.opt_g.load_state_dict(state["opt_g"])
+        self.opt_c.load_state_dict(state["opt_c"])
+        if self.generator_ema is not None and "generator_ema" in state:
+            self.generator_ema.load_state_dict(state["generator_ema"])
+        if hasattr(self.data, "load_state_dict") and "data" in state:
+            self.data.load_state_dict(state["data"])
+
+
+def class_loss(logits: torch.Tensor | None, labels: torch.Tensor | None, weight: float) -> torch.Tensor | None:
+    """The class head's weighted cross-entropy, or None where it does not apply."""
+    if logits is None or labels is None or weight == 0:
+        return None
+    return weight * F.cross_entropy(logits, labels)
+
+
+def sum_dtype(device: torch.device) -> torch.dtype:
+    """Losses are summed in float64 (MPS has none): a float32 sum of many large but finite
+    losses can overflow to infinity, which must not read as divergence."""
+    return torch.float32 if device.type == "mps" else torch.float64
+
+
+def add_into(totals: dict[str, torch.Tensor], values: dict[str, torch.Tensor], dtype: torch.dtype,
+             in_place: bool = False) -> None:
+    """``totals[k] += values[k]`` for every key, starting from the first value seen, in ``dtype``."""
+    for key, value in values.items():
+        if key not in totals:
+            totals[key] = value.detach().to(dtype).clone()
+        elif in_place:
+            totals[key] += value
+        else:
+            totals[key] = totals[key] + value
