@@ -18,6 +18,11 @@ def run(*args):
     return result.exit_code, result.output
 
 
+def run_files(run_dir):
+    """Every file of a run folder with its modification time (not the lock, which only says who trains)."""
+    return {p: p.stat().st_mtime_ns for p in run_dir.rglob("*") if p.is_file() and p.name != ".lock"}
+
+
 @pytest.fixture
 def trained_run(tmp_path):
     code, out = run("train", "--preset", "wgan-gp-8gaussians", "--out", tmp_path / "runs", *TINY)
@@ -92,10 +97,10 @@ def test_bad_input_is_one_line_and_exit_2(args, message, tmp_path):
 def test_corrupt_checkpoint_on_resume_leaves_the_run_untouched(trained_run):
     checkpoint = trained_run / "checkpoints" / "last.pt"
     checkpoint.write_bytes(b"garbage")
-    before = {p: p.stat().st_mtime_ns for p in trained_run.rglob("*") if p.is_file()}
+    before = run_files(trained_run)
     code, out = run("train", "--resume", trained_run)
     assert code == 2 and "corrupt" in out
-    assert {p: p.stat().st_mtime_ns for p in trained_run.rglob("*") if p.is_file()} == before
+    assert run_files(trained_run) == before
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root can write anywhere")

@@ -46,7 +46,12 @@ def save_checkpoint(state: dict, path: Path) -> Path:
     A crash, a kill or a full disk mid-save leaves the previous checkpoint at
     ``path`` as it was; the caller checks finiteness first (``first_non_finite``).
     """
-    return atomic_write(path, lambda tmp: torch.save(state, tmp), needs_bytes=state_bytes(state))
+    def write(tmp: str) -> None:
+        # Through a Python file, so that a full disk is an OSError (torch's own writer raises RuntimeError).
+        with open(tmp, "wb") as f:
+            torch.save(state, f)
+
+    return atomic_write(path, write, needs_bytes=state_bytes(state))
 
 
 def load_checkpoint(path: Path) -> dict:

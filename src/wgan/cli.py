@@ -5,6 +5,7 @@ Every problem a user can fix ends in one line on stderr and exit status 2.
 
 from __future__ import annotations
 
+import shutil
 import sys
 import warnings
 from pathlib import Path
@@ -35,6 +36,11 @@ class WganGroup(click.Group):
         except (WganError, click.ClickException) as e:
             message = e.format_message() if isinstance(e, click.ClickException) else str(e)
             click.echo(f"wgan: error: {message}", err=True)
+            sys.exit(2)
+        except OSError as e:  # a file the toolkit reads or writes outside its own checks (a full disk, ...)
+            from .files import write_error
+
+            click.echo(f"wgan: error: {write_error(Path(e.filename or '?'), e)}", err=True)
             sys.exit(2)
 
 
@@ -92,13 +98,22 @@ def train(preset, data, image_size, classes, skip_bad, objective, lipschitz, mod
     from .trainer import Trainer
 
     if resume is not None:
-        trainer = Trainer.resume(resume, progress=not no_progress)
-        target = steps or trainer.cfg.train.steps
-        if steps:
-            trainer.cfg.train.steps = steps
-            trainer.cfg.save(resume / "config.yaml")
-        click.echo(f"resuming {resume} at step {trainer.step} of {target}")
-        trainer.fit(target)
+        from .config import read_record
+        from .runs import CONFIG_FILE, RunLock, check_run_dir
+
+        if steps is not None and steps <= 0:
+            raise WganError(f"--steps is the new total of generator steps and must be positive, got {steps}")
+        with RunLock(check_run_dir(resume)):  # before anything in the run folder is rewritten
+            trainer = Trainer.resume(resume, progress=not no_progress)
+            if steps is not None and steps < trainer.step:
+                raise WganError(f"--steps {steps} is below the run's current step {trainer.step}; give a new "
+                                f"total of at least {trainer.step} (nothing was changed)")
+            if steps is not None and steps != trainer.cfg.train.steps:
+                trainer.cfg.train.steps = steps
+                trainer.cfg.save(resume / CONFIG_FILE, read_record(resume / CONFIG_FILE))
+            target = trainer.cfg.train.steps
+            click.echo(f"resuming {resume} at step {trainer.step} of {target}")
+            trainer.fit(target)
         click.echo(f"run folder: {resume}")
         return
 
@@ -123,7 +138,12 @@ def train(preset, data, image_size, classes, skip_bad, objective, lipschitz, mod
     cfg.validate()
     # Build everything before creating the folder, so that bad data or models leave nothing behind.
     trainer = Trainer(cfg, run_dir=None, progress=not no_progress)
-    trainer.attach_run_dir(new_run_dir(out, cfg))
+    run_dir = new_run_dir(out, cfg)
+    try:
+        trainer.attach_run_dir(run_dir)
+    except BaseException:  # e.g. a full disk: leave no half-made run folder behind
+        shutil.rmtree(run_dir, ignore_errors=True)
+        raise
     click.echo(f"run folder: {trainer.run_dir}  (device {trainer.device})")
     trainer.fit()
     click.echo(f"done: {trainer.step} steps; run folder: {trainer.run_dir}")

@@ -27,6 +27,8 @@ LATENTS = ("normal", "uniform")
 CLIP_WHEN = ("after", "before")
 CRITIC_SPLIT = ("none", "half", "full")
 AUGMENTATIONS = ("translation", "cutout")  # wgan.augment's operations
+RECORD_KEYS = ("versions", "history")  # sections of config.yaml that describe the run, not configure it
+MAX_IMAGE_SIZE = 4096  # pixels a side; one such RGB image is 48 MiB
 
 
 @dataclass
@@ -38,6 +40,9 @@ class DataConfig:
     classes: list[int] | None = None  # keep only these labels (S4 trains on 7s)
     split: str = "train"  # train | test | all, where the source has splits
     skip_bad: bool = False  # image folders: skip unreadable files (with a count) instead of failing
+    # Image folders: decode every file into memory (off), stream them from disk with DataLoader
+    # workers (on), or stream only when the pixels would exceed 4 GiB (auto).
+    stream: str = "auto"
 
 
 @dataclass
@@ -239,14 +244,23 @@ class Config:
             raise WganError(f"train.seed must be an integer in 0..2**63-1, got {self.train.seed}")
         if self.data.image_size is not None:
             _positive("data.image_size", self.data.image_size)
+            if self.data.image_size > MAX_IMAGE_SIZE:
+                raise WganError(f"data.image_size must be at most {MAX_IMAGE_SIZE}, got {self.data.image_size}")
+        _one_of("data.stream", self.data.stream, ("auto", "on", "off"))
         if self.data.channels not in (None, 1, 3):
             raise WganError(f"data.channels must be 1 or 3, got {self.data.channels}")
         return self
 
     # ---- files --------------------------------------------------------------
-    def save(self, path: Path) -> None:
-        """Write the resolved config as YAML, atomically (a full disk never leaves it half written)."""
-        write_text(path, yaml.safe_dump(self.to_dict(), sort_keys=False))
+    def save(self, path: Path, record: dict | None = None) -> None:
+        """Write the resolved config as YAML, atomically (a full disk never leaves it half written).
+
+        ``record`` adds sections that describe the run rather than configure it (``versions``,
+        ``history``); :meth:`load` reads past them and :func:`read_record` returns them.
+        """
+        d = self.to_dict()
+        d.update({k: v for k, v in (record or {}).items() if k in RECORD_KEYS})
+        write_text(path, yaml.safe_dump(d, sort_keys=False))
 
     @classmethod
     def load(cls, path: Path) -> "Config":
@@ -263,7 +277,27 @@ class Config:
             raise WganError(f"cannot read config {path}: {e.strerror or e}") from None
         if not isinstance(d, dict):
             raise WganError(f"config {path} is not a mapping of sections")
-        return cls.from_dict(d)
+        return cls.from_dict({k: v for k, v in d.items() if k not in RECORD_KEYS})
+
+
+def read_record(path: Path) -> dict:
+    """The descriptive sections of a saved config (see :meth:`Config.save`); {} when there are none."""
+    try:
+        d = yaml.safe_load(Path(path).read_text())
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return {}
+    return {k: d[k] for k in RECORD_KEYS if isinstance(d, dict) and k in d}
+
+
+def versions() -> dict[str, str]:
+    """The versions a run was made with (recorded in its config.yaml)."""
+    import platform
+
+    import torch
+
+    from . import __version__
+
+    return {"wgan": str(__version__), "torch": str(torch.__version__), "python": platform.python_version()}
 
 
 def all_keys() -> list[str]:

@@ -39,7 +39,7 @@ def write_error(path: Path, error: OSError, needs_bytes: int | None = None) -> W
     if error.errno in _NO_SPACE:
         need = f", {describe_need(path)} needs about {needs_bytes / 2**20:.1f} MB" if needs_bytes else ""
         return WganError(f"no space left on device writing {path}; {free_mb(path.parent):.1f} MB free{need}. "
-                         "The previous files are intact: free some space and run again (--resume continues)")
+                         "The previous files are intact: free some space and run again")
     return WganError(f"cannot write {path}: {error.strerror or error}")
 
 
@@ -60,18 +60,35 @@ def atomic_write(path: str | os.PathLike, write: Callable[[str], None], needs_by
     except OSError as e:
         raise write_error(path, e, needs_bytes) from None
     os.close(fd)
+    failure = None
     try:
         write(tmp)
         with open(tmp, "rb+") as f:
             os.fsync(f.fileno())
         os.chmod(tmp, 0o644)  # mkstemp makes it private; these are ordinary user files
         os.replace(tmp, path)
-    except OSError as e:
-        raise write_error(path, e, needs_bytes) from None
+    except Exception as e:
+        failure = os_error_in(e)
+        if failure is None:
+            raise
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+    if failure is not None:  # raised once the temporary file is gone, so the free space is right
+        raise write_error(path, failure, needs_bytes) from None
     return path
+
+
+def os_error_in(error: BaseException) -> OSError | None:
+    """The OSError behind ``error``: itself, or one it was raised from or while handling
+    (torch's writer turns a full disk into a RuntimeError raised while handling the OSError)."""
+    seen = set()
+    while error is not None and id(error) not in seen:
+        if isinstance(error, OSError):
+            return error
+        seen.add(id(error))
+        error = error.__cause__ or error.__context__
+    return None
 
 
 def write_text(path: str | os.PathLike, text: str) -> Path:

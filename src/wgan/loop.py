@@ -118,6 +118,7 @@ class TrainingLoop:
         # max_minutes counts training time in this session: evaluations and start-up do not count.
         limit = t.elapsed + 60 * self.max_minutes if self.max_minutes else math.inf
         self._clock = (time.time(), t.step)
+        finished = False
         try:
             if t.step == 0:
                 self._call("on_samples")
@@ -138,12 +139,23 @@ class TrainingLoop:
             if self.sums.steps:  # the last steps since the previous log step
                 self._log()
             self._checkpoint(final=True)
+            finished = True
         except KeyboardInterrupt:
             self._call("on_interrupt")
             raise
         finally:
-            for callback in self.callbacks:
+            self._close(report=finished)
+
+    def _close(self, report: bool) -> None:
+        """Close every callback; a failure to close is reported unless another error already is."""
+        failure = None
+        for callback in self.callbacks:
+            try:
                 callback.close()
+            except (OSError, WganError) as e:
+                failure = failure or e
+        if failure is not None and report:
+            raise failure
 
     def _time_is_up(self, limit: float) -> bool:
         if limit == math.inf:

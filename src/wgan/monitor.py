@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import math
+import threading
 import time
 from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from .files import append_line
+from .files import append_line, write_error
 from .runs import METRICS_FILE
 
 
@@ -29,8 +30,10 @@ class Monitor:
 
         self.run_dir = Path(run_dir)
         self.metrics_path = self.run_dir / METRICS_FILE
+        _quiet_writer_threads()
         # purge_step drops events a killed run wrote past the checkpoint we resume from.
-        self.tb = SummaryWriter(str(self.run_dir), purge_step=start_step or None)
+        with self._writing():
+            self.tb = SummaryWriter(str(self.run_dir), purge_step=start_step or None)
         self.bar = tqdm(total=total_steps, initial=start_step, disable=not progress, unit="it",
                         dynamic_ncols=True, desc="train")
         self.start_time = time.time()
@@ -39,8 +42,9 @@ class Monitor:
     def log(self, step: int, values: dict[str, float]) -> None:
         record = {"step": step, "time": round(time.time() - self.start_time, 3), **values}
         append_line(self.metrics_path, json.dumps(record, allow_nan=True))
-        for key, value in values.items():
-            self.tb.add_scalar(key, value, step)
+        with self._writing():
+            for key, value in values.items():
+                self.tb.add_scalar(key, value, step)
         for sink in self.sinks:
             sink.log(step, values)
         shown = SIX_LOSSES if "class_loss_real" in values else ("loss_critic", "loss_generator", "wasserstein",
@@ -48,7 +52,8 @@ class Monitor:
         self.bar.set_postfix({k: f"{values[k]:.4g}" for k in shown if k in values}, refresh=False)
 
     def image(self, tag: str, image_chw, step: int) -> None:
-        self.tb.add_image(tag, image_chw, step)
+        with self._writing():
+            self.tb.add_image(tag, image_chw, step)
         for sink in self.sinks:
             sink.image(tag, image_chw, step)
 
@@ -57,9 +62,45 @@ class Monitor:
 
     def close(self) -> None:
         self.bar.close()
-        self.tb.close()
-        for sink in self.sinks:
-            sink.close()
+        try:
+            with self._writing():
+                self.tb.close()
+        finally:
+            for sink in self.sinks:
+                sink.close()
+
+    def _writing(self):
+        """TensorBoard writes in a thread of its own; its OSError (a full disk) comes back here as one line."""
+        return _TensorBoardErrors(self.run_dir)
+
+
+class _TensorBoardErrors:
+    def __init__(self, run_dir: Path):
+        self.run_dir = run_dir
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, error, tb):
+        if isinstance(error, OSError):
+            raise write_error(self.run_dir / "events.out.tfevents.*", error) from None
+        return False
+
+
+def _quiet_writer_threads() -> None:
+    """Keep TensorBoard's writer thread from printing a traceback for an OSError: the main
+    thread reports it, as one line, at its next write (see Monitor._writing)."""
+    if getattr(threading.excepthook, "_wgan", False):
+        return
+    default = threading.excepthook
+
+    def hook(args):
+        if isinstance(args.exc_value, OSError) and type(args.thread).__name__ == "_AsyncWriterThread":
+            return
+        default(args)
+
+    hook._wgan = True
+    threading.excepthook = hook
 
 
 def read_metrics(path: Path) -> list[dict]:

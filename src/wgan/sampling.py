@@ -38,11 +38,20 @@ def draw_samples(trainer, n: int, seed: int = 0, class_: int | None = None, batc
         y = None if labels is None else labels[start:start + batch]
         chunks.append(trainer.data.to_data(trainer.generate(z[start:start + batch], y)).cpu())
     x = torch.cat(chunks)
+    check_finite_samples(x, trainer.step)
     if trainer.data.kind == "toy":
         return Samples("toy", x.numpy(), step=trainer.step,
                        reference=trainer.data.reference(min(n, 2000), seed=seed)[0].numpy())
     images = x.round().clamp(0, 255).to(torch.uint8).permute(0, 2, 3, 1).numpy()  # NCHW -> NHWC
     return Samples("image", images, None if labels is None else labels.numpy(), step=trainer.step)
+
+
+def check_finite_samples(x: torch.Tensor, step: int) -> None:
+    """Refuse samples with NaN or infinite values: they mean a diverged generator, not pictures."""
+    bad = int((~torch.isfinite(x)).flatten(1).any(1).sum())
+    if bad:
+        raise WganError(f"the generator of step {step} gives non-finite values in {bad} of {len(x)} samples "
+                        "(the run diverged); nothing was written: sample an earlier checkpoint")
 
 
 def write_samples(samples: Samples, out: Path) -> Path:

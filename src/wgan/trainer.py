@@ -11,6 +11,7 @@ evaluation) and its checkpoints; it does no training arithmetic itself.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import warnings
@@ -21,7 +22,7 @@ import torch
 from .artifacts import build_artifacts
 from .callbacks import Checkpoints, MetricsLog, SampleGrids
 from .checkpoint import first_non_finite, load_checkpoint, save_checkpoint, tensors_of
-from .config import Config, augmentation_ops
+from .config import Config, augmentation_ops, versions
 from .data import build_dataset
 from .errors import WganError
 from .files import write_text
@@ -36,7 +37,7 @@ from .monitor import Monitor
 from .objectives import build_objective
 from .optim import build_optimizers, build_schedulers, resolve_optim
 from .rng import SharedRandom, seeded
-from .runs import BEST_CHECKPOINT, CONFIG_FILE, LAST_CHECKPOINT, SUBDIRS, check_run_dir
+from .runs import BEST_CHECKPOINT, CONFIG_FILE, LAST_CHECKPOINT, SUBDIRS, RunLock, check_run_dir
 from .runtime import Runtime, local_batch, on_for_cpu
 from .step import DTYPES, ClassWeights, TrainingStep
 
@@ -153,7 +154,7 @@ class Trainer:
         for sub in SUBDIRS:
             (self.run_dir / sub).mkdir(parents=True, exist_ok=True)
         if write_config:
-            self.cfg.save(self.run_dir / CONFIG_FILE)
+            self.cfg.save(self.run_dir / CONFIG_FILE, {"versions": versions()})
         self.artifacts = build_artifacts(self)
 
     # ---- sampling -------------------------------------------------------------------------
@@ -203,7 +204,8 @@ class Trainer:
         if self.run_dir is None:
             raise WganError("Trainer.fit needs a run folder (Trainer(cfg, run_dir))")
         steps = steps or self.cfg.train.steps
-        self._loop(self.callbacks(steps)).run(steps)
+        with RunLock(self.run_dir) if self.runtime.main else contextlib.nullcontext():
+            self._loop(self.callbacks(steps)).run(steps)
 
     def _extra_sinks(self) -> list:
         if self.cfg.train.wandb == "off":

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ..errors import WganError
 from ..files import write_npz
 from ..monitor import read_metrics
 from ..plots.curves import plot_losses, plot_wasserstein
@@ -32,8 +33,7 @@ class ToyArtifacts:
     def snapshots(self) -> list[tuple[int, np.ndarray]]:
         out = []
         for path in sorted(self.samples_dir.glob("step_*.npz")):
-            with np.load(path) as f:
-                out.append((int(f["step"]), f["samples"]))
+            out.append(read_snapshot(path))
         return out
 
     def finish(self, trainer) -> list[Path]:
@@ -51,6 +51,20 @@ class ToyArtifacts:
             before, after = feature_views(trainer)
             written.append(plot_feature_space(before, after, self.plots_dir / "features.png"))
         return written
+
+
+def read_snapshot(path: Path) -> tuple[int, np.ndarray]:
+    """``(step, points)`` of a ``samples/step_*.npz``; anything else there is a clear error."""
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            step, points = int(f["step"]), np.asarray(f["samples"], dtype=np.float64)
+    except (OSError, ValueError, KeyError, TypeError, EOFError) as e:
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise WganError(f"{path} is not a sample snapshot of this toolkit (an .npz with 'step' and 'samples' "
+                        f"(N, 2) numbers): {first[:120]}; remove it to redraw the plots") from None
+    if points.ndim != 2 or points.shape[1] != 2:
+        raise WganError(f"{path}: 'samples' should be (N, 2) points, got shape {points.shape}; remove it")
+    return step, points
 
 
 def _critic_in_data_space(trainer):

@@ -239,17 +239,23 @@ class StreamingImageDataset:
 
 def load_image_dataset(cfg, memory_limit: int = MEMORY_LIMIT, num_workers: int | None = None):
     """The dataset ``cfg`` (a :class:`~wgan.config.DataConfig`) names: in memory, or streamed when
-    an image folder's pixels (N x H x W x C bytes after resizing) would exceed ``memory_limit``."""
+    an image folder's pixels (N x H x W x C bytes after resizing) would exceed ``memory_limit``
+    (``data.stream=auto``), always (``on``) or never (``off``)."""
     name = str(cfg.name)
+    stream = getattr(cfg, "stream", "auto")
+    path = Path(name).expanduser()
+    folder = name.lower() not in BUILTIN and cfg.split in SPLITS and path_kind(path) == "folder"
+    if stream == "on" and not folder:
+        raise WganError(f"data.stream=on streams image folders from disk; {name} is loaded into memory "
+                        "(use data.stream=auto)")
     if name.lower() in BUILTIN:
         return InMemoryImageDataset(load_images(cfg), name=name.lower())
-    path = Path(name).expanduser()
-    if cfg.split not in SPLITS or path_kind(path) != "folder":  # load_images reports a bad split
+    if not folder:  # load_images reports a bad split
         return InMemoryImageDataset(load_images(cfg), name=name)
     check_unsplit(cfg.split, path)
     index, plan = open_folder(path, cfg.image_size, cfg.channels, cfg.classes)
     pixels = len(index.files) * plan.size[0] * plan.size[1] * plan.channels
-    if pixels <= memory_limit:
+    if stream == "off" or (stream == "auto" and pixels <= memory_limit):
         return InMemoryImageDataset(finish(decode_folder(index, plan, cfg.skip_bad, num_workers), cfg), name=name)
     index = drop_unreadable(index, plan, cfg.skip_bad)
     return StreamingImageDataset(index, plan, name=name, skip_bad=cfg.skip_bad, num_workers=num_workers)

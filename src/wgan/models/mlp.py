@@ -1,6 +1,9 @@
-"""Fully connected networks for 2-D data (gan_toy.py's 3 x 512 ReLU, S2's 2 x 16 LReLU)."""
+"""Fully connected networks: gan_toy.py's 3 x 512 ReLU and the quadratic tutorial's 2 x 16 LReLU for
+2-D points, and the original GAN paper's kind of MLP for images (flattened pixels in, tanh out)."""
 
 from __future__ import annotations
+
+import math
 
 from torch import nn
 
@@ -20,17 +23,22 @@ def _hidden(cfg: ModelConfig, n_in: int) -> list[nn.Module]:
 
 @register_generator("mlp")
 def mlp_generator(cfg: ModelConfig, shape: tuple, num_classes: int) -> nn.Module:
+    """Points: a linear output. Images (C, H, W): C*H*W outputs through tanh, shaped as the images."""
     label_input = LabelInput(cfg.conditional, cfg.latent_dim, num_classes)
-    net = nn.Sequential(*_hidden(cfg, label_input.out_dim), nn.Linear(cfg.width, shape[0]))
-    model = Generator(label_input, net)
+    out = [nn.Linear(cfg.width, math.prod(shape))]
+    if len(shape) == 3:  # images live in [-1, 1]
+        out += [nn.Tanh(), nn.Unflatten(1, tuple(shape))]
+    model = Generator(label_input, nn.Sequential(*_hidden(cfg, label_input.out_dim), *out))
     init_weights(model, cfg.init)
     return model
 
 
 @register_critic("mlp")
 def mlp_critic(cfg: ModelConfig, shape: tuple, num_classes: int) -> nn.Module:
-    """Hidden layers, an optional linear feature layer (S2's 2-unit view), a linear score head."""
-    layers = _hidden(cfg, shape[0])
+    """Hidden layers, an optional linear feature layer (the 2-unit view of the quadratic
+    tutorial), a linear score head; images are flattened first."""
+    flatten = [nn.Flatten()] if len(shape) == 3 else []
+    layers = flatten + _hidden(cfg, math.prod(shape))
     n_features = cfg.width
     if cfg.feature_dim:
         layers.append(nn.Linear(cfg.width, cfg.feature_dim))

@@ -88,7 +88,7 @@ def finish(arrays: ImageArrays, cfg) -> ImageArrays:
     if cfg.channels is not None:
         images = convert_channels(images, cfg.channels)
     if cfg.image_size is not None:
-        images = resize_images(images, cfg.image_size)
+        images = resize_images(images, cfg.image_size, source=arrays.source)
     labels, names = renumber(arrays.labels, arrays.class_names)
     return ImageArrays(images, labels, names, arrays.source)
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import os
+
 import numpy as np
 import torch
 
@@ -85,7 +87,30 @@ def convert_channels(images: np.ndarray, channels: int) -> np.ndarray:
     return np.clip(np.rint(gray), 0, 255).astype(np.uint8)[..., None]
 
 
-def resize_images(images: np.ndarray, size: int, chunk: int = 2048) -> np.ndarray:
+def available_memory() -> int:
+    """Bytes of memory this machine can still give (MemAvailable on Linux, else all physical memory)."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return 2**63
+
+
+def check_fits(count: int, height: int, width: int, channels: int, source: str) -> None:
+    """Refuse, before allocating, image data whose uint8 pixels would not fit in memory."""
+    need, have = count * height * width * channels, available_memory()
+    if need > 0.8 * have:
+        raise WganError(f"{count} images of {source} at {height}x{width} would need {need / 2**30:.1f} GiB of "
+                        f"memory and {have / 2**30:.1f} GiB are available; use a smaller --image-size")
+
+
+def resize_images(images: np.ndarray, size: int, chunk: int = 2048, source: str = "the data") -> np.ndarray:
     """Resize the shorter side to ``size`` and centre-crop to ``size`` x ``size`` (NHWC uint8).
 
     torchvision's tensor ops work on whole uint8 batches, which is far faster
@@ -96,6 +121,7 @@ def resize_images(images: np.ndarray, size: int, chunk: int = 2048) -> np.ndarra
     n, h, w, c = images.shape
     if (h, w) == (size, size):
         return images
+    check_fits(n, size, size, c, source)
     out = np.empty((n, size, size, c), dtype=np.uint8)
     for start in range(0, n, chunk):
         x = torch.from_numpy(images[start:start + chunk]).permute(0, 3, 1, 2)

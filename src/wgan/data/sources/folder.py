@@ -36,7 +36,7 @@ from PIL import Image
 from torchvision.datasets.folder import IMG_EXTENSIONS
 
 from ...errors import WganError
-from .arrays import ImageArrays, select_classes
+from .arrays import ImageArrays, check_fits, select_classes
 
 _SHOW_BAD = 3  # how many bad files an error names
 _GRAY_MODES = {"1", "L", "LA", "La", "I", "I;16", "I;16L", "I;16B", "F"}
@@ -259,6 +259,7 @@ def decode_folder(index: FolderIndex, plan: FolderPlan, skip_bad: bool = False,
         report_bad(plan.bad, index.root, skip_bad)  # fail before the slow part when we can
     unreadable = {p for p, _ in plan.bad}
     index = index.subset(np.asarray([f not in unreadable for f in index.files], dtype=bool))
+    check_fits(len(index.files), *plan.size, plan.channels, str(root))
     images = np.empty((len(index.files), *plan.size, plan.channels), dtype=np.uint8)
     ok = np.zeros(len(index.files), dtype=bool)
     workers = default_workers(len(index.files)) if num_workers is None else num_workers
