@@ -47,16 +47,20 @@ def describe_need(path: Path) -> str:
     return "a checkpoint" if path.suffix == ".pt" else "the file"
 
 
-def atomic_write(path: str | os.PathLike, write: Callable[[str], None], needs_bytes: int | None = None) -> Path:
+def atomic_write(path: str | os.PathLike, write: Callable[[str], None], needs_bytes: int | None = None,
+                 keep_suffix: bool = False) -> Path:
     """Call ``write(tmp_path)`` to fill a temporary file, then rename it over ``path``.
 
     On any failure the temporary file is removed and ``path`` is untouched; an
     OSError (a full disk, a read-only folder) becomes a :class:`WganError`.
+    ``keep_suffix`` ends the temporary name with ``path``'s suffix too, for writers
+    that choose the format by it.
     """
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        suffix = ".tmp" + (path.suffix if keep_suffix else "")
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=suffix)
     except OSError as e:
         raise write_error(path, e, needs_bytes) from None
     os.close(fd)
@@ -118,4 +122,4 @@ def append_line(path: str | os.PathLike, line: str) -> None:
 
 def stray_temporaries(folder: Path) -> list[Path]:
     """Temporary files that :func:`atomic_write` leaves only when its process was killed mid-write."""
-    return sorted(Path(folder).rglob(".*.tmp"))
+    return sorted(Path(folder).rglob(".*.tmp*"))

@@ -22,6 +22,7 @@ from typing import Iterator
 from PIL import Image, ImageDraw, ImageFont
 
 from .errors import WganError
+from .files import atomic_write
 
 ITERATIONS_PER_SECOND = 250  # seed S1
 LAST_HOLD_S = 1.0  # the final grid stays up this long: the result deserves a look
@@ -97,22 +98,17 @@ def make_video(run_dir: str | os.PathLike, out: str | os.PathLike | None = None,
             for _ in range(n):
                 yield frame
 
-    out.parent.mkdir(parents=True, exist_ok=True)
-    # Written beside the target and renamed: a viewer never sees half a video,
-    # and an interrupted render leaves the previous one in place.
-    tmp = out.with_name(f".{out.stem}.{os.getpid()}.tmp{out.suffix}")
-    try:
+    def write(tmp: str) -> None:
         if out.suffix == ".mp4":
-            _write_mp4(tmp, frames(), fps or MP4_FPS)
+            _write_mp4(Path(tmp), frames(), fps or MP4_FPS)
         else:
             delays = ([round(1000 / fps)] * sum(n for *_, n in shown) if fps is not None
                       else [max(GIF_MIN_DELAY_MS, round(1000 * d)) for d in durations])
-            _write_gif(tmp, frames(), delays)
-        os.replace(tmp, out)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return out
+            _write_gif(Path(tmp), frames(), delays)
+
+    # Written beside the target and renamed: a viewer never sees half a video,
+    # and an interrupted render leaves the previous one in place.
+    return atomic_write(out, write, keep_suffix=True)
 
 
 def _output_path(run_dir: Path, out) -> Path:
