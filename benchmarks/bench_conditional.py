@@ -80,12 +80,12 @@ def main() -> None:
         trainer.fit()
         per_class = []
         for k in range(10):
-            images = draw_samples(trainer, args.per_class, seed=k, class_=k).values  # uint8 NHWC
+            images = draw_samples(trainer.handle(), args.per_class, seed=k, class_=k).values  # uint8 NHWC
             x = torch.from_numpy(images).permute(0, 3, 1, 2).contiguous()
             predicted = run_batched(classifier, x, device).argmax(1).numpy()
             per_class.append(float(np.mean(predicted == k)))
         cells = " | ".join(f"{100 * a:.0f}" for a in per_class)
-        quality = evaluate_images(trainer, n=EVAL_N, metrics=("fid", "precision_recall", "density_coverage"))
+        quality = evaluate_images(trainer.handle(), n=EVAL_N, metrics=("fid", "precision_recall", "density_coverage"))
         spread = " | ".join(f"{quality[metric_key(key, 'domain', EVAL_N, 'test')]:.3g}" for key in DIVERSITY)
         print(f"| {name} | {trainer.step} | {cells} | {100 * np.mean(per_class):.1f} | {spread} |", flush=True)
         print(f"  run folder: {trainer.run_dir}")

@@ -102,7 +102,7 @@ def quality_race(args, cfg, seed_trainer, seed, sync) -> None:
     key = metric_key("fid", "domain", args.n, split)
 
     def measure(trainer) -> float:
-        fake = draw_samples(trainer, args.n, seed=0).values
+        fake = draw_samples(trainer.handle(), args.n, seed=0).values
         return float(compare_image_sets(test.images, fake, extractor, ("fid",), reference_split=split)[key])
 
     print(f"seed-style loop for {args.reference_minutes} min:")

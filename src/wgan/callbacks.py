@@ -7,6 +7,14 @@ they can all be left out of every process but the main one.
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
+from pathlib import Path
+
+from .checkpoint import first_non_finite, save_checkpoint, tensors_of
+from .files import atomic_write, write_text
+from .handle import NonFiniteSamples, checkpoint_stem, generator_file_for, write_generator_file
 from .loop import Callback
 from .monitor import Monitor
 
@@ -45,26 +53,95 @@ class SampleGrids(Callback):
         self._last = None
 
     def on_samples(self, trainer) -> None:
-        self.artifacts.snapshot(trainer, self.monitor)
+        try:
+            self.artifacts.snapshot(trainer.handle(), self.monitor)
+        except NonFiniteSamples:
+            raise trainer.diverged("the generator's samples are not finite") from None
         self._last = trainer.step
 
     def on_end(self, trainer) -> None:
         if self._last != trainer.step:
             self.on_samples(trainer)
-        self.artifacts.finish(trainer)
+        self.artifacts.finish(trainer.handle(), trainer.algorithm)
 
 
 class Checkpoints(Callback):
-    """``checkpoints/last.pt`` at every checkpoint step, at the end and on Ctrl-C; ``best.pt`` by evaluation."""
+    """The training state in ``checkpoints/``: ``last.pt`` at every checkpoint step, at the end and on
+    Ctrl-C; ``best.pt`` by evaluation; and, with ``keep`` > 0, the last ``keep`` step-named snapshots
+    (``step_NNNNNNN.pt``). Each comes with its generator file (:mod:`wgan.handle`)."""
+
+    def __init__(self, keep: int = 0):
+        self.keep = keep
+
+    def save(self, trainer, stem: str = "last") -> None:
+        """Write ``<stem>.pt`` and its generator file, atomically; refuse (as divergence) a non-finite state."""
+        folder = trainer.run_dir / "checkpoints"
+        state = trainer.state_dict()
+        bad = first_non_finite(tensors_of(state))
+        if bad is not None:
+            raise trainer.diverged(f"{bad} is not finite, so no checkpoint was written")
+        save_checkpoint(state, folder / f"{stem}.pt")
+        write_generator_file(folder / generator_file_for(stem), state["generator_info"], trainer.generator,
+                             trainer.generator_ema, trainer.fixed_z)
+        if stem == "last":
+            trainer.last_checkpoint = (folder / "last.pt", trainer.step)
+
+    def _snapshot(self, trainer) -> None:
+        """``step_NNNNNNN.pt`` as a second name of the ``last.pt`` just written, then drop the oldest."""
+        if not self.keep:
+            return
+        folder, stem = trainer.run_dir / "checkpoints", checkpoint_stem(trainer.step)
+        for source, name in (("last.pt", f"{stem}.pt"), (generator_file_for("last"), generator_file_for(stem))):
+            link_or_copy(folder / source, folder / name)
+        kept = sorted(folder.glob("step_*.pt"))
+        for old in kept[:-self.keep]:
+            old.unlink(missing_ok=True)
+            (folder / generator_file_for(old.stem)).unlink(missing_ok=True)
 
     def on_checkpoint(self, trainer) -> None:
-        trainer.save()
+        self.save(trainer)
+        self._snapshot(trainer)
 
     def on_end(self, trainer) -> None:
-        trainer.save()
+        self.on_checkpoint(trainer)
 
     def on_interrupt(self, trainer) -> None:
-        trainer.save()
+        self.save(trainer)
 
     def on_eval(self, trainer, results: dict) -> None:
-        trainer.keep_if_best(results)
+        """``best.pt`` when ``results`` beat the best so far; the best is training state, so a resumed
+        run never replaces a better ``best.pt`` with a worse one."""
+        key, lower_is_better = best_metric_key(trainer.cfg.train.best_metric, results)
+        if key is None:
+            return
+        value, best = float(results[key]), trainer.best
+        if best is None or best.get("metric") != key or (
+                value < best["value"] if lower_is_better else value > best["value"]):
+            trainer.best = {"metric": key, "value": value, "step": trainer.step}
+            self.save(trainer, "best")
+            write_text(trainer.run_dir / "checkpoints" / "best.json", json.dumps(trainer.best) + "\n")
+
+
+# Results where larger is better; every other metric (FID, KID, W1, KL) is better when smaller.
+HIGHER_IS_BETTER = ("precision", "recall", "density", "coverage", "accuracy", "modes_covered", "high_quality")
+
+
+def best_metric_key(name: str, results: dict) -> tuple[str | None, bool]:
+    """The result key ``name`` selects (exact, or the first key starting with it) and its direction."""
+    if name == "auto":
+        name = "w1_ratio" if "w1_ratio" in results else "fid"
+    key = name if name in results else next((k for k in results if k.startswith(name + "_")), None)
+    return key, not (key or "").startswith(HIGHER_IS_BETTER)
+
+
+def link_or_copy(source: Path, target: Path) -> None:
+    """``target`` as a second name of ``source`` (no copy: renaming a new last.pt over it later
+    leaves this one as it is), or a copy where links are not possible."""
+    tmp = target.with_name(f".{target.name}.tmp")
+    tmp.unlink(missing_ok=True)
+    try:
+        os.link(source, tmp)
+    except OSError:
+        atomic_write(target, lambda path: shutil.copyfile(source, path))
+        return
+    os.replace(tmp, target)

@@ -14,14 +14,26 @@ import click
 
 from .errors import WganError
 
-DEFAULT_PRESET = "wgan-gp-mnist"
+from .run_config import DEFAULT_PRESET
 
 
 class WganGroup(click.Group):
-    """Turns usage errors and WganError into one line and exit status 2 (no traceback)."""
+    """Turns usage errors and WganError into one line and exit status 2 (no traceback).
+
+    Under torchrun every process runs this; an error that all processes reach alike
+    (:class:`~wgan.errors.CollectiveError`) is reported by rank 0 only, any other names
+    the rank it happened on, and a process that stops because another one failed says
+    so in one line.
+    """
 
     def main(self, args=None, prog_name=None, **extra):
+        from .runtime_env import launch_rank
+
+        rank = launch_rank()
         warnings.formatwarning = lambda msg, cat, *a, **k: f"warning: {msg}\n"
+        if rank:
+            warnings.simplefilter("ignore")  # rank 0 says it once
+        where = f"rank {rank}: " if rank else ""
         try:
             return super().main(args=args, prog_name=prog_name or "wgan", standalone_mode=False, **extra)
         except click.exceptions.Exit as e:
@@ -30,18 +42,41 @@ class WganGroup(click.Group):
             click.echo("interrupted", err=True)
             sys.exit(130)
         except click.UsageError as e:
-            where = e.ctx.command_path if e.ctx else "wgan"
-            click.echo(f"{where}: error: {e.format_message()}", err=True)
+            if not rank:
+                command = e.ctx.command_path if e.ctx else "wgan"
+                click.echo(f"{command}: error: {e.format_message()}", err=True)
             sys.exit(2)
         except (WganError, click.ClickException) as e:
+            from .errors import CollectiveError
+
             message = e.format_message() if isinstance(e, click.ClickException) else str(e)
-            click.echo(f"wgan: error: {message}", err=True)
+            if not (rank and isinstance(e, CollectiveError)):
+                click.echo(f"wgan: error: {where}{message}", err=True)
             sys.exit(2)
         except OSError as e:  # a file the toolkit reads or writes outside its own checks (a full disk, ...)
             from .files import write_error
 
-            click.echo(f"wgan: error: {write_error(Path(e.filename or '?'), e)}", err=True)
+            click.echo(f"wgan: error: {where}{write_error(Path(e.filename or '?'), e)}", err=True)
             sys.exit(2)
+        except Exception as e:
+            from .launch import QuietExit
+
+            if isinstance(e, QuietExit):
+                sys.exit(e.code)
+            if rank is not None and _lost_contact(e):
+                first = str(e).strip().splitlines()[0][:160] if str(e).strip() else type(e).__name__
+                click.echo(f"wgan: {where}stopped: lost contact with the other processes ({first})", err=True)
+                sys.exit(1)
+            raise
+
+
+def _lost_contact(error: Exception) -> bool:
+    """Whether ``error`` is a collective failing because another process died (not a bug here)."""
+    import torch.distributed as dist
+
+    text = str(error).lower()
+    return isinstance(error, dist.DistError) or (
+        isinstance(error, RuntimeError) and any(w in text for w in ("gloo", "nccl", "connection closed", "peer")))
 
 
 @click.group(cls=WganGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -58,95 +93,99 @@ def main():
     """
 
 
-def _set_if(cfg, key: str, value) -> None:
-    if value is not None:
-        cfg.set(key, value)
+CHECKPOINT_OPTION = click.option(
+    "--checkpoint", default="last", show_default=True,
+    help="Which weights of the run: last, best (by train.eval_every's evaluations) or a step number that the "
+    "run kept (train.keep_checkpoints).")
+DEVICE_OPTION = click.option("--device", default="auto", show_default=True,
+                             help="auto, cpu, cuda, cuda:N or mps (sampling needs no GPU).")
 
 
-@main.command()
+@main.command(epilog="""\b
+Order of the layers, each over the one before:
+  1. the defaults;  2. --config FILE;  3. --preset NAME (wgan-gp-mnist when neither
+  --config nor --preset is given);  4. the flags above;  5. --set KEY=VALUE, in order.
+\b
+With --resume the run's own config.yaml is the base, and flags and --set may change only
+what does not change what is trained: train.steps (the new total), device, threads,
+precision, cuda_graph, channels_last, matmul_conv, max_minutes, the log/sample/checkpoint/
+eval cadence, keep_checkpoints, best_metric, wandb, check_finite. Each change is recorded
+in config.yaml's history; anything else is refused.
+\b
+Speed options (--set): train.precision=bf16, train.channels_last, train.matmul_conv,
+train.threads, and train.cuda_graph=auto|on (off by default: not yet measured on a GPU).
+\b
+Under torchrun (torchrun --nproc_per_node N -m wgan train ...) train.batch_size is the
+global batch, split evenly over the processes; only rank 0 writes the run folder.""")
+@click.option("--config", "config_file", type=click.Path(path_type=Path),
+              help="A config file as the base: a run's config.yaml or a hand-written partial one.")
 @click.option("--preset", help=f"Start from a preset (see `wgan presets`); default {DEFAULT_PRESET}.")
-@click.option("--data", help="Built-in data set name (8gaussians, 25gaussians, swissroll, quadratic, ...) or a path.")
+@click.option("--data", help="Built-in data set name (8gaussians, 25gaussians, swissroll, quadratic, mnist, "
+              "fashion-mnist, digits) or a path (IDX files, CIFAR batches, an image folder, .npz).")
 @click.option("--image-size", type=int, help="Images: resize and centre-crop to this size.")
 @click.option("--classes", help="Keep only these classes, comma-separated (e.g. 7 or 0,1,2).")
 @click.option("--skip-bad", is_flag=True, default=None, help="Image folders: skip unreadable files instead of failing.")
 @click.option("--objective", help="gan (sigmoid cross-entropy) or wgan.")
 @click.option("--lipschitz", help="clip, gp, lp, sn or none; combine with + (sn+gp).")
-@click.option("--model", help="Network family for both generator and critic (mlp, ...).")
+@click.option("--model", help="Network family for both generator and critic: mlp, dcgan, dcgan28, upconv, acwgan.")
 @click.option("--steps", type=int, help="Generator iterations to train for (with --resume: the new total).")
-@click.option("--batch-size", type=int, help="Batch size.")
+@click.option("--batch-size", type=int, help="Batch size (the global batch under torchrun).")
 @click.option("--n-critic", type=int, help="Critic iterations per generator iteration.")
 @click.option("--lr", type=float, help="Learning rate of both generator and critic.")
-@click.option("--seed", type=int, help="Random seed.")
-@click.option("--device", help="auto, cpu or cuda.")
+@click.option("--seed", type=int, help="Random seed (0 to 2**63-1).")
+@click.option("--device", help="auto, cpu, cuda, cuda:N or mps.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("runs"), show_default=True,
               help="Folder that holds the run folders.")
 @click.option("--name", help="Suffix for the run folder name.")
 @click.option("--resume", type=click.Path(path_type=Path), help="Continue the run in this run folder.")
+@CHECKPOINT_OPTION
+@click.option("--allow-batch-change", is_flag=True,
+              help="With --resume: allow a different train.batch_size (refused otherwise).")
 @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
               help="Set any config key, e.g. --set train.log_every=10 --set model.width=256 (repeatable).")
 @click.option("--wandb", type=click.Choice(["off", "offline", "online"]), default=None,
               help="Also log to Weights & Biases (needs `pip install wandb`); offline works without network.")
 @click.option("--no-progress", is_flag=True, help="Hide the progress bar.")
-def train(preset, data, image_size, classes, skip_bad, objective, lipschitz, model, steps, batch_size, n_critic, lr, seed, device, out, name,
-          resume, overrides, wandb, no_progress):
+def train(config_file, preset, data, image_size, classes, skip_bad, objective, lipschitz, model, steps, batch_size,
+          n_critic, lr, seed, device, out, name, resume, checkpoint, allow_batch_change, overrides, wandb,
+          no_progress):
     """Train a GAN; writes a run folder runs/NNNN-<data>-<objective>[-<name>]/.
 
-    Flags override the preset; --set overrides any config key (see config.yaml in a run folder for them all).
+    Flags override the preset; --set overrides any config key (config.yaml in a run folder lists them all).
     """
-    from .presets import PRESETS, preset_config
-    from .runs import new_run_dir
-    from .trainer import Trainer
+    from .launch import train_new, train_resume
+    from .presets import PRESETS
+    from .run_config import build_config, settings_from
 
+    flags = {"--data": data, "--image-size": image_size, "--classes": classes, "--skip-bad": skip_bad,
+             "--objective": objective, "--lipschitz": lipschitz, "--model": model, "--steps": steps,
+             "--batch-size": batch_size, "--n-critic": n_critic, "--lr": lr, "--seed": seed, "--device": device,
+             "--name": name, "--wandb": wandb}
+    settings = settings_from(flags, overrides)
     if resume is not None:
-        from .config import read_record
-        from .runs import CONFIG_FILE, RunLock, check_run_dir
-
-        if steps is not None and steps <= 0:
-            raise WganError(f"--steps is the new total of generator steps and must be positive, got {steps}")
-        with RunLock(check_run_dir(resume)):  # before anything in the run folder is rewritten
-            trainer = Trainer.resume(resume, progress=not no_progress)
-            if steps is not None and steps < trainer.step:
-                raise WganError(f"--steps {steps} is below the run's current step {trainer.step}; give a new "
-                                f"total of at least {trainer.step} (nothing was changed)")
-            if steps is not None and steps != trainer.cfg.train.steps:
-                trainer.cfg.train.steps = steps
-                trainer.cfg.save(resume / CONFIG_FILE, read_record(resume / CONFIG_FILE))
-            target = trainer.cfg.train.steps
-            click.echo(f"resuming {resume} at step {trainer.step} of {target}")
-            trainer.fit(target)
-        click.echo(f"run folder: {resume}")
+        if config_file is not None or preset is not None:
+            raise WganError("--resume continues a run from its own config.yaml; --config and --preset start new "
+                            "runs (use --config RUN/config.yaml for a new run like it)")
+        train_resume(resume, settings, checkpoint, allow_batch_change, progress=not no_progress, echo=click.echo)
         return
+    if checkpoint != "last" or allow_batch_change:
+        raise WganError("--checkpoint and --allow-batch-change go with --resume")
+    cfg = build_config(config_file, preset, settings)
+    if cfg.preset in PRESETS and (preset is not None or config_file is None):
+        for message in PRESETS[cfg.preset].warnings:
+            warnings.warn(message)
+        hint = PRESETS[cfg.preset].data_hint
+        if hint and data is None and not Path(cfg.data.name).exists():
+            raise WganError(hint)
+    train_new(cfg, out, progress=not no_progress, echo=click.echo)
 
-    cfg = preset_config(preset or DEFAULT_PRESET)
-    for message in PRESETS[cfg.preset].warnings:
-        warnings.warn(message)
-    hint = PRESETS[cfg.preset].data_hint
-    if hint and data is None and not Path(cfg.data.name).exists():
-        raise WganError(hint)
-    for key, value in (("data.name", data), ("data.image_size", image_size),
-                       ("data.classes", f"[{classes}]" if classes else None), ("data.skip_bad", skip_bad),
-                       ("loss.objective", objective), ("loss.lipschitz", lipschitz),
-                       ("model.generator", model), ("model.critic", model), ("train.steps", steps),
-                       ("train.batch_size", batch_size), ("train.n_critic", n_critic), ("optim.lr_g", lr),
-                       ("optim.lr_c", lr), ("train.seed", seed), ("train.device", device), ("name", name),
-                       ("train.wandb", wandb)):
-        _set_if(cfg, key, value)
-    cfg.apply_overrides(overrides)
-    if lipschitz is not None and lr is None:
-        # A new method brings its own paper defaults unless the preset's were asked for explicitly.
-        cfg.optim.name, cfg.optim.lr_g, cfg.optim.lr_c, cfg.optim.beta1, cfg.optim.beta2 = "auto", None, None, None, None
-    cfg.validate()
-    # Build everything before creating the folder, so that bad data or models leave nothing behind.
-    trainer = Trainer(cfg, run_dir=None, progress=not no_progress)
-    run_dir = new_run_dir(out, cfg)
-    try:
-        trainer.attach_run_dir(run_dir)
-    except BaseException:  # e.g. a full disk: leave no half-made run folder behind
-        shutil.rmtree(run_dir, ignore_errors=True)
-        raise
-    click.echo(f"run folder: {trainer.run_dir}  (device {trainer.device})")
-    trainer.fit()
-    click.echo(f"done: {trainer.step} steps; run folder: {trainer.run_dir}")
+
+def _generator(source: Path, checkpoint: str, device: str):
+    """The generator of a run folder (at ``checkpoint``) or of a generator file, on ``device``."""
+    from .handle import load_generator
+    from .runtime import pick_device
+
+    return load_generator(source, checkpoint, device=pick_device(device))
 
 
 @main.command()
@@ -156,25 +195,31 @@ def train(preset, data, image_size, classes, skip_bad, objective, lipschitz, mod
               help="FILE.npz (arrays), FILE.png (a picture), or a folder (one PNG per image sample).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the latent noise.")
 @click.option("--class", "class_", type=int, help="Class to generate (conditional runs).")
-def sample(run_dir, n, out, seed, class_):
-    """Draw samples from a trained run (its last checkpoint).
+@click.option("--truncation", type=float, metavar="PSI",
+              help="Redraw every noise coordinate beyond PSI standard deviations (PSI > 0; the truncation "
+              "trick): cleaner, more typical samples at the cost of variety; smaller PSI trades more.")
+@CHECKPOINT_OPTION
+@DEVICE_OPTION
+def sample(run_dir, n, out, seed, class_, truncation, checkpoint, device):
+    """Draw samples from a trained run (or a generator file); needs no training data.
 
     For a class-conditional run, FILE.png without --class is a class grid: one column per class,
     the same noise along each row (about N / classes rows).
     """
     from .sampling import draw_class_grid, draw_samples, write_samples
-    from .trainer import Trainer
 
     if n <= 0:
         raise WganError(f"--n must be positive, got {n}")
-    trainer = Trainer.resume(run_dir, progress=False)
-    if trainer.num_classes and class_ is None and out.suffix == ".png":
+    if truncation is not None and not truncation > 0:
+        raise WganError(f"--truncation must be positive, got {truncation}")
+    handle = _generator(run_dir, checkpoint, device)
+    if handle.num_classes and class_ is None and out.suffix == ".png":
         from .plots.images import save_class_grid
 
-        grid = draw_class_grid(trainer, per_class=max(1, n // trainer.num_classes), seed=seed)
+        grid = draw_class_grid(handle, per_class=max(1, n // handle.num_classes), seed=seed, truncation=truncation)
         click.echo(f"wrote {save_class_grid(grid, out)}")
         return
-    samples = draw_samples(trainer, n, seed=seed, class_=class_)
+    samples = draw_samples(handle, n, seed=seed, class_=class_, truncation=truncation)
     click.echo(f"wrote {write_samples(samples, out)}")
 
 
@@ -194,15 +239,20 @@ def sample(run_dir, n, out, seed, class_):
 @click.option("--fake", type=click.Path(path_type=Path), help="...against this generated set (.npz or folder).")
 @click.option("--features-data", help="With --real/--fake: the labelled data set whose train split defines the "
               "domain feature space (default: the --real set).")
-def eval_(run_dir, n, seed, metrics, features, inception_weights, real, fake, features_data):
+@CHECKPOINT_OPTION
+@DEVICE_OPTION
+def eval_(run_dir, n, seed, metrics, features, inception_weights, real, fake, features_data, checkpoint, device):
     """Measure a trained run with the metrics that fit its data; writes RUN_DIR/eval/metrics.json.
+
+    Needs no training data: image runs are measured against the held-out reference, which each
+    evaluation stores in RUN_DIR/eval/, so a run can be evaluated again after its data is gone.
 
     2-D runs: exact W1 (POT) to real data, the real-vs-real floor and their ratio; for the Gaussian
     mixtures the modes covered and the share of high-quality samples (within 3 sd of a mode).
     Image runs: FID, KID, precision/recall, density/coverage and class statistics of N generated images
     against the held-out test split, named by protocol (e.g. fid_domain_2k_test).
     """
-    from .evaluation import IMAGE_METRICS, evaluate_run, format_table, write_results
+    from .evaluation import IMAGE_METRICS, evaluate_run, format_table
 
     if n <= 1:
         raise WganError(f"--n must be at least 2, got {n}")
@@ -216,7 +266,7 @@ def eval_(run_dir, n, seed, metrics, features, inception_weights, real, fake, fe
         return
     if run_dir is None:
         raise WganError("eval needs RUN_DIR, or --real PATH --fake PATH")
-    results, path = evaluate_run(run_dir, n=n, seed=seed, **options)
+    results, path = evaluate_run(run_dir, n=n, seed=seed, checkpoint=checkpoint, device=device, **options)
     click.echo(format_table(results))
     click.echo(f"wrote {path}")
 
@@ -248,12 +298,19 @@ def presets():
 
 @main.command()
 @click.argument("run_dir", type=click.Path(path_type=Path))
-def plot(run_dir):
-    """(Re)draw a run's figures into RUN_DIR/plots from its metrics and last checkpoint."""
-    from .trainer import Trainer
+@CHECKPOINT_OPTION
+def plot(run_dir, checkpoint):
+    """(Re)draw a run's figures into RUN_DIR/plots from its metrics and a checkpoint (no image data needed)."""
+    from .artifacts import build_artifacts
 
-    trainer = Trainer.resume(run_dir, progress=False)
-    for path in trainer.artifacts.finish(trainer):
+    handle = _generator(run_dir, checkpoint, "cpu")
+    training = None
+    if handle.kind == "toy":  # the critic's figures: the 2-D data are made, not read, so this is cheap
+        from .trainer import Trainer
+
+        trainer = Trainer.resume(run_dir, progress=False, checkpoint=checkpoint)
+        handle, training = trainer.handle(), trainer.algorithm
+    for path in build_artifacts(handle.kind, run_dir).finish(handle, training):
         click.echo(f"wrote {path}")
 
 
@@ -264,15 +321,59 @@ def plot(run_dir):
 @click.option("--iterations-per-second", type=float, default=250, show_default=True,
               help="Training iterations per second of video (S1 uses 250).")
 @click.option("--fps", type=float, help="Frame rate of an MP4.")
-def video(run_dir, out, iterations_per_second, fps):
+@click.option("--checkpoint", help="End the video at this checkpoint's step: best or a kept step (default: the end).")
+def video(run_dir, out, iterations_per_second, fps, checkpoint):
     """Render the fixed-noise sample grids of a finished or running image run into a video."""
     from .runs import check_run_dir
     from .video import make_video
 
     if iterations_per_second <= 0:
         raise WganError(f"--iterations-per-second must be positive, got {iterations_per_second}")
-    path = make_video(check_run_dir(run_dir), out=out, fps=fps, iterations_per_second=iterations_per_second)
+    run_dir = check_run_dir(run_dir)
+    until = _generator(run_dir, checkpoint, "cpu").step if checkpoint not in (None, "last") else None
+    path = make_video(run_dir, out=out, fps=fps, iterations_per_second=iterations_per_second, until_step=until)
     click.echo(f"wrote {path}")
+
+
+@main.command()
+@click.argument("run_dir", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["torchscript", "onnx"]), required=True,
+              help="torchscript (runs with torch alone) or onnx (onnxruntime; needs pip install 'wgan[onnx]').")
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="The file to write (.pt, .onnx).")
+@CHECKPOINT_OPTION
+def export(run_dir, fmt, out, checkpoint):
+    """Export the generator as a file that runs without this toolkit.
+
+    Input z (N, latent_dim) float32 and, for a conditional run, labels (N,) int64; output the
+    samples as `wgan sample` writes them: uint8 (N, C, H, W) images or float (N, 2) points.
+    """
+    from .export import export_generator
+
+    click.echo(f"wrote {export_generator(_generator(run_dir, checkpoint, 'cpu'), out, fmt)}")
+
+
+@main.command()
+@click.argument("run_dir", type=click.Path(path_type=Path))
+@click.option("--out", type=click.Path(path_type=Path), required=True,
+              help="FILE.png (a grid: one walk per row), FILE.gif or FILE.mp4 (a loop through the seeds).")
+@click.option("--seeds", default="0,1,2,3", show_default=True,
+              help="Comma-separated seeds; their noise (as `wgan sample --seed S`) are the end points.")
+@click.option("--frames", type=int, default=10, show_default=True, help="Images per walk between two seeds.")
+@click.option("--class", "class_", type=int, help="Conditional runs: walk in this class (default: every class).")
+@click.option("--fps", type=float, default=10.0, show_default=True, help="Frames per second of a GIF or MP4.")
+@CHECKPOINT_OPTION
+def interpolate(run_dir, out, seeds, frames, class_, fps, checkpoint):
+    """Walk the latent space between seeds (spherical interpolation), per class for conditional runs."""
+    from .interpolate import write_interpolation
+
+    try:
+        seed_list = [int(s) for s in seeds.split(",") if s.strip()]
+    except ValueError:
+        raise WganError(f"--seeds expects integers separated by commas, got {seeds!r}") from None
+    if not fps > 0:
+        raise WganError(f"--fps must be positive, got {fps}")
+    handle = _generator(run_dir, checkpoint, "cpu")
+    click.echo(f"wrote {write_interpolation(handle, out, seed_list, frames, class_, fps)}")
 
 
 if __name__ == "__main__":

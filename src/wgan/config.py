@@ -18,7 +18,6 @@ import yaml
 
 from .errors import WganError, choice_error
 from .files import write_text
-from .runtime import check_device_name
 
 OBJECTIVES = ("gan", "wgan")
 LIPSCHITZ = ("clip", "gp", "lp", "sn", "none")
@@ -28,7 +27,8 @@ CLIP_WHEN = ("after", "before")
 CRITIC_SPLIT = ("none", "half", "full")
 AUGMENTATIONS = ("translation", "cutout")  # wgan.augment's operations
 RECORD_KEYS = ("versions", "history")  # sections of config.yaml that describe the run, not configure it
-MAX_IMAGE_SIZE = 4096  # pixels a side; one such RGB image is 48 MiB
+MAX_IMAGE_SIZE = 4096
+DEVICE_HELP = "auto, cpu, cuda, cuda:N or mps"  # pixels a side; one such RGB image is 48 MiB
 
 
 @dataclass
@@ -97,6 +97,7 @@ class TrainConfig:
     log_every: int = 50  # gather losses to the host, metrics.jsonl, TensorBoard
     sample_every: int = 500  # fixed-noise samples/grids
     checkpoint_every: int = 2000
+    keep_checkpoints: int = 0  # also keep the last K checkpoints as checkpoints/step_NNNNNNN.pt (0 = only last.pt)
     ema: float = 0.0  # decay of an exponential moving average of the generator (0 = off)
     # Critic updates on real and fake together (none), or one update on real then one on fake, each on
     # half the batch (half: S4's Keras loop) or on a whole batch each (full: S1's Keras loop).
@@ -226,7 +227,7 @@ class Config:
             if self.get(key) is not None:
                 _positive(key, self.get(key))
         for key in ("loss.gp_lambda", "train.warmup_first", "train.max_minutes", "train.eval_every", "train.warmup_period",
-                    "train.threads", "model.feature_dim",
+                    "train.threads", "train.keep_checkpoints", "model.feature_dim",
                     "loss.class_weight_critic", "loss.class_weight_critic_fake",
                     "loss.class_weight_generator"):
             v = self.get(key)
@@ -298,6 +299,16 @@ def versions() -> dict[str, str]:
     from . import __version__
 
     return {"wgan": str(__version__), "torch": str(torch.__version__), "python": platform.python_version()}
+
+
+def check_device_name(name: str) -> None:
+    """Raise for a name ``runtime.pick_device`` would not understand (without looking at the hardware)."""
+    base, _, index = str(name).partition(":")
+    if base in ("auto", "cpu", "mps") and not index:
+        return
+    if base == "cuda" and (not index or index.isdigit()):
+        return
+    raise WganError(f"unknown device {name!r}; accepted: {DEVICE_HELP}")
 
 
 def all_keys() -> list[str]:

@@ -14,3 +14,8 @@ def choice_error(what: str, value, accepted) -> WganError:
     """The standard message for a name that is not one of the accepted ones."""
     names = ", ".join(sorted(str(a) for a in accepted))
     return WganError(f"unknown {what} {value!r}; accepted: {names}")
+
+
+class CollectiveError(WganError):
+    """An error every process of a data-parallel run reaches alike (divergence, a bad total of
+    steps): only the main process reports it."""

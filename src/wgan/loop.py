@@ -19,15 +19,13 @@ from dataclasses import dataclass
 
 import torch
 
-from .errors import WganError
+from .errors import CollectiveError, WganError
 from .schedule import critic_iterations
 from .step import GENERATOR_KEYS, add_into, sum_dtype
 
 
-class TrainingDiverged(WganError):
+class TrainingDiverged(CollectiveError):
     """Losses or training state became NaN or infinite; the run stops, its last good checkpoint kept."""
-
-    collective = True  # every process reaches the same verdict: only the main one needs to say it
 
 
 class Callback:

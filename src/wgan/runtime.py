@@ -21,24 +21,15 @@ from dataclasses import dataclass, field
 import torch
 import torch.distributed as dist
 
+from .config import DEVICE_HELP, check_device_name
 from .errors import WganError
 from .threads import set_threads
 
 LAUNCH_ENV = ("RANK", "WORLD_SIZE", "LOCAL_RANK")
-DEVICE_HELP = "auto, cpu, cuda, cuda:N or mps"
-# How long a collective may wait for a process that is still alive. A process that dies is
-# noticed much sooner (gloo sees its socket close; torchrun stops the others).
-COLLECTIVE_TIMEOUT = datetime.timedelta(minutes=10)
-
-
-def check_device_name(name: str) -> None:
-    """Raise for a name ``pick_device`` would not understand (without looking at the hardware)."""
-    base, _, index = str(name).partition(":")
-    if base in ("auto", "cpu", "mps") and not index:
-        return
-    if base == "cuda" and (not index or index.isdigit()):
-        return
-    raise WganError(f"unknown device {name!r}; accepted: {DEVICE_HELP}")
+# How long a collective may wait for a process that is still alive (the main process may be
+# training a domain classifier for an evaluation). A process that dies is noticed much sooner:
+# gloo sees its socket close, and torchrun stops the others.
+COLLECTIVE_TIMEOUT = datetime.timedelta(minutes=30)
 
 
 def pick_device(name: str, local_rank: int = 0, world_size: int = 1) -> torch.device:
@@ -190,6 +181,14 @@ class Runtime:
         box = [obj]
         dist.broadcast_object_list(box, src=0, group=self._control)
         return box[0]
+
+    def all_gather_objects(self, obj) -> list:
+        """Every process's ``obj``, in rank order, on every process."""
+        if not self.distributed:
+            return [obj]
+        out = [None] * self.world_size
+        dist.all_gather_object(out, obj, group=self._control)
+        return out
 
     def gather_objects(self, obj) -> list | None:
         """Every process's ``obj``, in rank order, on rank 0 (None elsewhere)."""

@@ -1,4 +1,9 @@
-"""Drawing samples from a trained generator and writing them where the user asked."""
+"""Drawing samples from a generator handle and writing them where the user asked.
+
+Sample ``i`` always comes from noise row ``i`` of the seed's draw, so a set of
+samples is the same whether one process draws it or several share the work
+(``runtime``: each draws its part, the main process gathers them in order).
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,9 @@ import torch
 
 from .errors import WganError
 from .files import write_npz
+from .handle import GeneratorHandle
+
+N_REFERENCE_POINTS = 2000  # real points drawn beside 2-D samples in a picture
 
 
 @dataclass
@@ -21,37 +29,25 @@ class Samples:
     reference: np.ndarray | None = None  # toy: real points drawn beside the samples in a picture
 
 
-def draw_samples(trainer, n: int, seed: int = 0, class_: int | None = None, batch: int = 500) -> Samples:
-    """``n`` samples in data coordinates from the run's (EMA) generator, noise seeded by ``seed``."""
-    labels = None
-    if trainer.num_classes:
-        if class_ is not None and not 0 <= class_ < trainer.num_classes:
-            raise WganError(f"--class must be in 0..{trainer.num_classes - 1}, got {class_}")
-        gen = torch.Generator().manual_seed(seed + 1)
-        labels = (torch.full((n,), class_) if class_ is not None
-                  else torch.randint(0, trainer.num_classes, (n,), generator=gen))
-    elif class_ is not None:
-        raise WganError("--class needs a class-conditional run; this run's generator takes no labels")
-    z = trainer.latent(n, generator=torch.Generator().manual_seed(seed))
-    chunks = []
-    for start in range(0, n, batch):
-        y = None if labels is None else labels[start:start + batch]
-        chunks.append(trainer.data.to_data(trainer.generate(z[start:start + batch], y)).cpu())
-    x = torch.cat(chunks)
-    check_finite_samples(x, trainer.step)
-    if trainer.data.kind == "toy":
-        return Samples("toy", x.numpy(), step=trainer.step,
-                       reference=trainer.data.reference(min(n, 2000), seed=seed)[0].numpy())
-    images = x.round().clamp(0, 255).to(torch.uint8).permute(0, 2, 3, 1).numpy()  # NCHW -> NHWC
-    return Samples("image", images, None if labels is None else labels.numpy(), step=trainer.step)
+def draw_samples(handle: GeneratorHandle, n: int, seed: int = 0, class_: int | None = None,
+                 truncation: float | None = None, runtime=None) -> Samples | None:
+    """``n`` samples in data coordinates, noise seeded by ``seed`` (None on processes other than the main)."""
+    z, labels = handle.noise(n, seed, truncation), handle.labels(n, class_, seed)
+    if runtime is not None and runtime.distributed:
+        part = runtime.share(n)
+        parts = runtime.gather_objects(handle.decode(z[part], None if labels is None else labels[part]))
+        if not runtime.main:
+            return None
+        x = torch.cat(parts)
+    else:
+        x = handle.decode(z, labels)
+    y = None if labels is None else labels.numpy()
+    if handle.kind == "toy":
+        from .data.toy import reference_points
 
-
-def check_finite_samples(x: torch.Tensor, step: int) -> None:
-    """Refuse samples with NaN or infinite values: they mean a diverged generator, not pictures."""
-    bad = int((~torch.isfinite(x)).flatten(1).any(1).sum())
-    if bad:
-        raise WganError(f"the generator of step {step} gives non-finite values in {bad} of {len(x)} samples "
-                        "(the run diverged); nothing was written: sample an earlier checkpoint")
+        reference = reference_points(handle.space.name, min(n, N_REFERENCE_POINTS), seed).numpy()
+        return Samples("toy", x.numpy(), y, handle.step, reference)
+    return Samples("image", x.permute(0, 2, 3, 1).numpy(), y, handle.step)  # NCHW -> NHWC
 
 
 def write_samples(samples: Samples, out: Path) -> Path:
@@ -75,16 +71,14 @@ def write_samples(samples: Samples, out: Path) -> Path:
         raise WganError("2-D samples are points, not images: write them to FILE.npz or FILE.png")
     from .plots.images import save_folder
 
-    return save_folder(samples.values, out)
+    return save_folder(samples.values, out, labels=samples.labels)
 
 
-def draw_class_grid(trainer, per_class: int, seed: int = 0) -> np.ndarray:
+def draw_class_grid(handle: GeneratorHandle, per_class: int, seed: int = 0,
+                    truncation: float | None = None) -> np.ndarray:
     """(K, per_class, H, W, C) uint8: every class drawn from the same ``per_class`` noise vectors,
-    so that a row of the grid shows one style across all classes (S1's grid)."""
-    z = trainer.latent(per_class, generator=torch.Generator().manual_seed(seed))
-    rows = []
-    for k in range(trainer.num_classes):
-        x = trainer.data.to_data(trainer.generate(z, torch.full((per_class,), k))).cpu()
-        rows.append(x.round().clamp(0, 255).to(torch.uint8).permute(0, 2, 3, 1).numpy())
+    so that a row of the grid shows one style across all classes (the conditional tutorial's grid)."""
+    z = handle.noise(per_class, seed, truncation)
+    rows = [handle.decode(z, torch.full((per_class,), k)).permute(0, 2, 3, 1).numpy()
+            for k in range(handle.num_classes)]
     return np.stack(rows)
-

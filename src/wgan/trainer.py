@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import json
+import dataclasses
 import warnings
 from pathlib import Path
 
@@ -21,11 +21,11 @@ import torch
 
 from .artifacts import build_artifacts
 from .callbacks import Checkpoints, MetricsLog, SampleGrids
-from .checkpoint import first_non_finite, load_checkpoint, save_checkpoint, tensors_of
+from .checkpoint import first_non_finite, load_checkpoint, tensors_of
 from .config import Config, augmentation_ops, versions
 from .data import build_dataset
 from .errors import WganError
-from .files import write_text
+from .handle import GeneratorHandle, generator_info
 from .graph import IterationRunner
 from .latent import Latent
 from .lipschitz import build_lipschitz
@@ -37,24 +37,13 @@ from .monitor import Monitor
 from .objectives import build_objective
 from .optim import build_optimizers, build_schedulers, resolve_optim
 from .rng import SharedRandom, seeded
-from .runs import BEST_CHECKPOINT, CONFIG_FILE, LAST_CHECKPOINT, SUBDIRS, RunLock, check_run_dir
+from .runs import CONFIG_FILE, LAST_CHECKPOINT, SUBDIRS, RunLock, check_run_dir
 from .runtime import Runtime, local_batch, on_for_cpu
 from .step import DTYPES, ClassWeights, TrainingStep
 
 N_FIXED_NOISE = {"toy": 2000, "image": 100}
 
-# Results where larger is better; every other metric (FID, KID, W1, KL) is better when smaller.
-HIGHER_IS_BETTER = ("precision", "recall", "density", "coverage", "accuracy", "modes_covered", "high_quality")
-
-__all__ = ["Trainer", "TrainingDiverged", "best_metric_key"]
-
-
-def best_metric_key(name: str, results: dict) -> tuple[str | None, bool]:
-    """The result key ``name`` selects (exact, or the first key starting with it) and its direction."""
-    if name == "auto":
-        name = "w1_ratio" if "w1_ratio" in results else "fid"
-    key = name if name in results else next((k for k in results if k.startswith(name + "_")), None)
-    return key, not (key or "").startswith(HIGHER_IS_BETTER)
+__all__ = ["Trainer", "TrainingDiverged"]
 
 
 class Trainer:
@@ -155,7 +144,7 @@ class Trainer:
             (self.run_dir / sub).mkdir(parents=True, exist_ok=True)
         if write_config:
             self.cfg.save(self.run_dir / CONFIG_FILE, {"versions": versions()})
-        self.artifacts = build_artifacts(self)
+        self.artifacts = build_artifacts(self.data.kind, self.run_dir)
 
     # ---- sampling -------------------------------------------------------------------------
     def latent(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
@@ -165,6 +154,15 @@ class Trainer:
 
     def sampling_generator(self) -> torch.nn.Module:
         return self.algorithm.sampling_generator()
+
+    def handle(self) -> GeneratorHandle:
+        """The live generator as a :class:`~wgan.handle.GeneratorHandle` (its weight average when on)."""
+        return GeneratorHandle(self.sampling_generator(), self.data.space, self.algorithm.latent, self.num_classes,
+                               self.fixed_z, self.step, self.generator_info())
+
+    def generator_info(self) -> dict:
+        return generator_info(self.cfg.model, self.data.space, self.num_classes, self.step,
+                              self.generator_ema is not None, dataclasses.asdict(self.cfg.data))
 
     @torch.no_grad()
     def generate(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
@@ -197,7 +195,7 @@ class Trainer:
         if not self.runtime.main:
             return []
         monitor = Monitor(self.run_dir, total_steps, self.step, progress=self.progress, sinks=self._extra_sinks())
-        return [MetricsLog(monitor), Checkpoints(), SampleGrids(self.artifacts, monitor)]
+        return [MetricsLog(monitor), Checkpoints(self.cfg.train.keep_checkpoints), SampleGrids(self.artifacts, monitor)]
 
     def fit(self, steps: int | None = None) -> None:
         """Train until ``steps`` generator iterations (default ``train.steps``) or ``train.max_minutes``."""
@@ -217,22 +215,12 @@ class Trainer:
         return [logger]
 
     def evaluate(self, n: int) -> dict | None:
-        """Evaluation during training (train.eval_every): the results on the main process."""
+        """Evaluation during training (train.eval_every), shared by all processes: the results on the
+        main one (None on the others)."""
         from .evaluation import evaluate  # heavy imports only when evaluation is asked for
 
-        return evaluate(self, n=n) if self.runtime.main else None
-
-    def keep_if_best(self, results: dict) -> None:
-        """Write checkpoints/best.pt when ``results`` beat the best so far (which survives resumes)."""
-        key, lower_is_better = best_metric_key(self.cfg.train.best_metric, results)
-        if key is None:
-            return
-        value, best = float(results[key]), self.best
-        if best is None or best.get("metric") != key or (
-                value < best["value"] if lower_is_better else value > best["value"]):
-            self.best = {"metric": key, "value": value, "step": self.step}
-            self._write_checkpoint(self.run_dir / BEST_CHECKPOINT)
-            write_text(self.run_dir / "checkpoints" / "best.json", json.dumps(self.best) + "\n")
+        self.algorithm.broadcast_buffers()
+        return evaluate(self.handle(), n=n, runtime=self.runtime, run_dir=self.run_dir)
 
     # ---- divergence -----------------------------------------------------------------------
     def first_non_finite(self) -> str | None:
@@ -255,6 +243,7 @@ class Trainer:
             "step": self.step,
             "elapsed": self.elapsed,
             "config": self.cfg.to_dict(),
+            "generator_info": self.generator_info(),
             "fixed_z": self.fixed_z.cpu(),
             "rng_cpu": torch.get_rng_state(),
             "world_size": self.runtime.world_size,
@@ -280,17 +269,8 @@ class Trainer:
                 torch.cuda.set_rng_state(state["rng_cuda"], self.device)
 
     def save(self) -> None:
-        """Write checkpoints/last.pt atomically; refuse (as divergence) when any tensor is not finite."""
-        self._write_checkpoint(self.run_dir / LAST_CHECKPOINT)
-
-    def _write_checkpoint(self, path: Path) -> None:
-        state = self.state_dict()
-        bad = first_non_finite(tensors_of(state))
-        if bad is not None:
-            raise self.diverged(f"{bad} is not finite, so no checkpoint was written")
-        save_checkpoint(state, path)
-        if path.name == Path(LAST_CHECKPOINT).name:
-            self.last_checkpoint = (path, self.step)
+        """Write checkpoints/last.pt and its generator file; refuse (as divergence) a non-finite state."""
+        Checkpoints().save(self)
 
     def _warn_about_choices(self) -> None:
         penalised = any(m in ("gp", "lp") for m in self.cfg.loss.lipschitz.split("+"))
@@ -301,17 +281,25 @@ class Trainer:
                 "set model.critic_norm=layer or none", stacklevel=3)
 
     @classmethod
-    def resume(cls, run_dir: Path, progress: bool = True, runtime: Runtime | None = None) -> "Trainer":
-        """Rebuild a trainer from a run folder's config and last checkpoint."""
+    def resume(cls, run_dir: Path, progress: bool = True, runtime: Runtime | None = None,
+               checkpoint: str | int = "last", cfg: Config | None = None) -> "Trainer":
+        """Rebuild a trainer from a run folder's config (or ``cfg``) and a checkpoint (last, best or a step)."""
+        from .handle import checkpoint_files
+
         run_dir = check_run_dir(run_dir)
-        state = load_checkpoint(run_dir / LAST_CHECKPOINT)
-        cfg = Config.load(run_dir / CONFIG_FILE)
+        pt, _ = checkpoint_files(run_dir, checkpoint)
+        state = load_checkpoint(pt)
+        cfg = cfg if cfg is not None else Config.load(run_dir / CONFIG_FILE)
         trainer = cls(cfg, progress=progress, runtime=runtime)
         trainer.attach_run_dir(run_dir, write_config=False)
         try:
             trainer.load_state_dict(state)
         except (RuntimeError, KeyError, ValueError) as e:
             first = str(e).strip().splitlines()[0]
-            raise WganError(f"checkpoint in {run_dir} does not match its config.yaml ({first})") from None
-        trainer.last_checkpoint = (run_dir / LAST_CHECKPOINT, trainer.step)
+            raise WganError(f"checkpoint {pt} does not match its run's config.yaml ({first[:200]})") from None
+        saved_batch = state.get("batch_size", cfg.train.batch_size)
+        if saved_batch != cfg.train.batch_size and trainer.runtime.main:
+            warnings.warn(f"the global batch changes from {saved_batch} to {cfg.train.batch_size}: learning rates "
+                          "and the critic schedule were tuned for the old one", stacklevel=2)
+        trainer.last_checkpoint = (pt, trainer.step)
         return trainer

@@ -62,13 +62,14 @@ def ffmpeg_available() -> bool:
 
 
 def make_video(run_dir: str | os.PathLike, out: str | os.PathLike | None = None, fps: float | None = None,
-               iterations_per_second: float = ITERATIONS_PER_SECOND) -> Path:
+               iterations_per_second: float = ITERATIONS_PER_SECOND, until_step: int | None = None) -> Path:
     """Render the run's grids to ``out`` (default ``plots/progress.mp4``, or ``.gif``
     without ffmpeg) and return its path.
 
     ``fps`` is the frame rate: an MP4 defaults to 25 and repeats a grid for as
     many frames as its time on screen needs; a GIF by default holds one frame
     per grid with that grid's own delay, and with ``fps`` is sampled like an MP4.
+    ``until_step`` ends the video at that step (a checkpoint's).
     """
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
@@ -77,7 +78,7 @@ def make_video(run_dir: str | os.PathLike, out: str | os.PathLike | None = None,
         raise WganError(f"iterations per second must be positive, got {iterations_per_second}")
     if fps is not None and fps <= 0:
         raise WganError(f"fps must be positive, got {fps}")
-    grids = find_grids(run_dir)
+    grids = [(step, path) for step, path in find_grids(run_dir) if until_step is None or step <= until_step]
     if len(grids) < 2:
         raise WganError(f"{run_dir / 'samples'} holds {len(grids)} sample grid(s); a video needs at least 2 "
                         f"(train longer or lower train.sample_every)")
@@ -111,10 +112,26 @@ def make_video(run_dir: str | os.PathLike, out: str | os.PathLike | None = None,
     return atomic_write(out, write, keep_suffix=True)
 
 
+def write_animation(out: str | os.PathLike, frames: list[Image.Image], fps: float) -> Path:
+    """``frames`` as a GIF or MP4 (by ``out``'s suffix) at ``fps`` frames per second, atomically."""
+    out = _checked_suffix(Path(out))
+
+    def write(tmp: str) -> None:
+        if out.suffix == ".mp4":
+            _write_mp4(Path(tmp), iter(frames), fps)
+        else:
+            _write_gif(Path(tmp), iter(frames), [max(GIF_MIN_DELAY_MS, round(1000 / fps))] * len(frames))
+
+    return atomic_write(out, write, keep_suffix=True)
+
+
 def _output_path(run_dir: Path, out) -> Path:
     if out is None:
         return run_dir / "plots" / ("progress.mp4" if ffmpeg_available() else "progress.gif")
-    out = Path(out)
+    return _checked_suffix(Path(out))
+
+
+def _checked_suffix(out: Path) -> Path:
     if out.suffix.lower() not in (".gif", ".mp4"):
         raise WganError(f"video file {out}: unknown kind {out.suffix or '(none)'!r}; accepted: .gif or .mp4")
     out = out.with_suffix(out.suffix.lower())
@@ -168,6 +185,15 @@ class _Layout:
         white = 255 if self.mode == "L" else (255, 255, 255)
         ImageDraw.Draw(frame).text(self.text_at, f"step {step:,}", fill=white, font=self.font, anchor="lm")
         return frame
+
+
+def enlarge(image: Image.Image) -> Image.Image:
+    """``image`` enlarged pixel for pixel to at least ``MIN_WIDTH`` wide, padded to whole codec blocks."""
+    scale = max(1, math.ceil(MIN_WIDTH / image.width))
+    image = image.resize((image.width * scale, image.height * scale), Image.NEAREST)
+    frame = Image.new(image.mode, (_round_up(image.width, MACRO_BLOCK), _round_up(image.height, MACRO_BLOCK)), 0)
+    frame.paste(image, (0, 0))
+    return frame
 
 
 def _font(size: int):

@@ -1,7 +1,6 @@
-"""ImageArtifacts on a stand-in trainer: no networks, just the attributes it reads."""
+"""ImageArtifacts on a stand-in generator whose images say which noise and label made them."""
 
 import json
-from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -9,25 +8,34 @@ import torch
 from PIL import Image
 
 from wgan.artifacts.image import ImageArtifacts, grid_path
+from wgan.data.space import DataSpace
+from wgan.handle import GeneratorHandle
+from wgan.latent import Latent
 from wgan.plots.images import PADDING
 
 H = W = 6
 
 
+class ConstantImages(torch.nn.Module):
+    """Each image is constant: 100 * label + the first coordinate of its noise."""
+
+    def __init__(self, channels):
+        super().__init__()
+        self.channels = channels
+        self.unused = torch.nn.Parameter(torch.zeros(()))  # gives the handle a device and dtype
+
+    def forward(self, z, labels=None):
+        value = z[:, 0] + (0 if labels is None else 100 * labels.float())
+        return value[:, None, None, None].expand(-1, self.channels, H, W) / 127.5 - 1  # network space [-1, 1]
+
+
 def stand_in(run_dir, num_classes=0, channels=1):
-    """A generator whose image is constant: 100 * label + noise index (read back from the grid)."""
+    """A generator handle whose image i of the fixed noise reads back from the grid as i (+ 100 * label)."""
     for sub in ("samples", "plots"):
         (run_dir / sub).mkdir(parents=True, exist_ok=True)
     fixed_z = torch.arange(100, dtype=torch.float32)[:, None].repeat(1, 3)  # row i of z holds i
-
-    def generate(z, labels=None):
-        value = z[:, 0] + (0 if labels is None else 100 * labels.float())
-        x = value[:, None, None, None].expand(-1, channels, H, W)
-        return x / 127.5 - 1  # network space [-1, 1]: to_data maps it back
-
-    data = SimpleNamespace(to_data=lambda x: (x + 1) * 127.5)
-    return SimpleNamespace(fixed_z=fixed_z, generate=generate, data=data, num_classes=num_classes, step=0,
-                           run_dir=run_dir, cfg=SimpleNamespace())
+    return GeneratorHandle(ConstantImages(channels), DataSpace("image", (channels, H, W)), Latent(3), num_classes,
+                           fixed_z, step=0)
 
 
 def grid_pixels(path):
@@ -51,10 +59,10 @@ class RecordingMonitor:
 
 
 def test_snapshot_writes_fixed_noise_grid_and_tensorboard_image(tmp_path):
-    trainer = stand_in(tmp_path)
-    trainer.step = 250
+    handle = stand_in(tmp_path)
+    handle.step = 250
     monitor = RecordingMonitor()
-    path = ImageArtifacts(tmp_path).snapshot(trainer, monitor)
+    path = ImageArtifacts(tmp_path).snapshot(handle, monitor)
     assert path == tmp_path / "samples" / "step_0000250.png"
     grid = grid_pixels(path)
     side = 10 * (H + PADDING) + PADDING
@@ -67,16 +75,16 @@ def test_snapshot_writes_fixed_noise_grid_and_tensorboard_image(tmp_path):
 
 
 def test_snapshot_without_monitor_and_rgb(tmp_path):
-    trainer = stand_in(tmp_path, channels=3)
-    path = ImageArtifacts(tmp_path).snapshot(trainer)
+    handle = stand_in(tmp_path, channels=3)
+    path = ImageArtifacts(tmp_path).snapshot(handle)
     assert path.name == "step_0000000.png"
     assert grid_pixels(path).shape[-1] == 3
 
 
 def test_conditional_snapshot_is_a_class_grid(tmp_path):
     """S1: column c holds class c; along a row the noise is the same."""
-    trainer = stand_in(tmp_path, num_classes=2)  # 100 * label + noise stays below 256
-    grid = grid_pixels(ImageArtifacts(tmp_path).snapshot(trainer))
+    handle = stand_in(tmp_path, num_classes=2)  # 100 * label + noise stays below 256
+    grid = grid_pixels(ImageArtifacts(tmp_path).snapshot(handle))
     assert grid.shape == (10 * (H + PADDING) + PADDING, 2 * (W + PADDING) + PADDING)
     for row in range(10):
         for col in range(2):
@@ -84,25 +92,25 @@ def test_conditional_snapshot_is_a_class_grid(tmp_path):
 
 
 def test_many_classes_cycle_through_a_10x10_grid(tmp_path):
-    trainer = stand_in(tmp_path, num_classes=100)
+    handle = stand_in(tmp_path, num_classes=100)
     seen = []
-    trainer.generate = lambda z, labels=None: seen.append(labels) or torch.zeros(len(z), 1, H, W)
-    grid = grid_pixels(ImageArtifacts(tmp_path).snapshot(trainer))
+    handle.generate = lambda z, labels=None: seen.append(labels) or torch.zeros(len(z), 1, H, W)  # noqa: E501
+    grid = grid_pixels(ImageArtifacts(tmp_path).snapshot(handle))
     assert grid.shape == (10 * (H + PADDING) + PADDING,) * 2
     assert seen[0].tolist() == list(range(100))
 
 
 def test_finish_writes_plots_final_grid_and_video(tmp_path):
-    trainer = stand_in(tmp_path)
+    handle = stand_in(tmp_path)
     artifacts = ImageArtifacts(tmp_path)
     records = [{"step": s, "loss_critic": -1.0 / s, "loss_generator": 0.5, "wasserstein": 1.0 / s}
                for s in (10, 20, 30)]
     (tmp_path / "metrics.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
     for step in (0, 250):
-        trainer.step = step
-        artifacts.snapshot(trainer)
-    trainer.step = 300  # not a multiple of sample_every: finish adds the last grid
-    written = artifacts.finish(trainer)
+        handle.step = step
+        artifacts.snapshot(handle)
+    handle.step = 300  # not a multiple of sample_every: finish adds the last grid
+    written = artifacts.finish(handle)
     names = [p.relative_to(tmp_path).as_posix() for p in written]
     assert names[:3] == ["plots/losses.png", "plots/wasserstein.png", "samples/final.png"]
     assert names[3] in ("plots/progress.gif", "plots/progress.mp4")
@@ -111,8 +119,8 @@ def test_finish_writes_plots_final_grid_and_video(tmp_path):
 
 
 def test_finish_with_a_single_grid_makes_no_video(tmp_path):
-    trainer = stand_in(tmp_path)
-    written = ImageArtifacts(tmp_path).finish(trainer)  # step 0: final grid is the only grid
+    handle = stand_in(tmp_path)
+    written = ImageArtifacts(tmp_path).finish(handle)  # step 0: final grid is the only grid
     assert [p.name for p in written] == ["losses.png", "wasserstein.png", "final.png"]
 
 
@@ -121,9 +129,9 @@ def test_tensorboard_accepts_the_grid(tmp_path, num_classes):
     """The real Monitor writes the snapshot as a TensorBoard image."""
     from wgan.monitor import Monitor
 
-    trainer = stand_in(tmp_path, num_classes=num_classes)
-    trainer.generate = lambda z, labels=None: torch.zeros(len(z), 1, H, W)
+    handle = stand_in(tmp_path, num_classes=num_classes)
+    handle.generate = lambda z, labels=None: torch.zeros(len(z), 1, H, W)
     monitor = Monitor(tmp_path, total_steps=1, progress=False)
-    ImageArtifacts(tmp_path).snapshot(trainer, monitor)
+    ImageArtifacts(tmp_path).snapshot(handle, monitor)
     monitor.close()
     assert list(tmp_path.glob("events.out.tfevents.*"))

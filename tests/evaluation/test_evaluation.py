@@ -7,7 +7,8 @@ from click.testing import CliRunner
 from wgan.cli import main
 from wgan.evaluation import compare_image_sets
 from wgan.monitor import read_metrics
-from wgan.trainer import Trainer, best_metric_key
+from wgan.callbacks import best_metric_key
+from wgan.trainer import Trainer
 
 
 class PixelFeatures:

@@ -28,10 +28,10 @@ def grid_path(samples_dir: Path, step: int) -> Path:
     return Path(samples_dir) / f"step_{step:07d}.png"
 
 
-def fixed_noise_grid(trainer) -> np.ndarray:
+def fixed_noise_grid(handle) -> np.ndarray:
     """The (H, W, C) uint8 grid of the generator's output on the fixed noise."""
-    z_all = trainer.fixed_z
-    k = trainer.num_classes
+    z_all = handle.fixed_z
+    k = handle.num_classes
     if k and k <= MAX_CLASS_COLUMNS:
         labels, noise_index, nrow = class_grid_order(k, min(GRID_SIDE, len(z_all)), by="column")
         z, labels = z_all[torch.as_tensor(noise_index)], torch.as_tensor(labels)
@@ -39,8 +39,7 @@ def fixed_noise_grid(trainer) -> np.ndarray:
         z = z_all[:GRID_SIDE * GRID_SIDE]
         labels = torch.arange(len(z)) % k if k else None
         nrow = GRID_SIDE
-    x = trainer.data.to_data(trainer.generate(z, labels))
-    images = x.round().clamp(0, 255).to(torch.uint8).permute(0, 2, 3, 1).cpu().numpy()  # NCHW -> NHWC
+    images = handle.decode(z, labels).permute(0, 2, 3, 1).numpy()  # NCHW -> NHWC
     return make_grid(images, nrow)
 
 
@@ -50,21 +49,21 @@ class ImageArtifacts:
         self.samples_dir = self.run_dir / "samples"
         self.plots_dir = self.run_dir / "plots"
 
-    def snapshot(self, trainer, monitor=None) -> Path:
+    def snapshot(self, handle, monitor=None) -> Path:
         """``samples/step_NNNNNNN.png`` and, given a monitor, the same grid in TensorBoard."""
-        grid = fixed_noise_grid(trainer)
-        path = write_png(grid, grid_path(self.samples_dir, trainer.step))
+        grid = fixed_noise_grid(handle)
+        path = write_png(grid, grid_path(self.samples_dir, handle.step))
         if monitor is not None:
-            monitor.image("samples", np.ascontiguousarray(grid.transpose(2, 0, 1)), trainer.step)
+            monitor.image("samples", np.ascontiguousarray(grid.transpose(2, 0, 1)), handle.step)
         return path
 
     def grids(self) -> list[Path]:
         return sorted(self.samples_dir.glob("step_*.png"))
 
-    def finish(self, trainer) -> list[Path]:
+    def finish(self, handle, training=None) -> list[Path]:
         """The curves, ``samples/final.png`` and the training video (from two grids on)."""
         records = read_metrics(self.run_dir / METRICS_FILE)
-        grid = fixed_noise_grid(trainer)
+        grid = fixed_noise_grid(handle)
         written = [
             plot_losses(records, self.plots_dir / "losses.png"),
             plot_wasserstein(records, self.plots_dir / "wasserstein.png"),
@@ -72,7 +71,7 @@ class ImageArtifacts:
         ]
         # The last step is rarely a multiple of sample_every: add its grid so
         # that the video ends where training ended.
-        last = grid_path(self.samples_dir, trainer.step)
+        last = grid_path(self.samples_dir, handle.step)
         if not last.exists():
             write_png(grid, last)
         if len(self.grids()) >= 2:

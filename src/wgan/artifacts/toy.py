@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ..data.toy import reference_points
 from ..errors import WganError
 from ..files import write_npz
 from ..monitor import read_metrics
@@ -24,11 +25,11 @@ class ToyArtifacts:
         self.samples_dir = self.run_dir / "samples"
         self.plots_dir = self.run_dir / "plots"
 
-    def snapshot(self, trainer, monitor=None) -> None:
+    def snapshot(self, handle, monitor=None) -> None:
         """The fixed-noise generator output in data coordinates, ``samples/step_NNNNNNN.npz``."""
-        points = trainer.data.to_data(trainer.generate(trainer.fixed_z)).cpu().numpy()
-        arrays = {"samples": points, "step": np.asarray(trainer.step)}
-        write_npz(self.samples_dir / f"step_{trainer.step:07d}.npz", arrays)
+        points = handle.decode(handle.fixed_z).numpy()
+        arrays = {"samples": points, "step": np.asarray(handle.step)}
+        write_npz(self.samples_dir / f"step_{handle.step:07d}.npz", arrays)
 
     def snapshots(self) -> list[tuple[int, np.ndarray]]:
         out = []
@@ -36,19 +37,24 @@ class ToyArtifacts:
             out.append(read_snapshot(path))
         return out
 
-    def finish(self, trainer) -> list[Path]:
+    def finish(self, handle, training=None) -> list[Path]:
+        """The curves and point clouds; with ``training`` (the run's TrainingStep) also the critic's views."""
         records = read_metrics(self.run_dir / METRICS_FILE)
-        real = trainer.data.reference(N_PLOT, seed=0)[0].numpy()
-        fake = trainer.data.to_data(trainer.generate(trainer.fixed_z[:N_PLOT])).cpu().numpy()
+        real = reference_points(handle.space.name, N_PLOT, seed=0).numpy()
+        fake = handle.decode(handle.fixed_z[:N_PLOT]).numpy()
         written = [
             plot_losses(records, self.plots_dir / "losses.png"),
             plot_wasserstein(records, self.plots_dir / "wasserstein.png"),
             plot_scatter_snapshots(real, self.snapshots(), self.plots_dir / "scatter.png"),
-            plot_critic_landscape(_critic_in_data_space(trainer), real, fake, self.plots_dir / "critic.png",
-                                  grad_fn=_critic_grad_norm_in_data_space(trainer)),
         ]
-        if getattr(trainer.critic, "features", None) is not None and trainer.cfg.model.feature_dim == 2:
-            before, after = feature_views(trainer)
+        if training is None:
+            return written
+        critic, space = training.critic, handle.space
+        written.append(plot_critic_landscape(_critic_in_data_space(critic, space), real, fake,
+                                             self.plots_dir / "critic.png",
+                                             grad_fn=_critic_grad_norm_in_data_space(critic, space)))
+        if getattr(critic, "features", None) is not None and handle.info.get("model", {}).get("feature_dim") == 2:
+            before, after = feature_views(training, handle)
             written.append(plot_feature_space(before, after, self.plots_dir / "features.png"))
         return written
 
@@ -67,49 +73,57 @@ def read_snapshot(path: Path) -> tuple[int, np.ndarray]:
     return step, points
 
 
-def _critic_in_data_space(trainer):
+def _critic_in_data_space(critic, space):
     """Critic value at points given in data coordinates (what the figure's axes show)."""
 
     @torch.no_grad()
     def fn(points: np.ndarray) -> np.ndarray:
-        x = trainer.data.from_data(torch.as_tensor(points, dtype=torch.float32, device=trainer.device))
-        return trainer.critic(x).cpu().numpy()
+        x = space.from_data(torch.as_tensor(points, dtype=_dtype(critic), device=_device(critic)))
+        return critic(x).float().cpu().numpy()
 
     return fn
 
 
-def _critic_grad_norm_in_data_space(trainer):
+def _critic_grad_norm_in_data_space(critic, space):
     """|grad_x C| with respect to data coordinates, by autograd (exact, unlike finite differences)."""
 
     def fn(points: np.ndarray) -> np.ndarray:
-        x = torch.as_tensor(points, dtype=torch.float32, device=trainer.device).requires_grad_(True)
-        scores = trainer.critic(trainer.data.from_data(x))
+        x = torch.as_tensor(points, dtype=_dtype(critic), device=_device(critic)).requires_grad_(True)
+        scores = critic(space.from_data(x))
         (grad,) = torch.autograd.grad(scores.sum(), x)
-        return grad.norm(dim=1).detach().cpu().numpy()
+        return grad.norm(dim=1).detach().float().cpu().numpy()
 
     return fn
 
 
-def feature_views(trainer, n: int = 1000) -> tuple[dict, dict]:
-    """S2's view: the critic's feature layer on real and generated points, before and after one
-    generator update. The update is made on a copy, so the run itself is not changed."""
-    generator = copy.deepcopy(trainer.generator)
-    optimizer = type(trainer.opt_g)(generator.parameters(), **trainer.opt_g.defaults)
-    optimizer.load_state_dict(trainer.opt_g.state_dict())
-    gen = torch.Generator(device="cpu").manual_seed(0)
-    z = trainer.latent(n, generator=gen).to(trainer.device)
-    real = trainer.data.from_data(trainer.data.reference(n, seed=1)[0].to(trainer.device))
+def _device(module) -> torch.device:
+    return next(module.parameters()).device
+
+
+def _dtype(module) -> torch.dtype:
+    return next(module.parameters()).dtype
+
+
+def feature_views(training, handle, n: int = 1000) -> tuple[dict, dict]:
+    """The quadratic tutorial's view: the critic's feature layer on real and generated points, before
+    and after one generator update. The update is made on a copy, so the run itself is not changed."""
+    generator = copy.deepcopy(training.generator)
+    optimizer = type(training.opt_g)(generator.parameters(), **training.opt_g.defaults)
+    optimizer.load_state_dict(training.opt_g.state_dict())
+    critic, space = training.critic, handle.space
+    z = handle.latent(n, generator=torch.Generator(device="cpu").manual_seed(0))
+    real = space.from_data(reference_points(space.name, n, seed=1).to(_device(critic), _dtype(critic)))
 
     def view() -> dict:
         with torch.no_grad():
-            return {"real": trainer.critic.features(real).cpu().numpy(),
-                    "fake": trainer.critic.features(generator(z)).cpu().numpy()}
+            return {"real": critic.features(real).float().cpu().numpy(),
+                    "fake": critic.features(generator(z)).float().cpu().numpy()}
 
     before = view()
-    trainer.critic.requires_grad_(False)
-    loss = trainer.objective.generator_loss(trainer.critic(generator(z)))
+    critic.requires_grad_(False)
+    loss = training.objective.generator_loss(critic(generator(z)))
     optimizer.zero_grad()
     loss.backward()
     optimizer.step()
-    trainer.critic.requires_grad_(True)
+    critic.requires_grad_(True)
     return before, view()

@@ -23,6 +23,7 @@ import torch
 
 from ..errors import WganError
 from ..rng import seeded, stream_seed
+from .space import DataSpace
 from .sources import BUILTIN, ImageArrays, check_unsplit, finish, load_images, path_kind
 from .sources.arrays import SPLITS, renumber
 from .sources.folder import (FolderImages, FolderIndex, FolderPlan, decode_folder, default_workers,
@@ -36,8 +37,15 @@ def _normalise(x: torch.Tensor) -> torch.Tensor:
     return x.float().div_(127.5).sub_(1.0)
 
 
-def _to_data(x: torch.Tensor) -> torch.Tensor:
-    return (x.float().clamp(-1.0, 1.0) + 1.0) * 127.5
+class _ImageSpace:
+    """What both image datasets share: their :class:`DataSpace` and the mapping back to pixels."""
+
+    @property
+    def space(self) -> DataSpace:
+        return DataSpace("image", tuple(self.shape), self.name, class_names=tuple(self.class_names or ()))
+
+    def to_data(self, x: torch.Tensor) -> torch.Tensor:
+        return self.space.to_data(x)
 
 
 def _reference_indices(n: int, size: int, seed: int) -> torch.Tensor:
@@ -53,7 +61,7 @@ def _labels_and_names(labels: np.ndarray | None, names: list[str] | None):
     return (torch.from_numpy(labels) if labels is not None else None), names
 
 
-class InMemoryImageDataset:
+class InMemoryImageDataset(_ImageSpace):
     """A labelled or unlabelled image set held as uint8 NCHW on one device."""
 
     kind = "image"
@@ -93,9 +101,6 @@ class InMemoryImageDataset:
         y = self.labels.index_select(0, idx).cpu() if self.labels is not None else None
         return x, y
 
-    def to_data(self, x: torch.Tensor) -> torch.Tensor:
-        return _to_data(x)
-
 
 class ShardedBatches(torch.utils.data.Sampler):
     """Endless batches of file indices for one process of ``world_size``, from batch ``start`` on.
@@ -129,7 +134,7 @@ class ShardedBatches(torch.utils.data.Sampler):
             k += 1
 
 
-class StreamingImageDataset:
+class StreamingImageDataset(_ImageSpace):
     """An image folder decoded on the fly by DataLoader workers (same protocol as in memory).
 
     ``position`` counts the batches taken so far; it is part of the training state,
@@ -232,9 +237,6 @@ class StreamingImageDataset:
             raise WganError(f"only {len(x)} readable images in {self.root}, {n} requested")
         y = self.labels[i] if self.labels is not None else None
         return x.permute(0, 3, 1, 2).float(), y
-
-    def to_data(self, x: torch.Tensor) -> torch.Tensor:
-        return _to_data(x)
 
 
 def load_image_dataset(cfg, memory_limit: int = MEMORY_LIMIT, num_workers: int | None = None):

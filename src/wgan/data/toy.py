@@ -18,6 +18,7 @@ import torch
 from sklearn.datasets import make_swiss_roll
 
 from ..errors import choice_error
+from .space import DataSpace
 
 POOL_SIZE = 100_000
 
@@ -97,8 +98,7 @@ class ToyDataset:
         else:
             self.shift, self.scale = np.zeros(2), np.ones(2)
         self.pool = torch.as_tensor((points - self.shift) / self.scale, dtype=torch.float32)
-        self._shift = torch.as_tensor(self.shift, dtype=torch.float32)
-        self._scale = torch.as_tensor(self.scale, dtype=torch.float32)
+        self.space = DataSpace("toy", self.shape, name, tuple(map(float, self.shift)), tuple(map(float, self.scale)))
 
     def to(self, device) -> "ToyDataset":
         self.pool = self.pool.to(device)
@@ -113,21 +113,28 @@ class ToyDataset:
         return self.pool[random.integers(0, len(self.pool), n)], None
 
     def reference(self, n: int, seed: int) -> tuple[torch.Tensor, None]:
-        """``n`` independent draws from a fresh pool made by the definition (not the training pool).
-
-        Drawn by index, like training batches, rather than made at size ``n``: 25gaussians
-        puts exactly n/25 points on every mode, and two such sets would agree on their
-        mode counts far better than any independent sample can, the true distribution
-        included, which would make the real-vs-real floor of W1 unreachably low (in our
-        runs 0.007 instead of about 0.03 at 2,000 points).
-        """
-        # Offset the seed so evaluation never reuses the pool's random stream.
-        rng = np.random.default_rng(10_000 + seed)
-        points = self._make(max(n, POOL_SIZE), rng)
-        return torch.as_tensor(points[rng.integers(0, len(points), n)], dtype=torch.float32), None
+        """``n`` independent real points in data coordinates (see :func:`reference_points`)."""
+        return reference_points(self.name, n, seed), None
 
     def to_data(self, x: torch.Tensor) -> torch.Tensor:
-        return x * self._scale.to(x.device) + self._shift.to(x.device)
+        return self.space.to_data(x)
 
     def from_data(self, x: torch.Tensor) -> torch.Tensor:
-        return (x - self._shift.to(x.device)) / self._scale.to(x.device)
+        return self.space.from_data(x)
+
+
+def reference_points(name: str, n: int, seed: int) -> torch.Tensor:
+    """``n`` independent draws from a fresh pool made by the definition (not the training pool).
+
+    Drawn by index, like training batches, rather than made at size ``n``: 25gaussians
+    puts exactly n/25 points on every mode, and two such sets would agree on their
+    mode counts far better than any independent sample can, the true distribution
+    included, which would make the real-vs-real floor of W1 unreachably low (in our
+    runs 0.007 instead of about 0.03 at 2,000 points).
+    """
+    if name not in GENERATORS:
+        raise choice_error("2-D data set", name, GENERATORS)
+    # Offset the seed so evaluation never reuses the pool's random stream.
+    rng = np.random.default_rng(10_000 + seed)
+    points = GENERATORS[name](max(n, POOL_SIZE), rng)
+    return torch.as_tensor(points[rng.integers(0, len(points), n)], dtype=torch.float32)

@@ -12,27 +12,36 @@ from pathlib import Path
 
 from ..files import write_text
 from ..runs import check_run_dir
-from .images import IMAGE_METRICS, compare_image_sets, evaluate_images
+from .images import IMAGE_METRICS, compare_image_sets, compare_to_reference, evaluate_images
 from .toy import evaluate_toy
 
-__all__ = ["IMAGE_METRICS", "compare_image_sets", "evaluate", "evaluate_images", "evaluate_run",
+__all__ = ["IMAGE_METRICS", "compare_image_sets", "compare_to_reference", "evaluate", "evaluate_images", "evaluate_run",
            "evaluate_toy", "format_table", "write_results"]
 
 
-def evaluate(trainer, n: int = 2000, seed: int = 0, **image_options) -> dict:
-    """Every metric that fits the trainer's data, as a flat dict of numbers (plus lists for details)."""
-    if trainer.data.kind == "toy":
-        return evaluate_toy(trainer, n=n, seed=seed)
-    return evaluate_images(trainer, n=n, seed=seed, **image_options)
+def evaluate(handle, n: int = 2000, seed: int = 0, runtime=None, run_dir=None, **image_options) -> dict | None:
+    """Every metric that fits the generator's data, as a flat dict of numbers (plus lists for details).
+
+    ``handle`` is a :class:`~wgan.handle.GeneratorHandle`. With a ``runtime`` of several processes
+    they share the sampling and the main process gets the results (the others None).
+    """
+    if handle.kind == "toy":
+        return evaluate_toy(handle, n=n, seed=seed, runtime=runtime)
+    return evaluate_images(handle, n=n, seed=seed, run_dir=run_dir, runtime=runtime, **image_options)
 
 
-def evaluate_run(run_dir: Path, n: int = 2000, seed: int = 0, **image_options) -> tuple[dict, Path]:
-    from ..trainer import Trainer
+def evaluate_run(run_dir: Path, n: int = 2000, seed: int = 0, checkpoint: str = "last", device="auto",
+                 **image_options) -> tuple[dict, Path]:
+    """Evaluate a run folder's generator (no training data needed) and write ``eval/metrics.json``
+    (``eval/metrics-<checkpoint>.json`` for a checkpoint other than the last)."""
+    from ..handle import load_generator
+    from ..runtime import pick_device
 
     run_dir = check_run_dir(run_dir)
-    trainer = Trainer.resume(run_dir, progress=False)
-    results = evaluate(trainer, n=n, seed=seed, **image_options)
-    return results, write_results(results, run_dir / "eval" / "metrics.json")
+    handle = load_generator(run_dir, checkpoint, device=pick_device(device))
+    results = evaluate(handle, n=n, seed=seed, run_dir=run_dir, **image_options)
+    name = "metrics.json" if str(checkpoint) == "last" else f"metrics-{checkpoint}.json"
+    return results, write_results(results, run_dir / "eval" / name)
 
 
 def write_results(results: dict, path: Path) -> Path:

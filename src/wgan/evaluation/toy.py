@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from ..data.toy import MODES, reference_points
 from ..metrics.toy import mode_report, w1_report
 from ..sampling import draw_samples
 
 
-def evaluate_toy(trainer, n: int = 2000, seed: int = 0) -> dict:
-    fake = draw_samples(trainer, n, seed=seed).values
-    real = trainer.data.reference(n, seed=2 * seed)[0].numpy()
-    real_other = trainer.data.reference(n, seed=2 * seed + 1)[0].numpy()
-    results = {"step": trainer.step, "n": n, **w1_report(fake, real, real_other)}
-    modes = getattr(trainer.data, "modes", None)
+def evaluate_toy(handle, n: int = 2000, seed: int = 0, runtime=None) -> dict | None:
+    """W1 of ``n`` samples of ``handle`` and, for the mixtures, modes (None on processes other than the main)."""
+    samples = draw_samples(handle, n, seed=seed, runtime=runtime)
+    if samples is None:
+        return None
+    fake, name = samples.values, handle.space.name
+    real = reference_points(name, n, seed=2 * seed).numpy()
+    real_other = reference_points(name, n, seed=2 * seed + 1).numpy()
+    results = {"step": handle.step, "n": n, **w1_report(fake, real, real_other)}
+    modes = MODES.get(name)
     if modes is not None:
         report = mode_report(fake, modes.centers, modes.sd)
         results.update(modes_covered=report["modes_covered"], modes_total=report["modes_total"],

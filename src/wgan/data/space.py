@@ -1,0 +1,60 @@
+"""The space the networks work in, and the way back to the data's own coordinates.
+
+A :class:`DataSpace` is all a generator needs to know about its data to write
+samples a user can read: what kind of data (2-D points or images), the shape
+of one sample, the class names, and how to undo the normalisation (the toys'
+standardisation; images' [-1, 1]). It is small and plain, so it travels with
+the generator in its file and sampling never needs the data itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import torch
+
+from ..errors import WganError
+
+KINDS = ("toy", "image")
+
+
+@dataclass(frozen=True)
+class DataSpace:
+    kind: str  # "toy" (2-D points) or "image"
+    shape: tuple[int, ...]  # one sample: (2,) or (C, H, W)
+    name: str = ""  # the data set's name or path, as the run's config gives it
+    shift: tuple[float, ...] | None = None  # toy: data = network * scale + shift
+    scale: tuple[float, ...] | None = None
+    class_names: tuple[str, ...] = ()
+
+    def to_data(self, x: torch.Tensor) -> torch.Tensor:
+        """Network space -> data coordinates (images: [-1, 1] -> [0, 255] floats)."""
+        if self.kind == "image":
+            return (x.float().clamp(-1.0, 1.0) + 1.0) * 127.5
+        return x * self._tensor(self.scale, x) + self._tensor(self.shift, x)
+
+    def from_data(self, x: torch.Tensor) -> torch.Tensor:
+        """Data coordinates -> network space (the inverse of :meth:`to_data`)."""
+        if self.kind == "image":
+            return x.float() / 127.5 - 1.0
+        return (x - self._tensor(self.shift, x)) / self._tensor(self.scale, x)
+
+    @staticmethod
+    def _tensor(values, like: torch.Tensor) -> torch.Tensor:
+        return torch.as_tensor(values if values is not None else 0.0, dtype=like.dtype, device=like.device)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "DataSpace":
+        try:
+            space = cls(kind=str(d["kind"]), shape=tuple(int(s) for s in d["shape"]), name=str(d.get("name", "")),
+                        shift=None if d.get("shift") is None else tuple(float(v) for v in d["shift"]),
+                        scale=None if d.get("scale") is None else tuple(float(v) for v in d["scale"]),
+                        class_names=tuple(str(c) for c in d.get("class_names") or ()))
+        except (KeyError, TypeError, ValueError) as e:
+            raise WganError(f"the data description of this generator is damaged ({e})") from None
+        if space.kind not in KINDS:
+            raise WganError(f"unknown data kind {space.kind!r} in this generator's description; accepted: toy, image")
+        return space

@@ -1,0 +1,299 @@
+"""A trained generator on its own: load it, sample it, evaluate it -- without data, critic or optimisers.
+
+What a user keeps from a GAN run is its generator. A :class:`GeneratorHandle`
+holds exactly what sampling needs: the network (or its weight average), the
+noise, the class count, the way back to data coordinates (a
+:class:`~wgan.data.space.DataSpace`), the fixed noise of the run's grids and
+the step. Every checkpoint writes one next to it as a small safetensors file
+(``checkpoints/generator.safetensors`` for ``last.pt``; ``<name>.generator.safetensors``
+for the others), with the few settings needed to rebuild the network, so::
+
+    from wgan import load_generator
+    g = load_generator("runs/0003-mnist-wgan/")          # or a .generator.safetensors file
+    images = g.sample(16, labels=[3] * 16)             # uint8 (16, C, H, W); points: (N, 2) floats
+
+Reading a generator file never executes code (safetensors holds tensors and
+text only).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from .config import ModelConfig
+from .data.space import DataSpace
+from .errors import WganError
+from .files import atomic_write
+from .latent import Latent
+from .rng import seeded
+
+FORMAT = 1
+META_KEY = "wgan"
+LAST_GENERATOR = "generator.safetensors"
+
+
+class NonFiniteSamples(WganError):
+    """The generator gave NaN or infinite values: it diverged."""
+
+
+class GeneratorHandle:
+    def __init__(self, net: nn.Module, space: DataSpace, latent: Latent, num_classes: int = 0,
+                 fixed_z: torch.Tensor | None = None, step: int = 0, info: dict | None = None):
+        self.net, self.space, self.latent_spec = net, space, latent
+        self.num_classes, self.step = num_classes, step
+        self.fixed_z = fixed_z
+        self.info = info or {}  # the generator file's description (model settings, data config, ...)
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.net.parameters()).device
+
+    @property
+    def dtype(self) -> torch.dtype:
+        return next(self.net.parameters()).dtype
+
+    @property
+    def kind(self) -> str:
+        return self.space.kind
+
+    def to(self, device) -> "GeneratorHandle":
+        self.net.to(device)
+        if self.fixed_z is not None:
+            self.fixed_z = self.fixed_z.to(device)
+        return self
+
+    # ---- noise and labels -------------------------------------------------------------------
+    def latent(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        """``n`` noise vectors from ``generator`` (CPU), or torch's global generator on the device."""
+        return self.latent_spec.draw(n, generator=generator, device=self.device, dtype=self.dtype)
+
+    def noise(self, n: int, seed: int = 0, truncation: float | None = None) -> torch.Tensor:
+        """Reproducible noise: row ``i`` depends only on ``seed`` and ``i``, never on ``n``'s split."""
+        gen = seeded(seed)
+        z = self.latent(n, generator=gen)
+        return z if truncation is None else self.latent_spec.truncate(z, truncation, generator=gen)
+
+    def labels(self, n: int, labels=None, seed: int = 0) -> torch.Tensor | None:
+        """Class labels for ``n`` samples: as given (an int or a sequence), else drawn from ``seed``."""
+        if not self.num_classes:
+            if labels is not None:
+                raise WganError("--class needs a class-conditional run; this run's generator takes no labels")
+            return None
+        if labels is None:
+            return torch.randint(0, self.num_classes, (n,), generator=seeded(seed + 1))
+        out = torch.as_tensor(labels, dtype=torch.long).reshape(-1)
+        out = out.expand(n) if out.numel() == 1 else out
+        if out.numel() != n:
+            raise WganError(f"{out.numel()} labels for {n} samples")
+        if ((out < 0) | (out >= self.num_classes)).any():
+            raise WganError(f"--class must be in 0..{self.num_classes - 1}, got {out[(out < 0) | (out >= self.num_classes)][0].item()}")
+        return out.clone()
+
+    # ---- sampling ---------------------------------------------------------------------------
+    @torch.no_grad()
+    def generate(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        """Network-space samples, the network in eval mode (BatchNorm uses its running statistics)."""
+        was_training = self.net.training
+        self.net.eval()
+        try:
+            z = z.to(self.device, self.dtype)
+            return self.net(z, None if labels is None else labels.to(self.device))
+        finally:
+            self.net.train(was_training)
+
+    def to_data(self, x: torch.Tensor) -> torch.Tensor:
+        return self.space.to_data(x)
+
+    def sample(self, n: int, labels=None, seed: int = 0, truncation: float | None = None,
+               batch: int = 500) -> torch.Tensor:
+        """``n`` samples in data space: points as float (N, 2), images as uint8 (N, C, H, W)."""
+        z, y = self.noise(n, seed, truncation), self.labels(n, labels, seed)
+        return self.decode(z, y, batch)
+
+    def decode(self, z: torch.Tensor, labels: torch.Tensor | None = None, batch: int = 500) -> torch.Tensor:
+        """The data-space samples of noise ``z`` (and ``labels``), in batches; non-finite ones refused."""
+        chunks = []
+        for start in range(0, len(z), batch):
+            y = None if labels is None else labels[start:start + batch]
+            chunks.append(self.to_data(self.generate(z[start:start + batch], y)).cpu())
+        x = torch.cat(chunks) if chunks else torch.empty((0, *self.space.shape))
+        check_finite_samples(x, self.step)
+        if self.kind == "image":
+            return x.round().clamp(0, 255).to(torch.uint8)
+        return x.float()
+
+
+def check_finite_samples(x: torch.Tensor, step: int) -> None:
+    """Refuse samples with NaN or infinite values: they mean a diverged generator, not pictures."""
+    bad = int((~torch.isfinite(x)).flatten(1).any(1).sum()) if x.numel() else 0
+    if bad:
+        raise NonFiniteSamples(f"the generator of step {step} gives non-finite values in {bad} of {len(x)} samples "
+                        "(the run diverged); nothing was written: sample an earlier checkpoint (--checkpoint)")
+
+
+# ---- the generator file ----------------------------------------------------------------------------
+def generator_info(model_cfg: ModelConfig, space: DataSpace, num_classes: int, step: int, ema: bool,
+                   data_cfg: dict | None = None) -> dict:
+    """The settings that rebuild a generator without its run: family, sizes, latent, classes, data space."""
+    from dataclasses import asdict
+
+    return {"format": FORMAT, "family": model_cfg.generator, "model": asdict(model_cfg), "space": space.to_dict(),
+            "num_classes": num_classes, "step": int(step), "ema": bool(ema), "data": data_cfg or {}}
+
+
+def write_generator_file(path: Path, info: dict, generator: nn.Module, generator_ema: nn.Module | None,
+                         fixed_z: torch.Tensor) -> Path:
+    """``generator.*`` (and ``generator_ema.*``) weights, the fixed noise and ``info``, as safetensors."""
+    from safetensors.torch import save_file
+
+    tensors = {f"generator.{k}": v for k, v in generator.state_dict().items()}
+    if generator_ema is not None:
+        tensors.update({f"generator_ema.{k}": v for k, v in generator_ema.state_dict().items()})
+    tensors["fixed_z"] = fixed_z
+    tensors = {k: v.detach().cpu().contiguous() for k, v in tensors.items()}
+    metadata = {META_KEY: json.dumps(info)}
+    return atomic_write(path, lambda tmp: save_file(tensors, tmp, metadata=metadata),
+                        needs_bytes=sum(t.numel() * t.element_size() for t in tensors.values()))
+
+
+def read_safetensors(path: Path, what: str) -> tuple[dict, dict[str, torch.Tensor]]:
+    """``(description, tensors)`` of a safetensors file this toolkit wrote (``what`` names it in errors)."""
+    from safetensors import safe_open
+
+    path = Path(path)
+    if not path.is_file():
+        raise WganError(f"no {what} at {path}")
+    try:
+        with safe_open(str(path), framework="pt", device="cpu") as f:
+            metadata = f.metadata() or {}
+            tensors = {k: f.get_tensor(k) for k in f.keys()}
+    except Exception as e:  # safetensors raises its own error types for truncated or corrupt files
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise WganError(f"{path} is not a readable safetensors file (corrupt or truncated? {first[:120]})") from None
+    try:
+        info = json.loads(metadata[META_KEY])
+        assert isinstance(info, dict)
+    except (KeyError, ValueError, AssertionError):
+        raise WganError(f"{path} is a safetensors file but not {what} of this toolkit "
+                        "(no wgan description in its metadata)") from None
+    return info, tensors
+
+
+def read_generator_file(path: Path) -> tuple[dict, dict[str, torch.Tensor]]:
+    """``(info, tensors)`` of a generator file; anything else is a one-line :class:`WganError`."""
+    info, tensors = read_safetensors(path, "a generator file")
+    if info.get("format") != FORMAT or "space" not in info:
+        raise WganError(f"{path} is not a generator file of this toolkit (format {info.get('format')!r})")
+    return info, tensors
+
+
+def handle_from_parts(info: dict, tensors: dict[str, torch.Tensor], ema: bool = True, source: str = "",
+                      device="cpu") -> GeneratorHandle:
+    """Rebuild the generator that ``info`` describes and load its weights (the EMA copy when there is one)."""
+    from .models import build_generator
+
+    space = DataSpace.from_dict(info.get("space", {}))
+    try:
+        model = ModelConfig(**info["model"])
+    except (KeyError, TypeError) as e:
+        raise WganError(f"{source}: the generator description is damaged ({e})") from None
+    num_classes = int(info.get("num_classes", 0))
+    net = build_generator(model, space.shape, num_classes)
+    prefix = "generator_ema." if ema and info.get("ema") and any(k.startswith("generator_ema.") for k in tensors) \
+        else "generator."
+    state = {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}
+    dtype = next(iter(state.values())).dtype if state else torch.float32
+    net = net.to(dtype if dtype.is_floating_point else torch.float32)
+    try:
+        net.load_state_dict(state)
+    except RuntimeError as e:
+        first = str(e).strip().splitlines()[0]
+        raise WganError(f"{source} holds weights that do not fit a {info.get('family')!r} generator for "
+                        f"{'x'.join(map(str, space.shape))} data (a file from another family? {first[:160]})") from None
+    fixed = tensors.get("fixed_z")
+    handle = GeneratorHandle(net.eval(), space, Latent(model.latent_dim, model.latent), num_classes,
+                             fixed.to(net_dtype(net)) if fixed is not None else None, int(info.get("step", 0)), info)
+    return handle.to(device)
+
+
+def net_dtype(net: nn.Module) -> torch.dtype:
+    return next(net.parameters()).dtype
+
+
+# ---- finding a checkpoint in a run folder ----------------------------------------------------------
+CHECKPOINT_HELP = "last, best or a step number (a checkpoint the run kept; see train.keep_checkpoints)"
+
+
+def checkpoint_stem(checkpoint: str | int) -> str:
+    """The file stem in checkpoints/ for ``--checkpoint``: last, best, or step_NNNNNNN."""
+    text = str(checkpoint).strip()
+    if text in ("last", "best"):
+        return text
+    if re.fullmatch(r"\d+", text):
+        return f"step_{int(text):07d}"
+    raise WganError(f"--checkpoint {checkpoint!r}: accepted: {CHECKPOINT_HELP}")
+
+
+def generator_file_for(stem: str) -> str:
+    return LAST_GENERATOR if stem == "last" else f"{stem}.generator.safetensors"
+
+
+def available_checkpoints(run_dir: Path) -> list[str]:
+    folder = Path(run_dir) / "checkpoints"
+    names = sorted(p.stem for p in folder.glob("*.pt")) if folder.is_dir() else []
+    steps = [str(int(n[5:])) for n in names if n.startswith("step_")]
+    return [n for n in ("last", "best") if n in names] + steps
+
+
+def checkpoint_files(run_dir: Path, checkpoint: str | int = "last") -> tuple[Path, Path]:
+    """``(training checkpoint, generator file)`` of ``--checkpoint`` in ``run_dir``; a clear error if absent."""
+    stem = checkpoint_stem(checkpoint)
+    folder = Path(run_dir) / "checkpoints"
+    pt, gen = folder / f"{stem}.pt", folder / generator_file_for(stem)
+    if not pt.is_file() and not gen.is_file():
+        have = ", ".join(available_checkpoints(run_dir)) or "none yet"
+        raise WganError(f"{run_dir} has no checkpoint {checkpoint!r}; it has: {have}")
+    return pt, gen
+
+
+def load_generator(source: str | os.PathLike, checkpoint: str | int = "last", device="cpu",
+                   ema: bool = True) -> GeneratorHandle:
+    """A run's generator from its run folder (``checkpoint``: last, best or a step) or from a generator file.
+
+    Needs neither the training data nor the critic nor the optimisers. ``ema=False``
+    takes the trained weights instead of their moving average (when the run kept one).
+    """
+    source = Path(source)
+    if source.is_file():
+        info, tensors = read_generator_file(source)
+        return handle_from_parts(info, tensors, ema, str(source), device)
+    from .runs import check_run_dir
+
+    run_dir = check_run_dir(source)
+    pt, gen = checkpoint_files(run_dir, checkpoint)
+    if gen.is_file():
+        info, tensors = read_generator_file(gen)
+        return handle_from_parts(info, tensors, ema, str(gen), device)
+    return _from_training_checkpoint(run_dir, pt, ema, device)
+
+
+def _from_training_checkpoint(run_dir: Path, pt: Path, ema: bool, device) -> GeneratorHandle:
+    """The generator of a ``.pt`` (runs from before generator files; only the toys' data is rebuilt)."""
+    from .checkpoint import load_checkpoint
+
+    state = load_checkpoint(pt)
+    info = state.get("generator_info")
+    if not isinstance(info, dict):
+        raise WganError(f"{pt} predates generator files and holds no description of its generator; "
+                        "resume the run once (wgan train --resume) to write one")
+    tensors = {f"generator.{k}": v for k, v in state["generator"].items()}
+    if "generator_ema" in state:
+        tensors.update({f"generator_ema.{k}": v for k, v in state["generator_ema"].items()})
+    tensors["fixed_z"] = state["fixed_z"]
+    return handle_from_parts(info, tensors, ema, str(pt), device)

@@ -1,0 +1,125 @@
+"""Training sessions as ``wgan train`` runs them: in one process, or in each of many under torchrun.
+
+Every process builds the same trainer; only the main one (rank 0) creates,
+names and writes the run folder, and tells the others its path. Set-up
+failures are agreed on: if any process cannot set up (bad data on one
+machine, a run folder in use), every process stops and the main one says why,
+once. ``destroy_process_group`` runs in a ``finally``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+from pathlib import Path
+from typing import Callable
+
+from .config import Config
+from .errors import CollectiveError, WganError
+from .run_config import Setting, record_changes, resume_changes
+from .runs import CONFIG_FILE, RunLock, check_run_dir, new_run_dir
+from .runtime import Runtime
+
+
+class QuietExit(Exception):
+    """This process stops because another one failed, which that one reports."""
+
+    def __init__(self, code: int = 2):
+        super().__init__(code)
+        self.code = code
+
+
+def agree(runtime: Runtime, error: WganError | None) -> None:
+    """Raise on every process when any one of them failed (a collective); the main process names it."""
+    if not runtime.distributed:
+        if error is not None:
+            raise error
+        return
+    messages = runtime.all_gather_objects(None if error is None else str(error))
+    failed = [(rank, m) for rank, m in enumerate(messages) if m is not None]
+    if not failed:
+        return
+    if not runtime.main:
+        raise QuietExit(2)
+    if len({m for _, m in failed}) == 1 and (len(failed) == runtime.world_size or failed[0][0] == 0):
+        raise WganError(failed[0][1])
+    raise WganError("; ".join(f"rank {rank}: {m}" for rank, m in failed))
+
+
+def attempt(fn: Callable):
+    """``(fn(), None)``, or ``(None, error)`` for a user-facing error, to be agreed on."""
+    try:
+        return fn(), None
+    except WganError as e:
+        return None, e
+
+
+def train_new(cfg: Config, out: Path, progress: bool = True, echo: Callable[[str], None] = print) -> Path:
+    """Train a new run under ``out``; returns its folder."""
+    from .trainer import Trainer
+
+    runtime = Runtime.start(cfg.train.device, cfg.train.threads)
+    try:
+        trainer, error = attempt(lambda: Trainer(cfg, None, progress=progress, runtime=runtime))
+        agree(runtime, error)
+        run_dir, error = attempt(lambda: _make_run_folder(trainer, out)) if runtime.main else (None, None)
+        agree(runtime, error)
+        run_dir = Path(runtime.broadcast_object(str(run_dir)))
+        if not runtime.main:
+            trainer.attach_run_dir(run_dir)
+        processes = f", {runtime.world_size} processes" if runtime.distributed else ""
+        _main_echo(runtime, echo, f"run folder: {run_dir}  (device {trainer.device}{processes})")
+        trainer.fit()
+        _main_echo(runtime, echo, f"done: {trainer.step} steps; run folder: {run_dir}")
+        return run_dir
+    finally:
+        runtime.close()
+
+
+def _make_run_folder(trainer, out: Path) -> Path:
+    run_dir = new_run_dir(out, trainer.cfg)
+    try:
+        trainer.attach_run_dir(run_dir)
+    except BaseException:  # e.g. a full disk: leave no half-made run folder behind
+        shutil.rmtree(run_dir, ignore_errors=True)
+        raise
+    return run_dir
+
+
+def train_resume(run_dir: Path, settings: list[Setting], checkpoint: str = "last", allow_batch_change: bool = False,
+                 progress: bool = True, echo: Callable[[str], None] = print) -> Path:
+    """Continue ``run_dir`` from ``checkpoint`` with the allowed ``settings`` changes, recorded in its config."""
+    from .trainer import Trainer
+
+    run_dir = check_run_dir(run_dir)
+    saved = Config.load(run_dir / CONFIG_FILE)
+    changes = resume_changes(saved, settings, allow_batch_change)
+    cfg = Config.from_dict(saved.to_dict())
+    for key, (_, new) in changes.items():
+        cfg.set(key, new)
+    runtime = Runtime.start(cfg.train.device, cfg.train.threads)
+    try:
+        with contextlib.ExitStack() as stack:
+            lock = RunLock(run_dir) if runtime.main else contextlib.nullcontext()
+            _, error = attempt(lambda: stack.enter_context(lock))
+            agree(runtime, error)
+            trainer, error = attempt(lambda: Trainer.resume(run_dir, progress, runtime, checkpoint, cfg))
+            agree(runtime, error)
+            if cfg.train.steps < trainer.step:
+                raise CollectiveError(f"--steps {cfg.train.steps} is below the run's current step {trainer.step}; "
+                                      f"give a new total of at least {trainer.step} (nothing was changed)")
+            if changes and runtime.main:
+                record_changes(saved, run_dir / CONFIG_FILE, changes, trainer.step)
+            described = ", ".join(f"{k} {old!r} -> {new!r}" for k, (old, new) in changes.items())
+            _main_echo(runtime, echo, f"resuming {run_dir} at step {trainer.step} of {cfg.train.steps}"
+                       + (f" ({described})" if described else ""))
+            trainer.fit(cfg.train.steps)
+        _main_echo(runtime, echo, f"run folder: {run_dir}")
+        return run_dir
+    finally:
+        runtime.close()
+
+
+def _main_echo(runtime: Runtime, echo, message: str) -> None:
+    if runtime.main:
+        echo(message)

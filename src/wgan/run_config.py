@@ -1,0 +1,134 @@
+"""Putting a run's config together from its sources, and what a resumed run may change.
+
+A new run's config is built in layers, each over the one before:
+
+1. the defaults of :class:`~wgan.config.Config`;
+2. ``--config FILE`` (a run's ``config.yaml`` or a hand-written partial one);
+3. ``--preset NAME`` (``wgan-gp-mnist`` when neither a file nor a preset is given);
+4. the flags (``--data``, ``--lr``, ...);
+5. ``--set KEY=VALUE``, in the order given.
+
+A resumed run starts from its own ``config.yaml``; flags and ``--set`` may then
+change only what does not change what is being trained (:data:`RESUMABLE`),
+and every change is recorded in the run's config with the step it took effect.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from .config import Config, all_keys, read_record
+from .errors import WganError
+from .presets import PRESETS, preset_config
+
+DEFAULT_PRESET = "wgan-gp-mnist"
+
+# The keys each command-line flag sets.
+FLAG_KEYS = {
+    "--data": ("data.name",), "--image-size": ("data.image_size",), "--classes": ("data.classes",),
+    "--skip-bad": ("data.skip_bad",), "--objective": ("loss.objective",), "--lipschitz": ("loss.lipschitz",),
+    "--model": ("model.generator", "model.critic"), "--steps": ("train.steps",),
+    "--batch-size": ("train.batch_size",), "--n-critic": ("train.n_critic",), "--lr": ("optim.lr_g", "optim.lr_c"),
+    "--seed": ("train.seed",), "--device": ("train.device",), "--name": ("name",), "--wandb": ("train.wandb",),
+}
+
+# What a resumed run may change: when and where it trains and what it writes, never what it learns.
+RESUMABLE = (
+    "train.steps", "train.device", "train.threads", "train.precision", "train.cuda_graph", "train.channels_last",
+    "train.matmul_conv", "train.max_minutes", "train.log_every", "train.sample_every", "train.checkpoint_every",
+    "train.keep_checkpoints", "train.eval_every", "train.eval_n", "train.best_metric", "train.wandb",
+    "train.check_finite",
+)
+
+
+@dataclass(frozen=True)
+class Setting:
+    source: str  # the flag or "--set KEY=VALUE" that asked for it, for messages
+    key: str
+    value: object
+
+
+def settings_from(flags: dict[str, object], overrides=()) -> list[Setting]:
+    """The flags that were given (value not None), then each ``--set KEY=VALUE``, as settings in order."""
+    out = []
+    for flag, value in flags.items():
+        if value is None:
+            continue
+        if flag == "--classes":
+            value = f"[{value}]"
+        out += [Setting(flag, key, value) for key in FLAG_KEYS[flag]]
+    for item in overrides:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise WganError(f"--set expects KEY=VALUE, got {item!r}")
+        out.append(Setting(f"--set {item}", key.strip(), value))
+    return out
+
+
+def build_config(config_file: str | Path | None, preset: str | None, settings: list[Setting]) -> Config:
+    """A new run's config, layered as the module says; validated."""
+    if config_file is None:
+        cfg = preset_config(preset or DEFAULT_PRESET)
+    else:
+        cfg = Config.load(_existing(config_file))
+        if preset is not None:
+            preset_config(preset)  # the standard error for an unknown name
+            cfg.update(PRESETS[preset].settings)
+            cfg.preset = preset
+    keys = {s.key for s in settings}
+    for s in settings:
+        cfg.set(s.key, s.value)
+    if "loss.lipschitz" in keys and not keys & {"optim.lr_g", "optim.lr_c", "optim.name"}:
+        # A new method brings its own paper's optimiser unless one was asked for explicitly.
+        cfg.optim.name, cfg.optim.lr_g, cfg.optim.lr_c, cfg.optim.beta1, cfg.optim.beta2 = "auto", None, None, None, None
+    return cfg.validate()
+
+
+def _existing(path) -> Path:
+    path = Path(path)
+    if not path.is_file():
+        raise WganError(f"--config {path}: no such file; give a run's config.yaml or a YAML file of config sections")
+    return path
+
+
+def resume_changes(saved: Config, settings: list[Setting], allow_batch_change: bool = False
+                   ) -> dict[str, tuple[object, object]]:
+    """``{key: (old, new)}`` of what ``settings`` change in a resumed run's ``saved`` config.
+
+    Anything outside :data:`RESUMABLE` is refused with one line naming the flag that asked
+    for it; ``train.batch_size`` only with ``allow_batch_change``.
+    """
+    trial = Config.from_dict(saved.to_dict())
+    for s in settings:
+        trial.set(s.key, s.value)
+    trial.validate()
+    changes = {key: (saved.get(key), trial.get(key)) for key in all_keys() if saved.get(key) != trial.get(key)}
+    for key in changes:
+        if key in RESUMABLE or (key == "train.batch_size" and allow_batch_change):
+            continue
+        source = next((s.source for s in reversed(settings) if s.key == key), key)
+        old, new = changes[key]
+        hint = (" (pass --allow-batch-change to change the global batch anyway)" if key == "train.batch_size"
+                else "")
+        raise WganError(f"{source} would change {key} from {old!r} to {new!r}, which a resumed run cannot "
+                        f"change{hint}; on --resume only these may change: {', '.join(RESUMABLE)}. For a new "
+                        "run from this one, use --config RUN/config.yaml")
+    return changes
+
+
+def record_changes(cfg: Config, path: Path, changes: dict, step: int) -> None:
+    """Apply ``changes`` to ``cfg`` and rewrite ``config.yaml`` with them added to its ``history``."""
+    for key, (_, new) in changes.items():
+        cfg.set(key, new)
+    record = read_record(path)
+    history = list(record.get("history") or [])
+    history.append({"step": int(step), "time": time.strftime("%Y-%m-%d %H:%M:%S"),
+                    "changes": {k: [_plain(old), _plain(new)] for k, (old, new) in changes.items()}})
+    record["history"] = history
+    cfg.save(path, record)
+
+
+def _plain(value):
+    return list(value) if isinstance(value, tuple) else value
