@@ -58,6 +58,9 @@ class ModelConfig:
     critic_norm: str = "none"  # conv critics: none | layer | batch | instance
     init: str = "default"  # default (PyTorch) | normal (N(0, 0.02), the DCGAN/Keras seeds)
     conditional: str = "none"  # none | embed_mul (S1) | concat
+    # Data-parallel runs on CUDA (nccl): BatchNorm statistics over the global batch instead of each
+    # process's share (SyncBatchNorm). Off: plain per-process BatchNorm, rank 0's buffers saved.
+    sync_bn: bool = False
 
 
 @dataclass

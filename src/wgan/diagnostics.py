@@ -7,6 +7,8 @@ restored afterwards (``fork_rng``), so a resumed run replays exactly.
 
 from __future__ import annotations
 
+import contextlib
+
 import torch
 
 from .lipschitz import input_gradient_norm, interpolates
@@ -31,10 +33,25 @@ def critic_diagnostics(trainer) -> dict[str, float]:
                      if trainer.num_classes else None)
         fake = trainer.generate(algorithm.latent.draw(n, generator=gen, dtype=real.dtype), requested)
         eps = torch.rand(n, generator=gen, device=device, dtype=real.dtype)
-        norms = input_gradient_norm(algorithm.critic, interpolates(real, fake, eps))
-        stats = {"grad_norm": norms.mean(), **algorithm.lipschitz.stats(algorithm.critic)}
-        stats.update(_class_accuracies(algorithm.critic, real, labels, fake, requested))
+        with _without_sync_bn(algorithm.critic):
+            norms = input_gradient_norm(algorithm.critic, interpolates(real, fake, eps))
+            stats = {"grad_norm": norms.mean(), **algorithm.lipschitz.stats(algorithm.critic)}
+            stats.update(_class_accuracies(algorithm.critic, real, labels, fake, requested))
     return dict(zip(stats, torch.stack([v.float() for v in stats.values()]).tolist()))
+
+
+@contextlib.contextmanager
+def _without_sync_bn(critic):
+    """SyncBatchNorm in training mode is a collective, and diagnostics run on the main process alone:
+    such a critic is measured in eval mode (its running statistics)."""
+    synced = any(isinstance(m, torch.nn.SyncBatchNorm) for m in critic.modules())
+    was_training = critic.training
+    if synced:
+        critic.eval()
+    try:
+        yield
+    finally:
+        critic.train(was_training)
 
 
 @torch.no_grad()

@@ -46,6 +46,17 @@ N_FIXED_NOISE = {"toy": 2000, "image": 100}
 __all__ = ["Trainer", "TrainingDiverged"]
 
 
+def sync_batchnorm(generator, critic, runtime: Runtime):
+    """``model.sync_bn``: BatchNorm over the global batch, which torch supports with nccl only."""
+    if runtime.backend != "nccl":
+        where = f"{runtime.world_size} process(es) on {runtime.device.type}" + (
+            f" ({runtime.backend})" if runtime.backend else "")
+        raise WganError(f"model.sync_bn=true synchronises BatchNorm between CUDA processes (nccl, under torchrun); "
+                        f"this run is {where}: set model.sync_bn=false")
+    convert = torch.nn.SyncBatchNorm.convert_sync_batchnorm
+    return convert(generator), convert(critic)
+
+
 class Trainer:
     def __init__(self, cfg: Config, run_dir: Path | None = None, progress: bool = True,
                  runtime: Runtime | None = None):
@@ -70,6 +81,8 @@ class Trainer:
         if on_for_cpu(t.matmul_conv, device):  # before anything holds the weights
             use_matmul_convs(generator)
             use_matmul_convs(critic)
+        if cfg.model.sync_bn:
+            generator, critic = sync_batchnorm(generator, critic, self.runtime)
         dtype = DTYPES[t.precision]
         generator = generator.to(device, dtype)
         critic = lipschitz.prepare(critic).to(device, dtype)
