@@ -1,6 +1,8 @@
 # Two entry points for a fresh clone:  `make demo` (set up + train the main job) and `make test`.
 VENV ?= .venv
 PY := $(VENV)/bin/python
+TORCH ?= 2.14.1
+TORCHVISION ?= 0.29.1
 
 .PHONY: setup data demo test clean
 
@@ -9,6 +11,8 @@ setup: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
+	# The tested torch first: the package's open torch range is then already met.
+	$(PY) -m pip install -q torch==$(TORCH) torchvision==$(TORCHVISION)
 	$(PY) -m pip install -q -e ".[test]"
 	touch $@
 
