@@ -9,6 +9,7 @@ uint8 (N, C, H, W), 2-D points as float (N, 2). Its inputs are ``z`` of shape
 from __future__ import annotations
 
 import io
+import warnings
 from pathlib import Path
 
 import torch
@@ -73,8 +74,11 @@ def export_generator(handle: GeneratorHandle, out: str | Path, fmt: str) -> Path
     buffer = io.BytesIO()
     with torch.no_grad():
         if fmt == "torchscript":
-            traced = torch.jit.trace(module, example, check_trace=False)
-            torch.jit.save(traced, buffer)
+            with warnings.catch_warnings():  # newer torch announces TorchScript's successor; the file still runs
+                warnings.simplefilter("ignore", DeprecationWarning)
+                warnings.filterwarnings("ignore", message=".*deprecated.*")
+                traced = torch.jit.trace(module, example, check_trace=False)
+                torch.jit.save(traced, buffer)
         else:
             _export_onnx(module, example, names, buffer)
     data = buffer.getvalue()
@@ -86,8 +90,6 @@ def _export_onnx(module: nn.Module, example, names: list[str], buffer: io.BytesI
         import onnx  # noqa: F401  (the exporter writes through it)
     except ImportError:
         raise WganError("ONNX export needs the onnx package: pip install 'wgan[onnx]' (onnx and onnxruntime)") from None
-    import warnings
-
     dynamic = {name: {0: "n"} for name in names}
     dynamic["samples"] = {0: "n"}
     with warnings.catch_warnings():  # the TorchScript-based exporter announces its successor
