@@ -4,19 +4,8 @@ import stat
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
 
-from wgan.cli import main
-
-TINY = ["--set", "model.width=16", "--set", "model.depth=2", "--steps", "4", "--batch-size", "32",
-        "--n-critic", "2", "--set", "train.log_every=2", "--set", "train.sample_every=2",
-        "--set", "train.checkpoint_every=2", "--device", "cpu", "--no-progress"]
-
-
-def run(*args):
-    result = CliRunner().invoke(main, [str(a) for a in args])
-    return result.exit_code, result.output
-
+from cli_helpers import TINY, run
 
 def run_files(run_dir):
     """Every file of a run folder with its modification time (not the lock, which only says who trains)."""

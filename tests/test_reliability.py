@@ -9,10 +9,9 @@ import sys
 import numpy as np
 import pytest
 import torch
-from click.testing import CliRunner
 
 from wgan.checkpoint import load_checkpoint
-from wgan.cli import main
+from cli_helpers import run
 from wgan.files import stray_temporaries
 from wgan.loop import RunningSums
 from wgan.runtime import Runtime
@@ -21,11 +20,6 @@ from wgan.trainer import Trainer, TrainingDiverged
 TINY = ["--set", "model.width=16", "--set", "model.depth=2", "--batch-size", "32", "--n-critic", "2",
         "--set", "train.log_every=2", "--set", "train.sample_every=2", "--set", "train.checkpoint_every=2",
         "--device", "cpu", "--no-progress"]
-
-
-def run(*args):
-    result = CliRunner().invoke(main, [str(a) for a in args])
-    return result.exit_code, result.output
 
 
 def one_line(out: str) -> str:

@@ -1,0 +1,82 @@
+"""A run's config from a file, the layers over it, and what a resumed run may change."""
+
+import json
+
+import pytest
+import torch
+import yaml
+
+from wgan.checkpoint import load_checkpoint
+from cli_helpers import TINY as CLI_TINY, run
+from wgan.run_config import RESUMABLE, build_config, settings_from
+
+TINY = [*CLI_TINY, "--set", "train.log_every=1"]
+
+
+def losses(run_dir):
+    rows = [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines()]
+    return [(r["step"], r["loss_critic"], r["loss_generator"]) for r in rows if "loss_critic" in r]
+
+
+@pytest.fixture
+def toy_run(tmp_path):
+    code, out = run("train", "--preset", "wgan-gp-8gaussians", "--out", tmp_path / "runs", *TINY)
+    assert code == 0, out
+    (run_dir,) = (tmp_path / "runs").iterdir()
+    return run_dir
+
+
+def test_a_runs_config_as_input_reproduces_its_first_steps(toy_run, tmp_path):
+    code, out = run("train", "--config", toy_run / "config.yaml", "--no-progress", "--out", tmp_path / "again")
+    assert code == 0, out
+    (again,) = (tmp_path / "again").iterdir()
+    assert losses(again) == losses(toy_run) and len(losses(again)) == 4
+    first, second = (load_checkpoint(d / "checkpoints" / "last.pt")["generator"] for d in (toy_run, again))
+    assert all(torch.equal(first[k], second[k]) for k in first)
+
+
+def test_layers_file_then_preset_then_flags_then_set(tmp_path):
+    partial = tmp_path / "partial.yaml"
+    partial.write_text(yaml.safe_dump({"train": {"steps": 7, "n_critic": 3}, "optim": {"lr_g": 1e-3}}))
+    cfg = build_config(partial, None, [])
+    assert (cfg.train.steps, cfg.train.n_critic, cfg.optim.lr_g) == (7, 3, 1e-3)  # the rest: defaults
+    flags = settings_from({"--steps": 9}, ["train.steps=11", "train.n_critic=4"])
+    cfg = build_config(partial, "wgan-gp-8gaussians", flags)
+    assert cfg.preset == "wgan-gp-8gaussians" and cfg.data.name == "8gaussians"  # the preset over the file
+    assert (cfg.train.steps, cfg.train.n_critic) == (11, 4)  # --set last, in order
+
+
+def test_a_config_file_that_does_not_exist(tmp_path):
+    code, out = run("train", "--config", tmp_path / "nope.yaml", "--out", tmp_path / "runs")
+    assert code == 2 and "--config" in out and len(out.strip().splitlines()) == 1
+    assert not (tmp_path / "runs").exists()
+
+
+def test_resume_applies_and_records_an_allowed_change(toy_run):
+    code, out = run("train", "--resume", toy_run, "--steps", 6, "--set", "train.checkpoint_every=3",
+                    "--no-progress")
+    assert code == 0, out
+    record = yaml.safe_load((toy_run / "config.yaml").read_text())
+    assert record["train"]["steps"] == 6 and record["train"]["checkpoint_every"] == 3
+    (entry,) = record["history"]
+    assert entry["step"] == 4 and entry["changes"] == {"train.steps": [4, 6], "train.checkpoint_every": [2, 3]}
+    assert [s for s, *_ in losses(toy_run)] == [1, 2, 3, 4, 5, 6]
+    assert load_checkpoint(toy_run / "checkpoints" / "last.pt")["step"] == 6
+
+
+@pytest.mark.parametrize("args,flag", [(["--lr", "0.1"], "--lr"), (["--n-critic", "3"], "--n-critic"),
+                                       (["--set", "loss.gp_lambda=1"], "--set loss.gp_lambda=1"),
+                                       (["--batch-size", "64"], "--batch-size")])
+def test_resume_refuses_a_change_to_what_is_trained(toy_run, args, flag):
+    before = {p: p.read_bytes() for p in toy_run.rglob("*") if p.is_file() and p.name != ".lock"}
+    code, out = run("train", "--resume", toy_run, *args, "--no-progress")
+    lines = out.strip().splitlines()
+    assert code == 2 and len(lines) == 1 and flag in lines[0] and "cannot change" in lines[0], out
+    after = {p: p.read_bytes() for p in toy_run.rglob("*") if p.is_file() and p.name != ".lock"}
+    assert after == before
+
+
+def test_every_resumable_key_is_a_config_key():
+    from wgan.config import all_keys
+
+    assert set(RESUMABLE) <= set(all_keys())
