@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 TORCH ?= 2.14.1
 TORCHVISION ?= 0.29.1
 
-.PHONY: setup data demo test clean
+.PHONY: setup data browser demo test clean
 
 setup: $(VENV)/.installed
 
@@ -25,10 +25,19 @@ data:
 		&& echo "fashion-mnist: installed" || echo "fashion-mnist: apt-get failed; fashion presets need --data PATH"; \
 	else echo "fashion-mnist: run 'sudo apt-get install dataset-fashion-mnist' for the fashion presets"; fi
 
+# Headless Chromium for the report's browser test (Debian's package); the test skips without it.
+browser:
+	@if command -v chromium >/dev/null || command -v chromium-browser >/dev/null; then echo "chromium: present"; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		(apt-get install -y -q chromium >/dev/null 2>&1 || \
+		 (apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null)) \
+		&& echo "chromium: installed" || echo "chromium: apt-get failed; the browser test will skip"; \
+	else echo "chromium: run 'sudo apt-get install chromium' to include the browser test"; fi
+
 demo: setup data
 	$(VENV)/bin/wgan train
 
-test: setup data
+test: setup data browser
 	$(PY) -m pytest -q
 
 clean:

@@ -376,5 +376,41 @@ def interpolate(run_dir, out, seeds, frames, class_, fps, checkpoint):
     click.echo(f"wrote {write_interpolation(handle, out, seed_list, frames, class_, fps)}")
 
 
+def _out_suffix(out: Path, suffix: str) -> None:
+    if out.suffix.lower() != suffix:
+        raise WganError(f"--out {out}: expected a {suffix} file")
+
+
+@main.command()
+@click.argument("run_dirs", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--out", type=click.Path(path_type=Path), default=Path("report.html"), show_default=True,
+              help="The HTML file to write.")
+def report(run_dirs, out):
+    """One self-contained HTML page (images embedded, no network) of one run or several side by side.
+
+    \b
+    Results: final training numbers, the latest evaluation and the best checkpoint, a column per run.
+    Curves: losses, Wasserstein estimate, penalty, gradient norm, evaluations, the runs overlaid.
+    Samples: final grids next to each other; grids over training; the 2-D views.
+    Config: the resolved settings, those that differ between the runs highlighted.
+    """
+    from .report import load_runs, write_report
+
+    _out_suffix(out, ".html")
+    click.echo(f"wrote {write_report(load_runs(run_dirs), out)}")
+
+
+@main.command()
+@click.argument("run_dirs", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--out", type=click.Path(path_type=Path), default=Path("compare.png"), show_default=True,
+              help="The PNG file to write.")
+def compare(run_dirs, out):
+    """A figure for papers and slides: the runs' curves overlaid and their final samples side by side."""
+    from .report import load_runs, write_compare_figure
+
+    _out_suffix(out, ".png")
+    click.echo(f"wrote {write_compare_figure(load_runs(run_dirs), out)}")
+
+
 if __name__ == "__main__":
     main()

@@ -1,0 +1,148 @@
+"""What a report shows of a run folder, read once: config, curves, results and pictures.
+
+Everything here reads files the run already wrote (``config.yaml``,
+``metrics.jsonl``, ``eval/metrics.json``, ``checkpoints/best.json``,
+``samples/*.png``, ``plots/*.png``); nothing is recomputed and no checkpoint
+is loaded, so a report of a 100k-step run takes as long as reading its logs.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ..config import Config
+from ..errors import WganError
+from ..monitor import read_metrics
+from ..plots.curves import series
+from ..runs import check_run_dir
+
+# The training curves a report draws, in this order, when a run logged them: (key, title).
+CURVES = (
+    ("loss_critic", "critic loss"),
+    ("loss_generator", "generator loss"),
+    ("wasserstein", "Wasserstein estimate E[C(real)] - E[C(fake)]"),
+    ("penalty", "Lipschitz penalty"),
+    ("grad_norm", "critic gradient norm at interpolates"),
+    ("clip_fraction", "critic weights at the clipping bound"),
+)
+# Points per curve: more than a figure's pixels across, far fewer than a long run's log lines.
+MAX_POINTS = 1000
+# Sample grids over training shown per run (evenly spaced, always the last).
+MAX_GRIDS = 6
+# Figures the run drew itself that the report shows (its own curves are redrawn instead).
+REDRAWN = ("losses.png", "wasserstein.png")
+
+
+@dataclass
+class RunSummary:
+    path: Path
+    name: str
+    config: dict[str, object]  # flattened: "train.lr" -> value (no record sections)
+    curves: dict[str, tuple[np.ndarray, np.ndarray]]  # key -> (steps, values), downsampled
+    final: dict[str, float]  # the last logged value of each training number
+    results: dict[str, object]  # the latest evaluation (eval/metrics.json, else the last eval/* log)
+    best: dict | None
+    grids: list[tuple[int, Path]] = field(default_factory=list)  # (step, PNG) over training
+    final_grid: Path | None = None
+    views: list[Path] = field(default_factory=list)  # the run's other figures (2-D views, features)
+
+    @property
+    def step(self) -> int:
+        return int(self.final.get("step", 0))
+
+
+def flatten(tree: dict, prefix: str = "") -> dict[str, object]:
+    """``{"train": {"lr": 1}}`` -> ``{"train.lr": 1}``."""
+    out: dict[str, object] = {}
+    for key, value in tree.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            out.update(flatten(value, name + "."))
+        else:
+            out[name] = value
+    return out
+
+
+def downsample(steps: np.ndarray, values: np.ndarray, max_points: int = MAX_POINTS
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """At most ``max_points`` points: the mean of each of ``max_points`` equal runs of points
+    (a bucket's mean keeps the curve's level; its first step keeps the x-axis honest)."""
+    n = len(steps)
+    if n <= max_points:
+        return steps, values
+    edges = np.linspace(0, n, max_points + 1).astype(int)
+    return steps[edges[:-1]], np.add.reduceat(values, edges[:-1]) / np.diff(edges)
+
+
+def _evenly(items: list, k: int) -> list:
+    """``k`` items spread over ``items``, the first and the last among them."""
+    if len(items) <= k:
+        return items
+    return [items[i] for i in np.linspace(0, len(items) - 1, k).round().astype(int)]
+
+
+def _step_of(path: Path) -> int | None:
+    try:
+        return int(path.stem.rsplit("_", 1)[1])
+    except (IndexError, ValueError):
+        return None
+
+
+def _json(path: Path) -> dict | None:
+    try:
+        value = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def load_run(path: str | Path) -> RunSummary:
+    """The summary of the run folder at ``path`` (a one-line error when it is not one)."""
+    run_dir = check_run_dir(Path(path))
+    config = flatten(Config.load(run_dir / "config.yaml").to_dict())  # one-line errors of its own
+    records = read_metrics(run_dir / "metrics.jsonl")
+    curves = {}
+    for key, _ in CURVES:
+        steps, values = series(records, key)
+        if len(steps):
+            curves[key] = downsample(steps, values)
+    evals = [key for key in dict.fromkeys(k for r in records for k in r) if key.startswith("eval/")]
+    for key in evals:
+        steps, values = series(records, key)
+        if len(steps):
+            curves[key] = downsample(steps, values)
+    final = {}
+    for rec in records:
+        final.update({k: v for k, v in rec.items() if not k.startswith("eval/")})
+    results = _json(run_dir / "eval" / "metrics.json") or {
+        k[len("eval/"):]: v for rec in records for k, v in rec.items() if k.startswith("eval/")}
+    samples = run_dir / "samples"
+    grids = sorted((s, p) for p in samples.glob("step_*.png") if (s := _step_of(p)) is not None)
+    views = sorted(p for p in (run_dir / "plots").glob("*.png") if p.name not in REDRAWN)
+    final_grid = samples / "final.png"
+    return RunSummary(run_dir, run_dir.name, config, curves, final, results,
+                      _json(run_dir / "checkpoints" / "best.json"), _evenly(grids, MAX_GRIDS),
+                      final_grid if final_grid.is_file() else None, views)
+
+
+def load_runs(paths) -> list[RunSummary]:
+    """The runs at ``paths``; runs of the same folder name in different places are named with their parent."""
+    runs = [load_run(p) for p in paths]
+    if not runs:
+        raise WganError("give one or more run folders, e.g. runs/0001-mnist-wgan runs/0002-mnist-wgan")
+    names = [r.name for r in runs]
+    for run in runs:
+        if names.count(run.name) > 1:
+            run.name = f"{run.path.parent.name}/{run.path.name}"
+    return runs
+
+
+def differing_keys(runs: list[RunSummary]) -> list[str]:
+    """Config keys whose value is not the same in every run (absent counts as a value)."""
+    keys = dict.fromkeys(k for run in runs for k in run.config)
+    missing = object()
+    return [k for k in keys if len({json.dumps(run.config.get(k, missing), default=str) for run in runs}) > 1]
