@@ -1,6 +1,6 @@
 """Speed: the seed-style loop against the toolkit's trainer, same model, device and process.
 
-SPEC.md's protocol: model dcgan28, WGAN-GP lambda 10, Adam(1e-4, (0, 0.9)), n_critic 5,
+The protocol: model dcgan28, WGAN-GP lambda 10, Adam(1e-4, (0, 0.9)), n_critic 5,
 batch 64, Fashion-MNIST. Prints generator iterations per second of each and the ratio.
 
 With ``--quality`` it then races them to a domain FID: the seed-style loop trains for

@@ -1,4 +1,4 @@
-"""The seed-style WGAN-GP loop that SPEC.md's performance protocol compares against.
+"""The seed-style WGAN-GP loop that the speed benchmark compares against.
 
 What a user copies from a tutorial: a torchvision dataset with ToTensor/Normalize
 transforms, a shuffled DataLoader, and an eager PyTorch step that draws a new

@@ -25,7 +25,7 @@ def train_tiny(name, path, tmp_path, **extra):
 
 @pytest.mark.parametrize("name", ["wgan-gp-mnist", "wgan-gp-fashion", "wgan-clip-mnist7"])
 def test_28x28_presets(name, tiny_images, tmp_path):
-    trainer = train_tiny(name, tiny_images, tmp_path)  # S4 keeps its class 7: five images here
+    trainer = train_tiny(name, tiny_images, tmp_path)  # the MNIST-sevens tutorial keeps its class 7: five images here
     assert trainer.generate(trainer.fixed_z[:3]).shape == (3, 1, 28, 28)
     record = read_metrics(tmp_path / name / "metrics.jsonl")[-1]
     assert record["epoch_seconds"] > 0 and record["img_per_s"] > 0

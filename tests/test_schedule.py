@@ -14,7 +14,7 @@ def test_wgan_paper_warmup():
 
 
 def test_s1_repeating_warmup():
-    # S1: it % 1000 < 25 or it % 500 == 0
+    # The AC-WGAN MNIST tutorial: it % 1000 < 25 or it % 500 == 0
     cfg = TrainConfig(n_critic=5, warmup=True, warmup_period=1000)
     for step in (0, 24, 500, 1000, 1024, 2010):
         assert critic_iterations(step, cfg) == 100

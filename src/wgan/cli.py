@@ -87,7 +87,7 @@ def main():
     \b
     wgan presets                       list the ready-made configurations
     wgan train                         train WGAN-GP on the embedded MNIST digits
-    wgan train --preset NAME           train a preset (2-D toys, seeds S0-S4, ...)
+    wgan train --preset NAME           train a preset (2-D toys, the five tutorials' seeds, ...)
     wgan sample RUN_DIR --n N --out F  draw samples from a trained run
     wgan eval RUN_DIR                  measure it
     """
@@ -319,7 +319,7 @@ def plot(run_dir, checkpoint):
 @click.option("--out", type=click.Path(path_type=Path), help="FILE.mp4 or FILE.gif (default: plots/progress.mp4 "
               "when ffmpeg is available to imageio, else .gif).")
 @click.option("--iterations-per-second", type=float, default=250, show_default=True,
-              help="Training iterations per second of video (S1 uses 250).")
+              help="Training iterations per second of video (the AC-WGAN MNIST tutorial uses 250).")
 @click.option("--fps", type=float, help="Frame rate of an MP4.")
 @click.option("--checkpoint", help="End the video at this checkpoint's step: best or a kept step (default: the end).")
 def video(run_dir, out, iterations_per_second, fps, checkpoint):

@@ -37,7 +37,7 @@ class DataConfig:
     normalize: bool = True  # 2-D: standardise internally; samples are written in data coordinates
     image_size: int | None = None  # images: resize and centre-crop to this size (None = native)
     channels: int | None = None  # images: force 1 (grayscale) or 3 (RGB); None = as stored
-    classes: list[int] | None = None  # keep only these labels (S4 trains on 7s)
+    classes: list[int] | None = None  # keep only these labels (the MNIST-sevens tutorial trains on 7s)
     split: str = "train"  # train | test | all, where the source has splits
     skip_bad: bool = False  # image folders: skip unreadable files (with a count) instead of failing
     # Image folders: decode every file into memory (off), stream them from disk with DataLoader
@@ -50,14 +50,14 @@ class ModelConfig:
     generator: str = "mlp"
     critic: str = "mlp"
     latent_dim: int = 2
-    latent: str = "normal"  # normal: N(0, I); uniform: U(-1, 1) (S2)
+    latent: str = "normal"  # normal: N(0, I); uniform: U(-1, 1) (the quadratic-curve GAN tutorial)
     width: int = 512  # MLP hidden units, or the base channel count of a conv model
     depth: int = 3  # MLP hidden layers
     activation: str = "relu"  # relu | leaky_relu | tanh | elu
-    feature_dim: int = 0  # MLP critic: a linear feature layer before the output (S2 uses 2); 0 = none
+    feature_dim: int = 0  # MLP critic: a linear feature layer before the output (the quadratic-curve GAN tutorial uses 2); 0 = none
     critic_norm: str = "none"  # conv critics: none | layer | batch | instance
     init: str = "default"  # default (PyTorch) | normal (N(0, 0.02), the DCGAN/Keras seeds)
-    conditional: str = "none"  # none | embed_mul (S1) | concat
+    conditional: str = "none"  # none | embed_mul (the AC-WGAN MNIST tutorial) | concat
     # Data-parallel runs on CUDA (nccl): BatchNorm statistics over the global batch instead of each
     # process's share (SyncBatchNorm). Off: plain per-process BatchNorm, rank 0's buffers saved.
     sync_bn: bool = False
@@ -68,10 +68,10 @@ class LossConfig:
     objective: str = "wgan"  # gan: sigmoid cross-entropy; wgan: E[C(real)] - E[C(fake)]
     lipschitz: str = "gp"  # clip | gp | lp | sn | none
     clip_value: float = 0.01
-    clip_when: str = "after"  # after each critic update (WGAN paper) | before each critic iteration (S1)
+    clip_when: str = "after"  # after each critic update (WGAN paper) | before each critic iteration (the AC-WGAN MNIST tutorial)
     gp_lambda: float = 10.0  # weight of the gradient penalty (gp and lp)
     class_weight_critic: float = 1.0  # AC-WGAN: cross-entropy weight in the critic loss, real images
-    class_weight_critic_fake: float = 1.0  # ... and generated images (S1: 1; improved_wgan_training: 0)
+    class_weight_critic_fake: float = 1.0  # ... and generated images (the AC-WGAN MNIST tutorial: 1; improved_wgan_training: 0)
     class_weight_generator: float = 1.0  # AC-WGAN: cross-entropy weight in the generator loss
 
 
@@ -94,7 +94,7 @@ class TrainConfig:
     warmup_n_critic: int = 100
     warmup_first: int = 25  # generator steps (within each warmup_period) that use warmup_n_critic
     warmup_every: int = 500  # and every this many generator steps
-    warmup_period: int = 0  # 0: the first steps of the run only (WGAN paper); S1 repeats every 1000
+    warmup_period: int = 0  # 0: the first steps of the run only (WGAN paper); the AC-WGAN MNIST tutorial repeats every 1000
     seed: int = 0
     device: str = "auto"
     log_every: int = 50  # gather losses to the host, metrics.jsonl, TensorBoard
@@ -103,7 +103,7 @@ class TrainConfig:
     keep_checkpoints: int = 0  # also keep the last K checkpoints as checkpoints/step_NNNNNNN.pt (0 = only last.pt)
     ema: float = 0.0  # decay of an exponential moving average of the generator (0 = off)
     # Critic updates on real and fake together (none), or one update on real then one on fake, each on
-    # half the batch (half: S4's Keras loop) or on a whole batch each (full: S1's Keras loop).
+    # half the batch (half: the MNIST-sevens tutorial's Keras loop) or on a whole batch each (full: the AC-WGAN MNIST tutorial's Keras loop).
     critic_split: str = "none"
     # Differentiable augmentation of every critic input, real and generated (DiffAugment): "none", or
     # operations of wgan.augment joined by commas, e.g. "translation,cutout". For small data sets.
@@ -112,7 +112,7 @@ class TrainConfig:
     eval_every: int = 0  # measure the run every this many steps (wgan eval's metrics; 0 = never)
     eval_n: int = 1000  # generated samples per evaluation during training
     best_metric: str = "auto"  # keep checkpoints/best.pt by this result (auto: fid for images, w1_ratio for 2-D)
-    wandb: str = "off"  # off | offline | online: also log to Weights & Biases (S3); needs `pip install wandb`
+    wandb: str = "off"  # off | offline | online: also log to Weights & Biases (the CelebA WGAN-GP tutorial); needs `pip install wandb`
     # Speed. fp32 | bf16: bfloat16 autocast for the networks (losses and optimiser state stay fp32);
     # fp64: everything in float64 (slow; for checking numerics, e.g. that N processes equal one).
     precision: str = "fp32"

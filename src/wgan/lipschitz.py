@@ -65,8 +65,8 @@ class NoConstraint(LipschitzMethod):
 class WeightClipping(LipschitzMethod):
     """Arjovsky et al. 2017: clamp every critic parameter to [-c, c].
 
-    ``when="after"`` clips after each critic update (the WGAN paper, S0, S4);
-    ``"before"`` clips before each critic iteration (S1's Keras loop).
+    ``when="after"`` clips after each critic update (the WGAN paper and the CIFAR-10 and MNIST-sevens tutorials);
+    ``"before"`` clips before each critic iteration (the AC-WGAN MNIST tutorial's Keras loop).
     """
 
     name = "clip"

@@ -14,7 +14,7 @@ from .files import append_line, write_error
 from .runs import METRICS_FILE
 
 
-# S1's progress bar: critic on real and fake (is-fake and class heads), and D(G) (is-fake and class).
+# The AC-WGAN MNIST tutorial's progress bar: critic on real and fake (is-fake and class heads), and D(G) (is-fake and class).
 SIX_LOSSES = ("critic_real", "class_loss_real", "critic_fake", "class_loss_fake", "generator_adv",
               "class_loss_generator")
 

@@ -1,7 +1,7 @@
 """Adversarial objectives: how critic scores become critic and generator losses.
 
 All return losses to *minimise*; the critic loss is split into its real and
-fake terms because some seeds update the critic on each half separately (S4). The Wasserstein estimate E[C(real)] - E[C(fake)]
+fake terms because some seeds update the critic on each half separately (the MNIST-sevens tutorial). The Wasserstein estimate E[C(real)] - E[C(fake)]
 is reported for every objective: for ``wgan`` it is the critic's estimate of
 W1 (up to the Lipschitz constant); for ``gan`` it is only a diagnostic.
 """
@@ -30,7 +30,7 @@ class WassersteinObjective:
 
 
 class GANObjective:
-    """Goodfellow et al. 2014 with the non-saturating generator loss (seed S2)."""
+    """Goodfellow et al. 2014 with the non-saturating generator loss (the quadratic-curve GAN tutorial)."""
 
     name = "gan"
 

@@ -1,8 +1,8 @@
 """Presets: named, partial configurations, kept as data.
 
 Each preset is a description plus a nested dict applied over the defaults of
-:class:`wgan.config.Config`. Seed presets reproduce the tutorials of SEEDS.md
-exactly; where a seed departs from good practice the preset keeps the seed's
+:class:`wgan.config.Config`. Seed presets reproduce five public tutorials
+(named in their descriptions and in the README's preset table) exactly; where a seed departs from good practice the preset keeps the seed's
 choice and ``warnings`` says why it may hurt.
 """
 
@@ -39,11 +39,11 @@ def preset_config(name: str) -> Config:
 
 
 # ---------------------------------------------------------------------------------------------
-# 2-D: seed S2 and the WGAN-GP paper's toys (improved_wgan_training/gan_toy.py)
+# 2-D: the quadratic-curve GAN tutorial and the WGAN-GP paper's toys (improved_wgan_training/gan_toy.py)
 
 register(
     "gan-quadratic",
-    "S2: vanilla GAN (non-saturating), 2x16 LReLU MLPs with a 2-d feature layer, on y = 10 + x^2",
+    "TF1 quadratic-curve GAN tutorial: vanilla GAN (non-saturating), 2x16 LReLU MLPs with a 2-d feature layer, on y = 10 + x^2",
     {
         "data": {"name": "quadratic", "normalize": False},
         "model": {"latent_dim": 2, "latent": "uniform", "width": 16, "depth": 2,
@@ -53,7 +53,7 @@ register(
         "train": {"steps": 100_001, "batch_size": 256, "n_critic": 1, "log_every": 10,
                   "sample_every": 1000, "checkpoint_every": 10_000},
     },
-    warnings=("S2 trains on raw coordinates (y up to 2,510); set data.normalize=true to standardise "
+    warnings=("The quadratic-curve GAN tutorial trains on raw coordinates (y up to 2,510); set data.normalize=true to standardise "
               "them internally, which the networks learn from much faster",),
 )
 
@@ -139,7 +139,7 @@ register(
 )
 register(
     "wgan-clip-mnist7",
-    "S4: WGAN with clipping on MNIST 7s, dcgan28 with BatchNorm critic, latent 50, half-batch critic updates",
+    "Keras MNIST-sevens WGAN tutorial: WGAN with clipping on MNIST 7s, dcgan28 with BatchNorm critic, latent 50, half-batch critic updates",
     {
         "data": {"name": "mnist", "classes": [7], "split": "train"},
         "model": {"generator": "dcgan28", "critic": "dcgan28", "latent_dim": 50, "critic_norm": "batch",
@@ -150,12 +150,12 @@ register(
         "train": {"steps": 970, "batch_size": 64, "n_critic": 5, "critic_split": "half", "log_every": 10,
                   "sample_every": 97, "checkpoint_every": 97},
     },
-    warnings=("S4 trains on full MNIST's 6,265 sevens; the embedded mnist has about 400 — pass "
+    warnings=("The MNIST-sevens tutorial trains on full MNIST's 6,265 sevens; the embedded mnist has about 400 — pass "
               "--data PATH to MNIST's IDX files for the seed's data",),
 )
 register(
     "wgan-clip-cifar64",
-    "S0: WGAN with clipping on CIFAR-10 at 64x64, upsample+conv generator, BatchNorm critic, latent 128",
+    "Keras CIFAR-10 clipping tutorial: WGAN with clipping on CIFAR-10 at 64x64, upsample+conv generator, BatchNorm critic, latent 128",
     {
         "data": {"name": "cifar-10-batches-py", "image_size": 64, "channels": 3, "split": "train"},
         "model": {"generator": "upconv", "critic": "upconv", "latent_dim": 128, "width": 64,
@@ -171,7 +171,7 @@ register(
 )
 register(
     "wgan-gp-celeba64",
-    "S3: WGAN-GP on a CelebA-style image folder at 64x64, DCGAN networks with BatchNorm critic, 3 critic steps",
+    "PyTorch CelebA WGAN-GP tutorial: WGAN-GP on a CelebA-style image folder at 64x64, DCGAN networks with BatchNorm critic, 3 critic steps",
     {
         "data": {"name": "img_align_celeba", "image_size": 64, "channels": 3, "split": "all"},
         "model": {"generator": "dcgan", "critic": "dcgan", "latent_dim": 100, "width": 64,
@@ -182,14 +182,14 @@ register(
         "train": {"steps": 31_660, "batch_size": 64, "n_critic": 3, "log_every": 50, "sample_every": 500,
                   "checkpoint_every": 2000},
     },
-    warnings=("S3 keeps BatchNorm in its gradient-penalty critic; set model.critic_norm=layer for the "
+    warnings=("The CelebA WGAN-GP tutorial keeps BatchNorm in its gradient-penalty critic; set model.critic_norm=layer for the "
               "per-sample penalty of Gulrajani et al. 2017",),
     data_hint="wgan-gp-celeba64 trains on CelebA, which cannot be downloaded here: pass --data PATH to a "
               "folder of face images (CelebA's img_align_celeba, or any image folder)",
 )
 register(
     "ac-wgan-mnist",
-    "S1: conditional AC-WGAN on MNIST, clipping before each critic iteration, warm-up schedule, seed 777",
+    "Keras AC-WGAN MNIST tutorial: conditional AC-WGAN on MNIST, clipping before each critic iteration, warm-up schedule, seed 777",
     {
         "data": {"name": "mnist", "split": "all"},
         "model": {"generator": "acwgan", "critic": "acwgan", "latent_dim": 100, "init": "normal",
@@ -201,7 +201,7 @@ register(
                   "warmup_n_critic": 100, "warmup_first": 25, "warmup_every": 500, "warmup_period": 1000,
                   "seed": 777, "log_every": 10, "sample_every": 250, "checkpoint_every": 1000},
     },
-    warnings=("S1 trains on all 70,000 MNIST digits; the embedded mnist has 5,000 — pass --data PATH to "
+    warnings=("The AC-WGAN MNIST tutorial trains on all 70,000 MNIST digits; the embedded mnist has 5,000 — pass --data PATH to "
               "MNIST's IDX files (with --set data.split=all) for the seed's data",),
 )
 register(

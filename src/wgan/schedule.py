@@ -12,7 +12,7 @@ def critic_iterations(step: int, cfg: TrainConfig) -> int:
     (100) for the first ``warmup_first`` (25) generator steps and on every
     ``warmup_every``-th (500th) step, so the critic is near-optimal early and
     periodically. With ``warmup_period`` > 0 the warm-up window repeats every
-    that many steps, as S1 does (``it % 1000 < 25 or it % 500 == 0``).
+    that many steps, as the AC-WGAN MNIST tutorial does (``it % 1000 < 25 or it % 500 == 0``).
     """
     if not cfg.warmup:
         return cfg.n_critic

@@ -1,7 +1,7 @@
-"""A video of training progress (seed S1): the fixed-noise grids, in step order.
+"""A video of training progress (the AC-WGAN MNIST tutorial): the fixed-noise grids, in step order.
 
 Each grid ``samples/step_NNNNNNN.png`` stays on screen for its step gap
-divided by ``iterations_per_second`` (S1: 250 generator iterations per second
+divided by ``iterations_per_second`` (the AC-WGAN MNIST tutorial: 250 generator iterations per second
 of video), so the video's clock runs with training even when grids were
 written at uneven steps (a resumed run, the extra grid at the last step).
 Works on a finished run and on one still training: grids are written
@@ -24,7 +24,7 @@ from PIL import Image, ImageDraw, ImageFont
 from .errors import WganError
 from .files import atomic_write
 
-ITERATIONS_PER_SECOND = 250  # seed S1
+ITERATIONS_PER_SECOND = 250  # the AC-WGAN MNIST tutorial
 LAST_HOLD_S = 1.0  # the final grid stays up this long: the result deserves a look
 MP4_FPS = 25
 GIF_MIN_DELAY_MS = 20  # browsers slow shorter GIF delays down to 100 ms

@@ -1,8 +1,8 @@
-"""Optional Weights & Biases logging (seed S3), never required.
+"""Optional Weights & Biases logging (the CelebA WGAN-GP tutorial), never required.
 
 ``WandbLogger`` is a sink with the same ``log`` / ``image`` / ``close``
 methods as the rest of the monitoring, so the ``Monitor`` can hand it every
-logged number and sample grid; ``watch`` adds S3's gradient and parameter
+logged number and sample grid; ``watch`` adds the CelebA WGAN-GP tutorial's gradient and parameter
 histograms. ``mode="offline"`` needs no network and no account: the run is
 recorded under ``RUN_DIR/wandb`` and can be uploaded later with
 ``wandb sync RUN_DIR/wandb/offline-run-*``.
@@ -58,7 +58,7 @@ class WandbLogger:
         self.run.log({tag: self._wandb.Image(hwc[..., 0] if hwc.shape[-1] == 1 else hwc)}, step=step)
 
     def watch(self, generator, critic, log_freq: int = 1000) -> None:
-        """Gradient and parameter histograms of both networks every ``log_freq`` backward passes (S3)."""
+        """Gradient and parameter histograms of both networks every ``log_freq`` backward passes (the CelebA WGAN-GP tutorial)."""
         # Run.watch is wandb >= 0.19; older releases have only the module-level function.
         watch = getattr(self.run, "watch", None) or self._wandb.watch
         watch((generator, critic), log="all", log_freq=log_freq)

@@ -82,7 +82,7 @@ def test_snapshot_without_monitor_and_rgb(tmp_path):
 
 
 def test_conditional_snapshot_is_a_class_grid(tmp_path):
-    """S1: column c holds class c; along a row the noise is the same."""
+    """Keras AC-WGAN MNIST tutorial: column c holds class c; along a row the noise is the same."""
     handle = stand_in(tmp_path, num_classes=2)  # 100 * label + noise stays below 256
     grid = grid_pixels(ImageArtifacts(tmp_path).snapshot(handle))
     assert grid.shape == (10 * (H + PADDING) + PADDING, 2 * (W + PADDING) + PADDING)

@@ -1,4 +1,4 @@
-"""acwgan: seed S1's conditional networks."""
+"""acwgan: the AC-WGAN MNIST tutorial's conditional networks."""
 
 import pytest
 import torch

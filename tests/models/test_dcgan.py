@@ -1,4 +1,4 @@
-"""dcgan: seed S3's DCGAN pair, generalised over sizes by the number of doubling blocks."""
+"""dcgan: the CelebA WGAN-GP tutorial's DCGAN pair, generalised over sizes by the number of doubling blocks."""
 
 import pytest
 import torch

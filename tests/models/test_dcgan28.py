@@ -1,4 +1,4 @@
-"""dcgan28: SPEC.md's benchmark model and, with batch norm, seed S4."""
+"""dcgan28: the speed benchmark's model and, with batch norm, the MNIST-sevens tutorial."""
 
 import pytest
 import torch
@@ -50,7 +50,7 @@ def test_s4_settings_batchnorm_after_each_conv_and_normal_init():
     conv = c.body[0]
     assert conv.weight.std().item() == pytest.approx(0.02, rel=0.3)
     assert torch.count_nonzero(conv.bias) == 0
-    # S4's final Dense keeps Keras's Glorot-uniform default: bound sqrt(6 / (3136 + 1)).
+    # The MNIST-sevens tutorial's final Dense keeps Keras's Glorot-uniform default: bound sqrt(6 / (3136 + 1)).
     bound = (6 / (64 * 7 * 7 + 1)) ** 0.5
     # (a 3136-sample N(0, 0.02) would almost surely exceed it; a uniform fills it).
     assert 0.9 * bound < c.score_head.weight.abs().max().item() <= bound

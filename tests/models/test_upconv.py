@@ -1,4 +1,4 @@
-"""upconv: seed S0's upsample + convolution generator and strided critic."""
+"""upconv: the CIFAR-10 clipping tutorial's upsample + convolution generator and strided critic."""
 
 import pytest
 import torch
@@ -36,7 +36,7 @@ def test_s0_structure_at_64():
 
     body = list(c.body)
     convs = [m for m in body if isinstance(m, nn.Conv2d)]
-    assert len(convs) == 4  # S0: four blocks
+    assert len(convs) == 4  # the CIFAR-10 clipping tutorial: four blocks
     assert [m.out_channels for m in convs] == [h, 2 * h, 4 * h, 8 * h]
     assert all((m.kernel_size, m.stride, m.padding) == ((4, 4), (2, 2), (1, 1)) for m in convs)
     for i, m in enumerate(body):

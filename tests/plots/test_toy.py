@@ -5,7 +5,7 @@ from wgan.plots.toy import (finite_difference_grad_norm, plot_critic_landscape, 
                             plot_scatter_snapshots, select_snapshots)
 
 RNG = np.random.default_rng(0)
-REAL = np.column_stack([x := 100 * (RNG.random(1000) - 0.5), 10 + x**2])  # S2's quadratic
+REAL = np.column_stack([x := 100 * (RNG.random(1000) - 0.5), 10 + x**2])  # the quadratic-curve GAN tutorial's quadratic
 FAKE = RNG.normal(size=(300, 2)) * [10.0, 100.0]
 
 

@@ -2,7 +2,7 @@
 
 The grids use the trainer's fixed noise, so consecutive grids show the same
 latent points and the eye can follow each sample as the generator learns.
-For conditional runs the grid is seed S1's class grid: one column per class,
+For conditional runs the grid is the AC-WGAN MNIST tutorial's class grid: one column per class,
 the same noise along each row, so a row shows one "style" in every class.
 """
 
@@ -18,7 +18,7 @@ from ..plots.curves import plot_losses, plot_wasserstein
 from ..plots.images import class_grid_order, make_grid, write_png
 from ..runs import METRICS_FILE
 
-GRID_SIDE = 10  # a 10x10 grid, as seeds S1 and S4
+GRID_SIDE = 10  # a 10x10 grid, as in the AC-WGAN and MNIST-sevens tutorials
 # Up to this many classes get one column each; beyond it (CIFAR-100, EMNIST)
 # such a grid would be too wide to read, and the classes cycle through a 10x10 grid.
 MAX_CLASS_COLUMNS = 20

@@ -1,4 +1,4 @@
-"""2-D runs: generated point clouds over training, and the figures of issue S2 / WGAN-GP Fig. 1."""
+"""2-D runs: generated point clouds over training, and the figures of the quadratic-curve GAN tutorial and WGAN-GP's Fig. 1."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""2-D toy distributions, exactly as seed S2 and improved_wgan_training's gan_toy.py define them.
+"""2-D toy distributions, exactly as the quadratic-curve GAN tutorial and improved_wgan_training's gan_toy.py define them.
 
 Each toy keeps a fixed pool of points on the training device and draws batches
 from it by index, so a training step never calls into NumPy or scikit-learn.
@@ -32,7 +32,7 @@ class Modes:
 
 
 def quadratic(n: int, rng: np.random.Generator) -> np.ndarray:
-    """Seed S2: x = 100 * (U - 0.5), y = 10 + x^2."""
+    """TF1 quadratic-curve GAN tutorial: x = 100 * (U - 0.5), y = 10 + x^2."""
     x = 100.0 * (rng.random(n) - 0.5)
     return np.stack([x, 10.0 + x**2], axis=1)
 

@@ -1,16 +1,16 @@
-"""``acwgan``: seed S1's conditional AC-WGAN networks (Keras, MNIST 28x28).
+"""``acwgan``: the AC-WGAN MNIST tutorial's conditional AC-WGAN networks (Keras, MNIST 28x28).
 
 Critic: 4 x [Conv(3x3, same) -> (norm) -> LReLU -> Dropout(0.3)] with 32, 64,
 128, 256 channels and a 2x2 max-pool after the first and the third -> flatten ->
-two heads, Dense(1) (the score) and Dense(K) (class logits; S1's softmax is
+two heads, Dense(1) (the score) and Dense(K) (class logits; the AC-WGAN MNIST tutorial's softmax is
 left to the loss). Generator: label -> Embedding(K, nz) multiplied with z
 (``cfg.conditional`` = embed_mul) -> Dense(1024) LReLU -> Dense(128*s*s) LReLU
 -> reshape -> Upsample(2) Conv(256, 5x5) LReLU -> Upsample(2) Conv(128, 5x5)
 LReLU -> Conv(C, 2x2, same) -> tanh, with s = size / 4 (7 for MNIST).
 
-Fixed widths (``cfg.width`` is not used). S1 calls ``LeakyReLU()`` without an
+Fixed widths (``cfg.width`` is not used). The AC-WGAN MNIST tutorial calls ``LeakyReLU()`` without an
 argument, so its slope is Keras's default 0.3, not the 0.2 of the other seeds.
-S1's ``MaxPool2D(pool_size=1)`` layers are identities and are left out.
+The AC-WGAN MNIST tutorial's ``MaxPool2D(pool_size=1)`` layers are identities and are left out.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from .heads import Critic, Generator, LabelInput
 from .layers import critic_norm, image_shape, init_weights, keras_same_pad, size_error
 
 NAME = "acwgan"
-ACCEPTED = "a multiple of 4: 28 as S1, 32, 64, ..."
+ACCEPTED = "a multiple of 4: 28 as the AC-WGAN MNIST tutorial, 32, 64, ..."
 SLOPE = 0.3  # Keras LeakyReLU's default alpha
 
 
@@ -35,7 +35,7 @@ def _size(shape: tuple) -> tuple[int, int]:
 
 
 def _keras_default_layers(model: nn.Module) -> list[nn.Module]:
-    # S1 gives RandomNormal(0, 0.02) to its convolutions only; its Dense layers and
+    # The AC-WGAN MNIST tutorial gives RandomNormal(0, 0.02) to its convolutions only; its Dense layers and
     # the class embedding (glorot_uniform, named explicitly) keep Keras's Glorot default.
     return [m for m in model.modules() if isinstance(m, (nn.Linear, nn.Embedding))]
 
@@ -71,7 +71,7 @@ def build_critic(cfg: ModelConfig, shape: tuple, num_classes: int) -> nn.Module:
     layers: list[nn.Module] = []
     c_in = channels
     for width, pool in ((32, True), (64, False), (128, True), (256, False)):
-        # S1 max-pools before the LeakyReLU in three blocks and after it in the
+        # The AC-WGAN MNIST tutorial max-pools before the LeakyReLU in three blocks and after it in the
         # first; both are monotone, so they commute and one order serves all.
         layers += [nn.Conv2d(c_in, width, 3, padding=1), *critic_norm(cfg.critic_norm, width), nn.LeakyReLU(SLOPE)]
         if pool:

@@ -1,6 +1,6 @@
-"""``dcgan``: transposed-convolution generator and strided-convolution critic (seed S3).
+"""``dcgan``: transposed-convolution generator and strided-convolution critic (the CelebA WGAN-GP tutorial).
 
-For 64x64 with h = ``cfg.width`` this is S3's network:
+For 64x64 with h = ``cfg.width`` this is the CelebA WGAN-GP tutorial's network:
 
 - generator: (B, nz, 1, 1) -> ConvT(nz, 16h, 4, 1, 0) BN ReLU -> ConvT 16h -> 8h
   -> 4h -> 2h (4, 2, 1; BN, ReLU) -> ConvT(2h, C, 4, 2, 1) -> tanh;
@@ -10,9 +10,9 @@ For 64x64 with h = ``cfg.width`` this is S3's network:
 Other sizes change the number of doubling blocks: a size is ``start * 2**L``
 with a 4x4 start (powers of two) or a 7x7 one (28, MNIST), the generator's first
 layer has ``h * 2**L`` channels and halves them per block down to 2h, and the
-critic mirrors it. As in DCGAN (and S3's source), the critic's first layer has
+critic mirrors it. As in DCGAN (and the CelebA WGAN-GP tutorial's source), the critic's first layer has
 no normalisation and the generator's output layer none either. The generator's
-hidden activation is ``cfg.activation`` (S3: relu).
+hidden activation is ``cfg.activation`` (the CelebA WGAN-GP tutorial: relu).
 """
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ def build_critic(cfg: ModelConfig, shape: tuple, num_classes: int) -> nn.Module:
             nn.LeakyReLU(0.2),
         ]
         width *= 2
-    # The heads see the whole start x start map: S3's Conv(8h, 1, 4, 2, 0) on 4x4
+    # The heads see the whole start x start map: the CelebA WGAN-GP tutorial's Conv(8h, 1, 4, 2, 0) on 4x4
     # (its stride never applies to a single output position, so stride 1 here).
     model = Critic(nn.Sequential(*layers), lambda n: nn.Conv2d(width, n, start), num_classes)
     init_weights(model, cfg.init)

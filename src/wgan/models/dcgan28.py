@@ -1,11 +1,11 @@
-"""``dcgan28``: the benchmark model of SPEC.md ("Performance"), also seed S4's networks.
+"""``dcgan28``: the model of the speed benchmark (benchmarks/bench_speed.py), also the MNIST-sevens tutorial's networks.
 
 Generator: z -> Linear(128*7*7) -> LReLU(0.2) -> 2 x [ConvT(128, 4, 2, 1) BN LReLU]
 -> Conv(C, 7, pad 3) -> tanh. Critic: 2 x [Conv(64, 4, 2, 1) (norm) LReLU] ->
 Linear(1). Widths are fixed by the spec, so ``cfg.width`` is not used; the
-critic's norm (``cfg.critic_norm``) goes after each convolution (S4: batch).
+critic's norm (``cfg.critic_norm``) goes after each convolution (the MNIST-sevens tutorial: batch).
 
-Keras's ``padding='same'`` in S4 gives the same sizes as padding 1 here: a
+Keras's ``padding='same'`` in the MNIST-sevens tutorial gives the same sizes as padding 1 here: a
 4x4 stride-2 convolution of an even size n pads 2 in all, 1 on each side, and
 the transposed one is its mirror; the 7x7 convolution pads 3 on each side.
 """
@@ -65,7 +65,7 @@ def build_critic(cfg: ModelConfig, shape: tuple, num_classes: int) -> nn.Module:
         nn.Flatten(),
     )
     model = Critic(body, lambda n: nn.Linear(64 * 7 * 7, n), num_classes)
-    # S4 gives its convolutions RandomNormal(0, 0.02) but leaves the final Dense at Keras's default.
+    # The MNIST-sevens tutorial gives its convolutions RandomNormal(0, 0.02) but leaves the final Dense at Keras's default.
     heads = [m for m in (model.score_head, model.class_head) if m is not None]
     init_weights(model, cfg.init, keras_default=heads)
     return model

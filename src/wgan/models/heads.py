@@ -23,7 +23,7 @@ class LabelInput(nn.Module):
     """``(z, labels) -> h``, the generator's input vector.
 
     - ``none`` (or no classes): ``h = z``; labels are ignored.
-    - ``embed_mul`` (S1): ``h = z * E[label]`` with a learned ``Embedding(K, latent_dim)``.
+    - ``embed_mul`` (the AC-WGAN MNIST tutorial): ``h = z * E[label]`` with a learned ``Embedding(K, latent_dim)``.
     - ``concat``: ``h = [z, one_hot(label)]``.
     """
 

@@ -1,4 +1,4 @@
-"""``upconv``: upsample + convolution generator and strided critic (seed S0).
+"""``upconv``: upsample + convolution generator and strided critic (the CIFAR-10 clipping tutorial).
 
 Upsampling then convolving instead of a transposed convolution avoids the
 checkerboard artefacts of uneven kernel overlap (Odena et al. 2016). With
@@ -8,10 +8,10 @@ h = ``cfg.width``, a size ``start * 2**L`` (start 4 for powers of two, 7 for 28)
   start) with c0 = h * 2**(L-1) -> (L - 1) x [Upsample(2) -> Conv(k4, same) ->
   BN -> act], halving the channels -> Upsample(2) -> Conv(C, k4, same) -> tanh;
 - critic: L x [Conv(k4, stride 2, same) -> norm -> LReLU(0.2)] with h, 2h, 4h,
-  ... channels -> flatten -> Linear(1). At 64x64 that is S0's four blocks; at
+  ... channels -> flatten -> Linear(1). At 64x64 that is the CIFAR-10 clipping tutorial's four blocks; at
   other sizes the critic mirrors the generator, ending on the start map.
 
-``act`` is ``cfg.activation`` (S0: relu); S0's critic norm is ``batch``.
+``act`` is ``cfg.activation`` (the CIFAR-10 clipping tutorial: relu); the CIFAR-10 clipping tutorial's critic norm is ``batch``.
 
 Keras ``padding='same'``: a stride-1 4x4 convolution pads 1 before and 2 after
 (:func:`keras_same_pad`), which PyTorch's symmetric integer padding cannot

@@ -93,7 +93,7 @@ def save_folder(images, folder: str | os.PathLike, labels=None) -> Path:
 
 def class_grid_order(num_classes: int, per_class: int, by: str = "column"
                      ) -> tuple[np.ndarray, np.ndarray, int]:
-    """Where each class and noise vector goes in a class grid (seed S1's sample grid).
+    """Where each class and noise vector goes in a class grid (the AC-WGAN MNIST tutorial's sample grid).
 
     Returns ``(labels, noise_index, nrow)``: generate image ``i`` of the grid
     for class ``labels[i]`` from noise ``z[noise_index[i]]`` and lay the images

@@ -63,7 +63,7 @@ def _step_title(step) -> str:
 def plot_scatter_snapshots(real, snapshots: Sequence[tuple[int, object]], path: str | os.PathLike,
                            max_panels: int = 12) -> Path:
     """Real vs generated points at several training steps, one small panel per
-    snapshot (S2's scatter every 1,000 iterations as one figure).
+    snapshot (the quadratic-curve GAN tutorial's scatter every 1,000 iterations as one figure).
 
     ``real`` is (N, 2); ``snapshots`` a list of ``(step, samples)`` with samples
     (M, 2), in training order. All panels share the real data's limits (plus a
@@ -256,7 +256,7 @@ def _centroid_marker(ax, point: np.ndarray, color: str, label: str, offset: tupl
 
 def plot_feature_space(before: Mapping[str, object], after: Mapping[str, object],
                        path: str | os.PathLike) -> Path:
-    """S2's view of the discriminator's 2-D feature layer, before and after a
+    """The quadratic-curve GAN tutorial's view of the discriminator's 2-D feature layer, before and after a
     generator update.
 
     ``before`` and ``after`` are dicts with ``real`` and ``fake`` (N, 2)
