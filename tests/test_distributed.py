@@ -106,6 +106,7 @@ def torchrun(args, env=None, timeout=240):
                           timeout=timeout, env=env)
 
 
+@pytest.mark.slow
 def test_torchrun_trains_an_image_gan_into_one_run_folder(tmp_path, tiny_images):
     out = tmp_path / "runs"
     proc = torchrun(["train", "--data", tiny_images, "--model", "dcgan", "--set", "model.width=8",
@@ -145,6 +146,7 @@ if os.environ.get("RANK") == "1":
 """
 
 
+@pytest.mark.slow
 def test_a_failure_on_one_rank_stops_the_job_and_names_it(tmp_path):
     (tmp_path / "inject").mkdir()
     (tmp_path / "inject" / "sitecustomize.py").write_text(FAIL_ON_RANK_1)

@@ -5,7 +5,7 @@ from wgan.errors import WganError
 from wgan.graph import CaptureFailed, TrainingState, capture_blockers
 from wgan.trainer import Trainer
 
-cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+cuda = pytest.mark.gpu
 
 
 def test_capture_is_refused_with_every_reason():

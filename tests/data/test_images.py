@@ -47,7 +47,7 @@ def test_reference_and_to_data():
     assert ds.to("cpu") is ds
 
 
-@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+@pytest.mark.gpu
 def test_on_cuda_with_a_cuda_generator():
     ds = InMemoryImageDataset(_arrays()).to("cuda")
     x, y = ds.sample(16, SharedRandom(0, "cuda"))

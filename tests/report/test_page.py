@@ -123,6 +123,7 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--dis
 
 @pytest.mark.skipif(chromium() is None, reason="no chromium here: `make test` installs Debian's chromium where "
                     "it runs as root with apt; elsewhere run `apt-get install chromium` to include this test")
+@pytest.mark.slow
 def test_the_report_in_headless_chromium(two_runs, tmp_path):
     report = write_report(load_runs(two_runs), tmp_path / "report.html")
     probed = tmp_path / "probed.html"
