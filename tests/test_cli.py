@@ -115,7 +115,7 @@ def test_sampling_2d_to_a_folder_is_refused(trained_run, tmp_path):
 def test_presets_lists_descriptions():
     code, out = run("presets")
     assert code == 0
-    assert any(line.startswith("gan-quadratic") and "the quadratic-curve GAN tutorial" in line for line in out.splitlines())
+    assert any(line.startswith("gan-quadratic") and "quadratic-curve GAN tutorial" in line for line in out.splitlines())
     assert "wgan-clip-25gaussians" in out and "wgan-sn-swissroll" in out
 
 

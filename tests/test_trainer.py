@@ -127,12 +127,16 @@ def test_matmul_conv_auto_converts_dcgan28s_last_layer_on_cpu(tiny_image_config)
 
 
 def test_matmul_conv_trains_the_same_as_conv2d(tiny_image_config):
+    # In float64: two steps of this tiny GAN amplify float32 rounding so much (0.6% in critic_fake
+    # between oneDNN's 1- and 2-thread convolutions) that only float64 compares the arithmetic itself.
+    tiny_image_config.train.precision = "fp64"
     losses = []
     for mode in ("on", "off"):
         trainer = _dcgan28_trainer(tiny_image_config, mode)
+        assert any(isinstance(m, MatmulConv2d) for m in trainer.generator.modules()) == (mode == "on")
         for _ in range(2):
             trainer.train_step()
         losses.append(trainer.gather())
     assert losses[0].keys() == losses[1].keys()
     for key in losses[0]:
-        assert losses[0][key] == pytest.approx(losses[1][key], rel=1e-3, abs=1e-4), key
+        assert losses[0][key] == pytest.approx(losses[1][key], rel=1e-9, abs=1e-12), key

@@ -207,7 +207,8 @@ class Trainer:
         """The writing callbacks: the main process's only."""
         if not self.runtime.main:
             return []
-        monitor = Monitor(self.run_dir, total_steps, self.step, progress=self.progress, sinks=self._extra_sinks())
+        monitor = Monitor(self.run_dir, total_steps, self.step, progress=self.progress, sinks=self._extra_sinks(),
+                          time_limit_s=60 * self.cfg.train.max_minutes)
         return [MetricsLog(monitor), Checkpoints(self.cfg.train.keep_checkpoints), SampleGrids(self.artifacts, monitor)]
 
     def fit(self, steps: int | None = None) -> None:
