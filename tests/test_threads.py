@@ -66,3 +66,57 @@ def test_trainer_applies_train_threads(tiny_toy_config):
     tiny_toy_config.train.threads = 1
     Trainer(tiny_toy_config, progress=False)
     assert torch.get_num_threads() == 1
+
+
+# ---- a shared machine -----------------------------------------------------------------------------
+class FakeMachine:
+    """/proc/stat of two CPUs and this process's CPU time, advanced by hand."""
+
+    def __init__(self, path):
+        self.path, self.now, self.busy, self.own = path, 0.0, 0.0, 0.0
+        self.write()
+
+    def write(self):
+        ticks = int(self.busy * os.sysconf("SC_CLK_TCK") / 2)  # spread over the two CPUs
+        lines = ["cpu  0 0 0 0 0 0 0 0 0 0"] + [f"cpu{i} {ticks} 0 0 1000 0 0 0 0 0 0" for i in (0, 1)]
+        self.path.write_text("\n".join(lines) + "\n")
+
+    def run(self, seconds, own_cores, other_cores):
+        self.now += seconds
+        self.own += own_cores * seconds
+        self.busy += (own_cores + other_cores) * seconds
+        self.write()
+
+
+@pytest.fixture
+def two_threads_on_two_cpus(monkeypatch):
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1})
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    yield
+    torch.set_num_threads(before)
+
+
+def test_threads_follow_the_cores_other_processes_leave(tmp_path, two_threads_on_two_cpus):
+    from wgan.threads import BusyMachine
+
+    machine = FakeMachine(tmp_path / "stat")
+    governor = BusyMachine(interval=5, stat=machine.path, clock=lambda: machine.now, own_seconds=lambda: machine.own)
+    machine.run(10, own_cores=2, other_cores=0)
+    assert governor.adapt() == 2  # idle machine: as many as it started with
+    machine.run(10, own_cores=1, other_cores=1)
+    assert governor.adapt() == 1 and torch.get_num_threads() == 1  # another process takes a core
+    machine.run(2, own_cores=1, other_cores=0)
+    assert governor.adapt() == 1  # too soon to look again
+    machine.run(10, own_cores=1, other_cores=0.2)
+    assert governor.adapt() == 2  # it left: back up, never above the start
+    machine.run(10, own_cores=0, other_cores=2)
+    assert governor.adapt() == 1  # at least one
+
+
+def test_a_fixed_count_or_omp_num_threads_is_left_alone(monkeypatch):
+    from wgan.threads import busy_machine_governor
+
+    assert busy_machine_governor(2, torch.device("cpu")) is None
+    monkeypatch.setenv("OMP_NUM_THREADS", "2")
+    assert busy_machine_governor(0, torch.device("cpu")) is None

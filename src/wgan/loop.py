@@ -184,7 +184,9 @@ class TrainingLoop:
         rate = (t.step - last_step) / max(now - last_time, 1e-9)
         t.elapsed += now - last_time
         self._clock = (now, t.step)
-        values.update(it_per_s=rate, img_per_s=rate * t.cfg.train.batch_size, train_seconds=t.elapsed)
+        values.update(it_per_s=rate, img_per_s=rate * t.cfg.train.batch_size, train_seconds=t.elapsed,
+                      threads=torch.get_num_threads())
+        self.runtime.adapt_threads()
         if hasattr(t.data, "__len__"):  # an epoch as the tutorials count it: len(data) / batch generator steps
             values["epoch_seconds"] = len(t.data) / max(values["img_per_s"], 1e-9)
         self._call("on_log", values)

@@ -23,7 +23,7 @@ import torch.distributed as dist
 
 from .config import DEVICE_HELP, check_device_name
 from .errors import WganError
-from .threads import set_threads
+from .threads import busy_machine_governor, set_threads
 
 LAUNCH_ENV = ("RANK", "WORLD_SIZE", "LOCAL_RANK")
 # How long a collective may wait for a process that is still alive (the main process may be
@@ -86,6 +86,7 @@ class Runtime:
     local_rank: int = 0
     backend: str | None = None
     _control: object = field(default=None, repr=False)  # gloo group for CPU-side agreement
+    _threads: object = field(default=None, repr=False)  # threads.BusyMachine for train.threads=auto on a CPU
 
     @property
     def main(self) -> bool:
@@ -113,7 +114,7 @@ class Runtime:
         if dev.type == "cuda":
             torch.cuda.set_device(dev)
             torch.backends.cudnn.benchmark = True  # shapes never change within a run
-        runtime = cls(dev, rank, world_size, local_rank)
+        runtime = cls(dev, rank, world_size, local_rank, _threads=busy_machine_governor(threads, dev))
         if world_size > 1:
             runtime._join(init_method)
         return runtime
@@ -132,6 +133,11 @@ class Runtime:
         """Leave the process group (call in a ``finally``)."""
         if self.distributed and dist.is_initialized():
             dist.destroy_process_group()
+
+    def adapt_threads(self) -> None:
+        """``train.threads=auto`` on a CPU: follow the cores that other processes leave free."""
+        if self._threads is not None:
+            self._threads.adapt()
 
     # ---- collectives (no-ops in one process) ------------------------------------------------
     def average_gradients(self, params) -> None:
