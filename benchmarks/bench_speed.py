@@ -1,7 +1,9 @@
 """Speed: the seed-style loop against the toolkit's trainer, same model, device and process.
 
 The protocol: model dcgan28, WGAN-GP lambda 10, Adam(1e-4, (0, 0.9)), n_critic 5,
-batch 64, Fashion-MNIST. Prints generator iterations per second of each and the ratio.
+batch 64, Fashion-MNIST. Prints generator iterations per second of each and the ratio, then
+the FLOPs of one generator iteration, each loop's achieved GFLOP/s and this machine's peak
+(``flops.py``), so that "near the limit" is a number.
 
 With ``--quality`` it then races them to a domain FID: the seed-style loop trains for
 ``--reference-minutes`` and the FID it ends with is the target; the wgan trainer (fresh
@@ -26,6 +28,7 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).parent))
+from flops import count_flops, peak  # noqa: E402
 from seed_loop import SeedLoop, fashion_mnist_torchvision  # noqa: E402
 
 from wgan.data.sources.builtin import FASHION_DIR  # noqa: E402
@@ -168,10 +171,27 @@ def main() -> None:
     print("|---|---|---|---|")
     for label, rate, n in rows:
         print(f"| {label} | {rate:.2f} | {n} | {rate / seed_rate:.2f}x |")
+    print_arithmetic(trainer, rows, device)
     if args.quality:
         # Fresh networks for the race: the speed runs above have already trained these.
         seed_trainer, seed = seed_contender(args, device)
         quality_race(args, cfg, seed_trainer, seed, sync)
+
+
+def print_arithmetic(trainer, rows, device) -> None:
+    """FLOPs of one generator iteration, each trainer's achieved GFLOP/s and this machine's peak."""
+    flops = count_flops(trainer.train_step)
+    peaks = {dtype: peak(dtype, device) for dtype in (torch.float32, torch.bfloat16)}
+    print(f"\nFLOPs per generator iteration (matrix products and convolutions): {flops / 1e9:.1f} GFLOP")
+    print("| kernel | fp32 GFLOP/s | bf16 GFLOP/s |")
+    print("|---|---|---|")
+    for kernel in peaks[torch.float32]:
+        print(f"| {kernel} | {peaks[torch.float32][kernel] / 1e9:.0f} | {peaks[torch.bfloat16][kernel] / 1e9:.0f} |")
+    print("| loop | achieved GFLOP/s | share of the best kernel in its dtype |")
+    print("|---|---|---|")
+    for label, rate, _ in rows:
+        best = max(peaks[torch.bfloat16 if "bf16" in label else torch.float32].values())
+        print(f"| {label} | {rate * flops / 1e9:.0f} | {rate * flops / best:.0%} |")
 
 
 def seed_contender(args, device):
