@@ -75,10 +75,17 @@ def main() -> None:
     keys = {c: "eval/" + metric_key(c, "domain", args.n, split) for c in COLUMNS}
     print(f"| step | train time (s) | {' | '.join(COLUMNS)} |")
     print("|---" * (len(COLUMNS) + 2) + "|")
-    for record in read_metrics(trainer.run_dir / "metrics.jsonl"):
+    records = read_metrics(trainer.run_dir / "metrics.jsonl")
+    for record in records:
         if keys["fid"] in record:
             values = " | ".join(f"{record[k]:.4g}" for k in keys.values())
             print(f"| {record['step']} | {record.get('train_seconds', float('nan')):.0f} | {values} |")
+    if records and keys["fid"] not in records[-1]:  # the time limit ended the run between evaluations
+        from wgan.evaluation import evaluate
+
+        final = evaluate(trainer.handle(), n=args.n, run_dir=trainer.run_dir)
+        values = " | ".join(f"{final[k[len('eval/'):]]:.4g}" for k in keys.values())
+        print(f"| {trainer.step} (end) | {records[-1].get('train_seconds', float('nan')):.0f} | {values} |")
     base = floor(cfg, extractor, args.n)
     values = " | ".join(f"{base[metric_key(c, 'domain', args.n, split)]:.4g}" for c in COLUMNS)
     print(f"| floor: {args.n} real train vs test | - | {values} |")

@@ -68,7 +68,7 @@ def train_new(cfg: Config, out: Path, progress: bool = True, echo: Callable[[str
         if not runtime.main:
             trainer.attach_run_dir(run_dir)
         processes = f", {runtime.world_size} processes" if runtime.distributed else ""
-        _main_echo(runtime, echo, f"run folder: {run_dir}  (device {trainer.device}{processes})")
+        _main_echo(runtime, echo, f"run folder: {run_dir}  (device {trainer.device}, {trainer.precision}{processes})")
         trainer.fit()
         _main_echo(runtime, echo, f"done: {trainer.step} steps; run folder: {run_dir}")
         return run_dir

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime
 import os
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import torch
 import torch.distributed as dist
@@ -54,6 +55,24 @@ def pick_device(name: str, local_rank: int = 0, world_size: int = 1) -> torch.de
     if name == "mps" and not (hasattr(torch.backends, "mps") and torch.backends.mps.is_available()):
         raise WganError("--device mps was asked for but PyTorch has no MPS device here; use --device auto or cpu")
     return torch.device(name)
+
+
+def cpu_has_native_bf16(cpuinfo: Path = Path("/proc/cpuinfo")) -> bool:
+    """Whether this CPU computes in bfloat16 natively (x86 AVX-512 BF16 or AMX, Arm's BF16 extension)."""
+    try:
+        text = cpuinfo.read_text()
+    except OSError:
+        return False
+    flags = {f for line in text.splitlines() if line.lower().startswith(("flags", "features"))
+             for f in line.split(":", 1)[-1].split()}
+    return bool(flags & {"avx512_bf16", "amx_bf16", "bf16"})
+
+
+def resolve_precision(name: str, device: torch.device, cpuinfo: Path = Path("/proc/cpuinfo")) -> str:
+    """``train.precision``: ``auto`` is bf16 on a CPU with native bfloat16, fp32 anywhere else."""
+    if name != "auto":
+        return name
+    return "bf16" if device.type == "cpu" and cpu_has_native_bf16(cpuinfo) else "fp32"
 
 
 def on_for_cpu(mode: str, device: torch.device) -> bool:

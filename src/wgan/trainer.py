@@ -38,7 +38,7 @@ from .objectives import build_objective
 from .optim import build_optimizers, build_schedulers, resolve_optim
 from .rng import SharedRandom, seeded
 from .runs import CONFIG_FILE, LAST_CHECKPOINT, SUBDIRS, RunLock, check_run_dir
-from .runtime import Runtime, local_batch, on_for_cpu
+from .runtime import Runtime, local_batch, on_for_cpu, resolve_precision
 from .step import DTYPES, ClassWeights, TrainingStep
 
 N_FIXED_NOISE = {"toy": 2000, "image": 100}
@@ -83,7 +83,8 @@ class Trainer:
             use_matmul_convs(critic)
         if cfg.model.sync_bn:
             generator, critic = sync_batchnorm(generator, critic, self.runtime)
-        dtype = DTYPES[t.precision]
+        self.precision = resolve_precision(t.precision, device)
+        dtype = DTYPES[self.precision]
         generator = generator.to(device, dtype)
         critic = lipschitz.prepare(critic).to(device, dtype)
         self.channels_last = self.data.kind == "image" and on_for_cpu(t.channels_last, device)
@@ -102,7 +103,7 @@ class Trainer:
             class_weights=ClassWeights(cfg.loss.class_weight_critic, cfg.loss.class_weight_critic_fake,
                                        cfg.loss.class_weight_generator),
             critic_split=t.critic_split, augment_ops=augment_ops, generator_ema=generator_ema, ema_decay=t.ema,
-            precision=t.precision, channels_last=self.channels_last)
+            precision=self.precision, channels_last=self.channels_last)
         self.algorithm.broadcast_weights()
         if rt.distributed:  # dropout and the like: each process its own stream
             torch.manual_seed(t.seed + rt.rank)
