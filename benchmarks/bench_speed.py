@@ -28,25 +28,12 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).parent))
-from flops import count_flops, peak  # noqa: E402
+from flops import count_flops, peak, speed  # noqa: E402
 from seed_loop import SeedLoop, fashion_mnist_torchvision  # noqa: E402
 
 from wgan.data.sources.builtin import FASHION_DIR  # noqa: E402
 from wgan.presets import preset_config  # noqa: E402
 from wgan.trainer import Trainer  # noqa: E402
-
-
-def speed(step, seconds: float, sync, warmup: int = 3) -> tuple[float, int]:
-    """Generator iterations per second of ``step`` over about ``seconds`` (after a warm-up)."""
-    for _ in range(warmup):
-        step()
-    sync()
-    n, start = 0, time.perf_counter()
-    while time.perf_counter() - start < seconds:
-        step()
-        n += 1
-    sync()
-    return n / (time.perf_counter() - start), n
 
 
 def race(contenders, seconds: float, rounds: int, sync) -> list[tuple[str, float, int]]:

@@ -41,16 +41,21 @@ def count_flops(fn) -> int:
     return counter.total
 
 
-def _rate(fn, flops: float, seconds: float, sync) -> float:
-    for _ in range(2):
-        fn()
+def speed(step, seconds: float, sync, warmup: int = 3) -> tuple[float, int]:
+    """Calls per second of ``step`` over about ``seconds`` (after a warm-up), and the calls timed."""
+    for _ in range(warmup):
+        step()
     sync()
     n, start = 0, time.perf_counter()
     while time.perf_counter() - start < seconds:
-        fn()
+        step()
         n += 1
     sync()
-    return flops * n / (time.perf_counter() - start)
+    return n / (time.perf_counter() - start), n
+
+
+def _rate(fn, flops: float, seconds: float, sync) -> float:
+    return flops * speed(fn, seconds, sync, warmup=2)[0]
 
 
 def peak(dtype: torch.dtype, device: torch.device, seconds: float = 2.0) -> dict[str, float]:

@@ -1,5 +1,7 @@
 """Running the ``wgan`` command inside a test."""
 
+from pathlib import Path
+
 from click.testing import CliRunner
 
 from wgan.cli import main
@@ -14,3 +16,11 @@ def run(*args) -> tuple[int, str]:
     """``wgan ARGS...`` in this process: (exit status, stdout and stderr)."""
     result = CliRunner().invoke(main, [str(a) for a in args])
     return result.exit_code, result.output
+
+
+def train_toy(out: Path, *extra) -> Path:
+    """``wgan train`` of the TINY 8gaussians run (plus ``extra`` flags) into ``out``; its run folder."""
+    code, output = run("train", "--preset", "wgan-gp-8gaussians", "--out", out, *TINY, *extra)
+    assert code == 0, output
+    (run_dir,) = out.iterdir()
+    return run_dir

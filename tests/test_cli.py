@@ -5,7 +5,7 @@ import stat
 import numpy as np
 import pytest
 
-from cli_helpers import TINY, run
+from cli_helpers import TINY, run, train_toy
 
 def run_files(run_dir):
     """Every file of a run folder with its modification time (not the lock, which only says who trains)."""
@@ -14,10 +14,7 @@ def run_files(run_dir):
 
 @pytest.fixture
 def trained_run(tmp_path):
-    code, out = run("train", "--preset", "wgan-gp-8gaussians", "--out", tmp_path / "runs", *TINY)
-    assert code == 0, out
-    (run_dir,) = (tmp_path / "runs").iterdir()
-    return run_dir
+    return train_toy(tmp_path / "runs")
 
 
 def test_train_sample_eval_round_trip(trained_run, tmp_path):

@@ -7,11 +7,8 @@ import torch
 import yaml
 
 from wgan.checkpoint import load_checkpoint
-from cli_helpers import TINY as CLI_TINY, run
+from cli_helpers import run, train_toy
 from wgan.run_config import RESUMABLE, build_config, settings_from
-
-TINY = [*CLI_TINY, "--set", "train.log_every=1"]
-
 
 def losses(run_dir):
     rows = [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines()]
@@ -20,10 +17,7 @@ def losses(run_dir):
 
 @pytest.fixture
 def toy_run(tmp_path):
-    code, out = run("train", "--preset", "wgan-gp-8gaussians", "--out", tmp_path / "runs", *TINY)
-    assert code == 0, out
-    (run_dir,) = (tmp_path / "runs").iterdir()
-    return run_dir
+    return train_toy(tmp_path / "runs", "--set", "train.log_every=1")
 
 
 def test_a_runs_config_as_input_reproduces_its_first_steps(toy_run, tmp_path):
