@@ -48,7 +48,7 @@ def main() -> None:
             start = time.perf_counter()
             trainer.fit()
             seconds = time.perf_counter() - start
-            r = evaluate_toy(trainer, n=2000, seed=args.seed)
+            r = evaluate_toy(trainer.handle(), n=2000, seed=args.seed)
             modes = f"{r['modes_covered']}/{r['modes_total']}" if "modes_total" in r else "-"
             quality = f"{100 * r['high_quality']:.1f}%" if "high_quality" in r else "-"
             print(f"| {name} | {cfg.train.steps} | {seconds:.0f} | {cfg.train.steps / seconds:.1f} | "
