@@ -60,8 +60,8 @@ def measure(rank: int, world: int, init: str | None, device: str, threads: int, 
     torch.set_num_threads(threads)
     if device == "cuda" and world:
         device = f"cuda:{rank}"
-    runtime = Runtime.start(device, threads=threads, rank=rank, world_size=max(world, 1),
-                            init_method=init) if world else Runtime.start(device, threads=threads)
+    group = {"rank": rank, "world_size": world, "init_method": init} if world else {}  # world 0: no group
+    runtime = Runtime.start(device, threads=threads, **group)
     try:
         cfg = benchmark_config(device, [f"train.threads={threads}", "train.log_every=1000000",
                                         "train.cuda_graph=off"])

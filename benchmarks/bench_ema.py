@@ -15,14 +15,13 @@ import argparse
 import copy
 import time
 
-import torch
-
 from wgan.evaluation import compare_image_sets
 from wgan.evaluation.images import reference_images
 from wgan.features import get_feature_extractor
 from wgan.metrics import metric_key
 from wgan.presets import preset_config
 from wgan.sampling import draw_samples
+from wgan.step import update_average
 from wgan.trainer import Trainer
 
 
@@ -58,12 +57,8 @@ def main() -> None:
     print(f"{args.preset} {' '.join(args.overrides)}: {cfg.train.precision}, init {cfg.model.init}", flush=True)
     while trained + time.perf_counter() - start < 60 * args.minutes:
         trainer.train_step()
-        with torch.no_grad():
-            live = list(trainer.generator.parameters())
-            for decay, average in averages.items():
-                torch._foreach_lerp_(list(average.parameters()), live, 1.0 - decay)
-                for b_avg, b in zip(average.buffers(), trainer.generator.buffers()):
-                    b_avg.copy_(b)
+        for decay, average in averages.items():
+            update_average(average, trainer.generator, decay)
         last = trained + time.perf_counter() - start >= 60 * args.minutes
         if trainer.step in at or last:
             trained += time.perf_counter() - start

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import torch
 
-from .errors import WganError
+from .errors import WganError, first_line
 from .files import atomic_write
 
 REQUIRED = {"generator", "critic", "step", "config"}
@@ -66,8 +66,7 @@ def load_checkpoint(path: Path) -> dict:
             # Never pass on torch's advice to retry with weights_only=False: that would run the file's code.
             raise WganError(f"{path} is not a checkpoint this toolkit can load safely: it holds Python objects "
                             "other than tensors and plain values, and loading those could run code") from None
-        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise WganError(f"checkpoint {path} is corrupt or not a wgan checkpoint ({first[:200]})") from None
+        raise WganError(f"checkpoint {path} is corrupt or not a wgan checkpoint ({first_line(e)})") from None
     if not isinstance(state, dict) or not REQUIRED <= state.keys():
         raise WganError(f"checkpoint {path} is not a wgan checkpoint (missing model or step entries)")
     return state

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from .errors import WganError
+from .errors import WganError, first_line
 
 from .run_config import DEFAULT_PRESET
 
@@ -64,8 +64,8 @@ class WganGroup(click.Group):
             if isinstance(e, QuietExit):
                 sys.exit(e.code)
             if rank is not None and _lost_contact(e):
-                first = str(e).strip().splitlines()[0][:160] if str(e).strip() else type(e).__name__
-                click.echo(f"wgan: {where}stopped: lost contact with the other processes ({first})", err=True)
+                click.echo(f"wgan: {where}stopped: lost contact with the other processes ({first_line(e, 160)})",
+                           err=True)
                 sys.exit(1)
             raise
 

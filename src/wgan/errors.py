@@ -16,6 +16,13 @@ def choice_error(what: str, value, accepted) -> WganError:
     return WganError(f"unknown {what} {value!r}; accepted: {names}")
 
 
+def first_line(error: BaseException, limit: int = 200) -> str:
+    """The first line of ``error``'s message (at most ``limit`` characters), or its type's name when it
+    has none: what a one-line message quotes of a library's error."""
+    text = str(error).strip()
+    return text.splitlines()[0][:limit] if text else type(error).__name__
+
+
 class CollectiveError(WganError):
     """An error every process of a data-parallel run reaches alike (divergence, a bad total of
     steps): only the main process reports it."""

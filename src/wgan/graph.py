@@ -35,7 +35,7 @@ from typing import Callable
 import torch
 from torch import nn
 
-from .errors import WganError
+from .errors import WganError, first_line
 
 # Eager iterations before capture, to create optimiser state, pick cuDNN algorithms and fill the
 # allocator's pools. They are undone afterwards (see TrainingState), so they cost time, not steps.
@@ -150,7 +150,7 @@ class CapturedIteration:
             # Nothing ran while recording, but the random streams moved on: rewind them, so that
             # an eager run from here follows the trajectory it would have without the attempt.
             before.restore()
-            raise CaptureFailed(str(error).strip().splitlines()[0]) from error
+            raise CaptureFailed(first_line(error, 1000)) from error
         self._graphs[n_critic] = (graph, outputs)
 
 

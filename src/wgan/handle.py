@@ -28,7 +28,7 @@ from torch import nn
 
 from .config import ModelConfig
 from .data.space import DataSpace
-from .errors import WganError
+from .errors import WganError, first_line
 from .files import atomic_write
 from .latent import Latent
 from .rng import seeded, stream_seed
@@ -182,8 +182,8 @@ def read_safetensors(path: Path, what: str) -> tuple[dict, dict[str, torch.Tenso
             metadata = f.metadata() or {}
             tensors = {k: f.get_tensor(k) for k in f.keys()}
     except Exception as e:  # safetensors raises its own error types for truncated or corrupt files
-        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise WganError(f"{path} is not a readable safetensors file (corrupt or truncated? {first[:120]})") from None
+        raise WganError(f"{path} is not a readable safetensors file (corrupt or truncated? {first_line(e, 120)})"
+                        ) from None
     try:
         info = json.loads(metadata[META_KEY])
         assert isinstance(info, dict)
@@ -221,9 +221,9 @@ def handle_from_parts(info: dict, tensors: dict[str, torch.Tensor], ema: bool = 
     try:
         net.load_state_dict(state)
     except RuntimeError as e:
-        first = str(e).strip().splitlines()[0]
         raise WganError(f"{source} holds weights that do not fit a {info.get('family')!r} generator for "
-                        f"{'x'.join(map(str, space.shape))} data (a file from another family? {first[:160]})") from None
+                        f"{'x'.join(map(str, space.shape))} data (a file from another family? {first_line(e, 160)})"
+                        ) from None
     fixed = tensors.get("fixed_z")
     handle = GeneratorHandle(net.eval(), space, Latent(model.latent_dim, model.latent), num_classes,
                              fixed.to(net_dtype(net)) if fixed is not None else None, int(info.get("step", 0)), info)

@@ -42,6 +42,15 @@ class ClassWeights:
     generator: float = 1.0
 
 
+@torch.no_grad()
+def update_average(average: nn.Module, live: nn.Module, decay: float) -> None:
+    """One step of an exponential moving average of ``live``'s weights into ``average``; buffers
+    (BatchNorm statistics) are copied, as they are statistics of the live weights."""
+    torch._foreach_lerp_(list(average.parameters()), list(live.parameters()), 1.0 - decay)
+    for b_avg, b in zip(average.buffers(), live.buffers()):
+        b_avg.copy_(b)
+
+
 class TrainingStep:
     def __init__(self, generator: nn.Module, critic: nn.Module, opt_g, opt_c, objective, lipschitz, data,
                  latent: Latent, random: SharedRandom, runtime: Runtime, batch_size: int, num_classes: int = 0,
@@ -162,12 +171,8 @@ class TrainingStep:
         out["loss_generator"] = loss.detach()
         return out
 
-    @torch.no_grad()
     def update_ema(self) -> None:
-        ema, live = list(self.generator_ema.parameters()), list(self.generator.parameters())
-        torch._foreach_lerp_(ema, live, 1.0 - self.ema_decay)
-        for b_ema, b in zip(self.generator_ema.buffers(), self.generator.buffers()):
-            b_ema.copy_(b)
+        update_average(self.generator_ema, self.generator, self.ema_decay)
 
     # ---- inputs -----------------------------------------------------------------------------
     def noise(self, n: int) -> torch.Tensor:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 import os
+import time
 from pathlib import Path
 
 import torch
@@ -90,8 +91,6 @@ class BusyMachine:
     MARGIN = 0.3  # a core counts as free when at most this much of it is used by others
 
     def __init__(self, interval: float = 2.0, stat: Path = Path("/proc/stat"), clock=None, own_seconds=None):
-        import time
-
         self.cpus = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else set(range(os.cpu_count() or 1))
         self.most = torch.get_num_threads()
         self.interval, self.stat = interval, stat

@@ -24,7 +24,7 @@ from .callbacks import Checkpoints, MetricsLog, SampleGrids
 from .checkpoint import first_non_finite, load_checkpoint, tensors_of
 from .config import Config, augmentation_ops, versions
 from .data import build_dataset
-from .errors import WganError
+from .errors import WganError, first_line
 from .handle import GeneratorHandle, generator_info
 from .graph import IterationRunner
 from .latent import Latent
@@ -55,6 +55,11 @@ def sync_batchnorm(generator, critic, runtime: Runtime):
                         f"this run is {where}: set model.sync_bn=false")
     convert = torch.nn.SyncBatchNorm.convert_sync_batchnorm
     return convert(generator), convert(critic)
+
+
+def _of_step(name: str) -> property:
+    """A read-only view of ``self.algorithm.<name>`` (the :class:`~wgan.step.TrainingStep`)."""
+    return property(lambda self: getattr(self.algorithm, name), doc=f"The training step's ``{name}``.")
 
 
 class Trainer:
@@ -125,29 +130,13 @@ class Trainer:
     def device(self) -> torch.device:
         return self.runtime.device
 
-    @property
-    def generator(self) -> torch.nn.Module:
-        return self.algorithm.generator
-
-    @property
-    def critic(self) -> torch.nn.Module:
-        return self.algorithm.critic
-
-    @property
-    def generator_ema(self) -> torch.nn.Module | None:
-        return self.algorithm.generator_ema
-
-    @property
-    def opt_g(self) -> torch.optim.Optimizer:
-        return self.algorithm.opt_g
-
-    @property
-    def opt_c(self) -> torch.optim.Optimizer:
-        return self.algorithm.opt_c
-
-    @property
-    def objective(self):
-        return self.algorithm.objective
+    # The training step's networks, optimisers and objective, under the names callers know.
+    generator = _of_step("generator")
+    critic = _of_step("critic")
+    generator_ema = _of_step("generator_ema")
+    opt_g = _of_step("opt_g")
+    opt_c = _of_step("opt_c")
+    objective = _of_step("objective")
 
     def attach_run_dir(self, run_dir: Path, write_config: bool = True) -> None:
         """Write into ``run_dir`` from now on (its resolved config.yaml first, on the main process)."""
@@ -310,8 +299,7 @@ class Trainer:
         try:
             trainer.load_state_dict(state)
         except (RuntimeError, KeyError, ValueError) as e:
-            first = str(e).strip().splitlines()[0]
-            raise WganError(f"checkpoint {pt} does not match its run's config.yaml ({first[:200]})") from None
+            raise WganError(f"checkpoint {pt} does not match its run's config.yaml ({first_line(e)})") from None
         saved_batch = state.get("batch_size", cfg.train.batch_size)
         if saved_batch != cfg.train.batch_size and trainer.runtime.main:
             warnings.warn(f"the global batch changes from {saved_batch} to {cfg.train.batch_size}: learning rates "

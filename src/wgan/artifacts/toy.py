@@ -9,7 +9,7 @@ import numpy as np
 import torch
 
 from ..data.toy import reference_points
-from ..errors import WganError
+from ..errors import WganError, first_line
 from ..files import write_npz
 from ..monitor import read_metrics
 from ..plots.curves import plot_losses, plot_wasserstein
@@ -65,9 +65,8 @@ def read_snapshot(path: Path) -> tuple[int, np.ndarray]:
         with np.load(path, allow_pickle=False) as f:
             step, points = int(f["step"]), np.asarray(f["samples"], dtype=np.float64)
     except (OSError, ValueError, KeyError, TypeError, EOFError) as e:
-        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         raise WganError(f"{path} is not a sample snapshot of this toolkit (an .npz with 'step' and 'samples' "
-                        f"(N, 2) numbers): {first[:120]}; remove it to redraw the plots") from None
+                        f"(N, 2) numbers): {first_line(e, 120)}; remove it to redraw the plots") from None
     if points.ndim != 2 or points.shape[1] != 2:
         raise WganError(f"{path}: 'samples' should be (N, 2) points, got shape {points.shape}; remove it")
     return step, points

@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..errors import WganError
+from ..errors import WganError, first_line
 from ._images import as_nchw, batches, resolve_device, to_uint8
 from .cache import CACHE_ENV, cache_dir
 
@@ -83,8 +83,7 @@ def load_weights(path: Path) -> dict[str, torch.Tensor]:
         else:
             state = torch.load(path, map_location="cpu", weights_only=True)
     except (OSError, RuntimeError, ValueError, EOFError, pickle.UnpicklingError) as e:
-        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise WganError(f"cannot read Inception weights {path} as a tensor-only file ({first}); expected "
+        raise WganError(f"cannot read Inception weights {path} as a tensor-only file ({first_line(e, 1000)}); expected "
                         f"torch-fidelity's {WEIGHTS_FILE}") from None
     if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
         raise WganError(f"{path} does not hold a state dict of tensors; expected torch-fidelity's {WEIGHTS_FILE}")
@@ -114,7 +113,7 @@ class InceptionFeatures:
                                                     feature_extractor_weights_path=buffer)
         except RuntimeError as e:  # load_state_dict: missing/unexpected keys or wrong shapes
             raise WganError(f"{self.weights_path} is not torch-fidelity's Inception-v3 weights "
-                            f"({str(e).splitlines()[0]}); expected {WEIGHTS_FILE}") from None
+                            f"({first_line(e, 1000)}); expected {WEIGHTS_FILE}") from None
         self.extractor = extractor.to(self.device).eval()
 
     @torch.no_grad()

@@ -86,7 +86,7 @@ def write_compare_figure(runs: list[RunSummary], out: str | os.PathLike) -> Path
 def _final_picture(run: RunSummary) -> np.ndarray | None:
     """The run's final sample grid, else its first 2-D view (scatter), as an array; None if neither."""
     scatter = next((p for p in run.views if p.name == "scatter.png"), None)
-    path = run.final_grid or (run.grids[-1][1] if run.grids else None) or scatter or next(iter(run.views), None)
+    path = run.final_samples or scatter or next(iter(run.views), None)
     if path is None:
         return None
     with Image.open(path) as image:

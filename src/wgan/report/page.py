@@ -85,9 +85,8 @@ def metrics_table(runs: list[RunSummary]) -> str:
     return _table("metrics", ["", *(r.name for r in runs)], rows)
 
 
-def config_table(runs: list[RunSummary]) -> str:
-    """The resolved config; for several runs a column each, the settings that differ first and highlighted."""
-    differ = differing_keys(runs) if len(runs) > 1 else []
+def config_table(runs: list[RunSummary], differ: list[str]) -> str:
+    """The resolved config; for several runs a column each, the settings in ``differ`` first and highlighted."""
     keys = differ + [k for k in dict.fromkeys(k for r in runs for k in r.config) if k not in differ]
     rows = [(k, [r.config.get(k, "(absent)") for r in runs], k in differ) for k in keys]
     return _table("config", ["setting", *(r.name for r in runs)], rows)
@@ -103,7 +102,7 @@ def render(runs: list[RunSummary]) -> str:
     if keys:
         parts += ["<h2>Curves</h2>", '<div class="row">',
                   *(_img(curve_png(runs, k), k, "curve") for k in keys), "</div>"]
-    finals = [(r, r.final_grid or (r.grids[-1][1] if r.grids else None)) for r in runs]
+    finals = [(r, r.final_samples) for r in runs]
     if any(p for _, p in finals):
         parts += ["<h2>Final samples</h2>", '<div class="row">',
                   *(_figure(p, f"{r.name}, step {r.step}") for r, p in finals if p), "</div>"]
@@ -115,10 +114,10 @@ def render(runs: list[RunSummary]) -> str:
                       *(_figure(p, f"step {s}") for s, p in run.grids), "</div>"]
         if run.views:
             parts += ['<div class="row">', *(_figure(p, p.stem) for p in run.views), "</div>"]
-    differ = len(differing_keys(runs)) if len(runs) > 1 else 0
+    differ = differing_keys(runs) if len(runs) > 1 else []
     parts += ["<h2>Config</h2>",
-              f'<p class="note">{differ} setting(s) differ between the runs (highlighted, listed first).</p>'
-              if len(runs) > 1 else "", config_table(runs),
+              f'<p class="note">{len(differ)} setting(s) differ between the runs (highlighted, listed first).</p>'
+              if len(runs) > 1 else "", config_table(runs, differ),
               '<p class="note">Run folders: ' + ", ".join(html.escape(str(r.path)) for r in runs) + "</p>"]
     body = "\n".join(p for p in parts if p)
     return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>wgan report: '

@@ -54,6 +54,11 @@ class RunSummary:
     def step(self) -> int:
         return int(self.final.get("step", 0))
 
+    @property
+    def final_samples(self) -> Path | None:
+        """``samples/final.png``, else the last grid over training (None for a run without grids)."""
+        return self.final_grid or (self.grids[-1][1] if self.grids else None)
+
 
 def flatten(tree: dict, prefix: str = "") -> dict[str, object]:
     """``{"train": {"lr": 1}}`` -> ``{"train.lr": 1}``."""
