@@ -39,7 +39,7 @@ def main() -> None:
     cfg.update({"train": {"device": "cpu", "ema": 0.0}})
     cfg.apply_overrides(args.overrides)
     trainer = Trainer(cfg, progress=False)
-    decays = [float(d) for d in args.decays.split(",")]
+    decays = [float(d) for d in args.decays.split(",") if d]  # "" for none
     averages = {d: copy.deepcopy(trainer.generator).eval() for d in decays}
     extractor = get_feature_extractor("domain", cfg.data, device=trainer.device, log=print)
     test, split = reference_images(cfg.data)
@@ -52,7 +52,7 @@ def main() -> None:
         r = compare_image_sets(test.images, fake, extractor, ("fid", "precision_recall"), reference_split=split)
         return f"{label} FID {r[keys['fid']]:.1f} recall {r[keys['recall']]:.3f}"
 
-    at = sorted(int(s) for s in args.at.split(","))
+    at = sorted(int(s) for s in args.at.split(",") if s)  # "" for the end only
     trained, start = 0.0, time.perf_counter()
     print(f"{args.preset} {' '.join(args.overrides)}: {cfg.train.precision}, init {cfg.model.init}", flush=True)
     while trained + time.perf_counter() - start < 60 * args.minutes:

@@ -1,17 +1,22 @@
 """Quality against training time: domain FID, KID, precision, recall and coverage of a preset.
 
 Trains the preset for ``--minutes`` (default wgan-gp-fashion on Fashion-MNIST), measuring
-``--n`` generated images against the test split every ``--every`` steps, and prints the
-table together with the floor: the same metrics for ``--n`` real training images against
-the test split.
+``--n`` generated images against the test split every ``--every`` steps. Then, in the
+same process, it trains the seed-style loop (``seed_loop.py``: a tutorial's DataLoader
+and eager step, its settings and PyTorch's default initialisation, the same networks)
+for the same time, measured at the same training times; the clock stops during every
+measurement. It prints both tables and the floor: the same metrics for ``--n`` real
+training images against the test split.
 
-    python benchmarks/bench_quality.py --minutes 20 --every 500
+    python benchmarks/bench_quality.py --minutes 10 --every 1500 --n 10000
+    python benchmarks/bench_quality.py --minutes 2 --no-seed-loop
 """
 
 from __future__ import annotations
 
 import argparse
 import copy
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -19,28 +24,51 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from wgan.data.sources import load_images
-from wgan.evaluation import compare_image_sets
-from wgan.evaluation.images import reference_images
-from wgan.features import get_feature_extractor
-from wgan.metrics import metric_key
-from wgan.monitor import read_metrics
-from wgan.presets import preset_config
-from wgan.runs import new_run_dir
-from wgan.trainer import Trainer
+sys.path.insert(0, str(Path(__file__).parent))
+from seed_loop import seed_contender  # noqa: E402
+
+from wgan.data.sources import load_images  # noqa: E402
+from wgan.evaluation.images import compare_to_reference, reference_images  # noqa: E402
+from wgan.evaluation.reference import ReferenceSet  # noqa: E402
+from wgan.features import get_feature_extractor  # noqa: E402
+from wgan.metrics import metric_key  # noqa: E402
+from wgan.monitor import read_metrics  # noqa: E402
+from wgan.presets import preset_config  # noqa: E402
+from wgan.runs import new_run_dir  # noqa: E402
+from wgan.sampling import draw_samples  # noqa: E402
+from wgan.trainer import Trainer  # noqa: E402
 
 COLUMNS = ("fid", "kid", "precision", "recall", "coverage")
+METRICS = ("fid", "kid", "precision_recall", "density_coverage")
 
 
-def floor(cfg, extractor, n: int, seed: int = 0) -> dict:
+def row(label, seconds: float, values: dict, keys: dict) -> str:
+    return f"| {label} | {seconds:.0f} | " + " | ".join(f"{values[k]:.4g}" for k in keys.values()) + " |"
+
+
+def train_seed_loop(marks: list[float], reference: ReferenceSet, n: int, device: str, keys: dict) -> list[str]:
+    """Rows of the seed-style loop measured when its training time passes each of ``marks`` (seconds)."""
+    holder, loop = seed_contender(device)
+    rows, trained, steps = [], 0.0, 0
+    for mark in marks:
+        start = time.perf_counter()
+        while trained + time.perf_counter() - start < mark:
+            loop.step()  # it ends with .item(), so the clock reads finished work
+            steps += 1
+        trained += time.perf_counter() - start
+        fake = draw_samples(holder.handle(), n, seed=0).values
+        rows.append(row(steps, trained, compare_to_reference(reference, fake, METRICS), keys))
+        print(rows[-1], flush=True)
+    return rows
+
+
+def floor(cfg, reference: ReferenceSet, n: int, seed: int = 0) -> dict:
     """The metrics of n real training images against the test split: what a perfect generator scores."""
     train_cfg = copy.deepcopy(cfg.data)
     train_cfg.split = "train"
     train = load_images(train_cfg)
     pick = np.random.default_rng(seed).choice(len(train.images), size=min(n, len(train.images)), replace=False)
-    test, split = reference_images(cfg.data)
-    return compare_image_sets(test.images, train.images[pick], extractor,
-                              ("fid", "kid", "precision_recall", "density_coverage"), reference_split=split)
+    return compare_to_reference(reference, train.images[pick], METRICS)
 
 
 def main() -> None:
@@ -52,6 +80,7 @@ def main() -> None:
     parser.add_argument("--device", default="auto")
     parser.add_argument("--set", dest="overrides", nargs="*", default=[], metavar="KEY=VALUE")
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--no-seed-loop", action="store_true", help="skip the seed-style loop's table")
     args = parser.parse_args()
 
     cfg = preset_config(args.preset)
@@ -71,24 +100,29 @@ def main() -> None:
           f"({time.perf_counter() - start:.0f} s to load or train)")
     trainer.fit()
 
-    _, split = reference_images(cfg.data)
-    keys = {c: "eval/" + metric_key(c, "domain", args.n, split) for c in COLUMNS}
-    print(f"| step | train time (s) | {' | '.join(COLUMNS)} |")
-    print("|---" * (len(COLUMNS) + 2) + "|")
+    test, split = reference_images(cfg.data)
+    reference = ReferenceSet(extractor, extractor.features(test.images), test.labels, split)
+    keys = {c: metric_key(c, "domain", args.n, split) for c in COLUMNS}
     records = read_metrics(trainer.run_dir / "metrics.jsonl")
+    rows, marks, last = [], [], 0
     for record in records:
-        if keys["fid"] in record:
-            values = " | ".join(f"{record[k]:.4g}" for k in keys.values())
-            print(f"| {record['step']} | {record.get('train_seconds', float('nan')):.0f} | {values} |")
-    if records and keys["fid"] not in records[-1]:  # the time limit ended the run between evaluations
-        from wgan.evaluation import evaluate
-
-        final = evaluate(trainer.handle(), n=args.n, run_dir=trainer.run_dir)
-        values = " | ".join(f"{final[k[len('eval/'):]]:.4g}" for k in keys.values())
-        print(f"| {trainer.step} (end) | {records[-1].get('train_seconds', float('nan')):.0f} | {values} |")
-    base = floor(cfg, extractor, args.n)
-    values = " | ".join(f"{base[metric_key(c, 'domain', args.n, split)]:.4g}" for c in COLUMNS)
-    print(f"| floor: {args.n} real train vs test | - | {values} |")
+        if "eval/" + keys["fid"] in record:
+            last = record["step"]
+            marks.append(record["train_seconds"])
+            rows.append(row(last, marks[-1], {k: record["eval/" + k] for k in keys.values()}, keys))
+    if trainer.step != last:  # the time limit ended the run between evaluations
+        marks.append(trainer.elapsed)
+        fake = draw_samples(trainer.handle(), args.n, seed=0).values
+        rows.append(row(f"{trainer.step} (end)", marks[-1], compare_to_reference(reference, fake, METRICS), keys))
+    header = f"| step | train time (s) | {' | '.join(COLUMNS)} |\n" + "|---" * (len(COLUMNS) + 2) + "|"
+    print(f"\n{args.preset} ({' '.join(args.overrides) or 'as registered'}):\n{header}", *rows, sep="\n")
+    if not args.no_seed_loop:
+        print("\nseed-style loop (DataLoader, eager step, n_critic 5, Adam 1e-4, default init), same training times:")
+        print(header, flush=True)
+        train_seed_loop(marks, reference, args.n, args.device, keys)
+    base = floor(cfg, reference, args.n)
+    print(f"\nfloor ({args.n} real training images against the test split):\n{header}")
+    print(row("real", 0, base, keys))
 
 
 if __name__ == "__main__":

@@ -29,10 +29,8 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).parent))
 from flops import count_flops, peak, speed  # noqa: E402
-from seed_loop import SeedLoop, fashion_mnist_torchvision  # noqa: E402
+from seed_loop import benchmark_config, seed_contender  # noqa: E402
 
-from wgan.data.sources.builtin import FASHION_DIR  # noqa: E402
-from wgan.presets import preset_config  # noqa: E402
 from wgan.trainer import Trainer  # noqa: E402
 
 
@@ -110,15 +108,6 @@ def quality_race(args, cfg, seed_trainer, seed, sync) -> None:
         print(f"| {label} | {target:.2f} | {cells} |")
 
 
-def benchmark_config(device: str, overrides: list[str]):
-    cfg = preset_config("wgan-gp-fashion")
-    cfg.update({"model": {"generator": "dcgan28", "critic": "dcgan28", "latent_dim": 100},
-                "optim": {"name": "adam", "lr_g": 1e-4, "lr_c": 1e-4, "beta1": 0.0, "beta2": 0.9},
-                "train": {"batch_size": 64, "n_critic": 5, "device": device}})
-    cfg.apply_overrides(overrides)
-    return cfg
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--device", default="auto")
@@ -141,7 +130,7 @@ def main() -> None:
     name = torch.cuda.get_device_name(device) if device.type == "cuda" else platform.processor() or "cpu"
     print(f"device {device} ({name}), torch {torch.__version__}, {torch.get_num_threads()} CPU threads")
 
-    seed_trainer, seed = seed_contender(args, device)
+    seed_trainer, seed = seed_contender(args.device, args.workers)
     contenders = [("seed-style (torchvision + DataLoader + eager)", seed.step),
                   ("wgan trainer" + (f" ({' '.join(args.overrides)})" if args.overrides else ""), trainer.train_step)]
     if not args.no_bf16:
@@ -161,7 +150,7 @@ def main() -> None:
     print_arithmetic(trainer, rows, device)
     if args.quality:
         # Fresh networks for the race: the speed runs above have already trained these.
-        seed_trainer, seed = seed_contender(args, device)
+        seed_trainer, seed = seed_contender(args.device, args.workers)
         quality_race(args, cfg, seed_trainer, seed, sync)
 
 
@@ -179,18 +168,6 @@ def print_arithmetic(trainer, rows, device) -> None:
     for label, rate, _ in rows:
         best = max(peaks[torch.bfloat16 if "bf16" in label else torch.float32].values())
         print(f"| {label} | {rate * flops / 1e9:.0f} | {rate * flops / best:.0%} |")
-
-
-def seed_contender(args, device):
-    """The seed-style loop over freshly built networks: the toolkit's, as plain PyTorch modules
-    in PyTorch's default layout (none of the trainer's speed options)."""
-    torch.manual_seed(0)
-    holder = Trainer(benchmark_config(args.device, ["train.channels_last=off", "train.cuda_graph=off",
-                                                     "train.matmul_conv=off"]),
-                     progress=False)
-    loop = SeedLoop(holder.generator, holder.critic, fashion_mnist_torchvision(FASHION_DIR),
-                    device, batch_size=64, n_critic=5, workers=args.workers)
-    return holder, loop
 
 if __name__ == "__main__":
     main()

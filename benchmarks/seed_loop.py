@@ -1,4 +1,4 @@
-"""The seed-style WGAN-GP loop that the speed benchmark compares against.
+"""The seed-style WGAN-GP loop that the speed and quality benchmarks compare against.
 
 What a user copies from a tutorial: a torchvision dataset with ToTensor/Normalize
 transforms, a shuffled DataLoader, and an eager PyTorch step that draws a new
@@ -16,6 +16,10 @@ from pathlib import Path
 import torch
 from torch.utils.data import DataLoader
 from torchvision import datasets, transforms
+
+from wgan.data.sources.builtin import FASHION_DIR
+from wgan.presets import preset_config
+from wgan.trainer import Trainer
 
 
 def fashion_mnist_torchvision(idx_dir: Path) -> datasets.FashionMNIST:
@@ -76,3 +80,29 @@ class SeedLoop:
         loss_g.backward()
         self.opt_g.step()
         return loss_g.item()  # tutorials print it every step, which synchronises
+
+
+def benchmark_config(device: str, overrides: list[str]):
+    """The speed protocol's settings: dcgan28, Adam(1e-4, (0, 0.9)), n_critic 5, batch 64, fp32, Fashion-MNIST."""
+    cfg = preset_config("wgan-gp-fashion")
+    cfg.update({"model": {"generator": "dcgan28", "critic": "dcgan28", "latent_dim": 100},
+                "optim": {"name": "adam", "lr_g": 1e-4, "lr_c": 1e-4, "beta1": 0.0, "beta2": 0.9},
+                "train": {"batch_size": 64, "n_critic": 5, "device": device, "precision": "fp32"}})
+    cfg.apply_overrides(overrides)
+    return cfg
+
+
+def seed_contender(device: str, workers: int = 2):
+    """The seed-style loop over freshly built networks, and the Trainer that holds them.
+
+    The networks are the toolkit's, as plain PyTorch modules with PyTorch's default
+    initialisation and layout (none of the trainer's speed options); the Trainer is only
+    their holder, for sampling and evaluation through its generator handle.
+    """
+    torch.manual_seed(0)
+    holder = Trainer(benchmark_config(device, ["train.channels_last=off", "train.cuda_graph=off",
+                                               "train.matmul_conv=off", "model.init=default"]),
+                     progress=False)
+    loop = SeedLoop(holder.generator, holder.critic, fashion_mnist_torchvision(FASHION_DIR),
+                    holder.device, batch_size=64, n_critic=5, workers=workers)
+    return holder, loop

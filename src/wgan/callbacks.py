@@ -19,7 +19,7 @@ from .loop import Callback
 from .monitor import Monitor
 
 # Results of evaluations that go to metrics.jsonl and TensorBoard (not counts and names).
-_NOT_LOGGED = ("step", "n", "n_reference")
+_NOT_LOGGED = ("step", "n", "n_reference", "train_seconds")
 
 
 class MetricsLog(Callback):
@@ -39,6 +39,8 @@ class MetricsLog(Callback):
     def on_eval(self, trainer, results: dict) -> None:
         scalars = {f"eval/{k}": float(v) for k, v in results.items()
                    if isinstance(v, (int, float)) and k not in _NOT_LOGGED}
+        if "train_seconds" in results:  # unprefixed: the same training clock as the log lines
+            scalars["train_seconds"] = float(results["train_seconds"])
         self.monitor.log(trainer.step, scalars)
 
     def close(self) -> None:

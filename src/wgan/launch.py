@@ -59,6 +59,7 @@ def train_new(cfg: Config, out: Path, progress: bool = True, echo: Callable[[str
     from .trainer import Trainer
 
     runtime = Runtime.start(cfg.train.device, cfg.train.threads)
+    finished = False
     try:
         trainer, error = attempt(lambda: Trainer(cfg, None, progress=progress, runtime=runtime))
         agree(runtime, error)
@@ -71,9 +72,10 @@ def train_new(cfg: Config, out: Path, progress: bool = True, echo: Callable[[str
         _main_echo(runtime, echo, f"run folder: {run_dir}  (device {trainer.device}, {trainer.precision}{processes})")
         trainer.fit()
         _main_echo(runtime, echo, f"done: {trainer.step} steps; run folder: {run_dir}")
+        finished = True
         return run_dir
     finally:
-        runtime.close()
+        runtime.close(finished)
 
 
 def _make_run_folder(trainer, out: Path) -> Path:
@@ -98,6 +100,7 @@ def train_resume(run_dir: Path, settings: list[Setting], checkpoint: str = "last
     for key, (_, new) in changes.items():
         cfg.set(key, new)
     runtime = Runtime.start(cfg.train.device, cfg.train.threads)
+    finished = False
     try:
         with contextlib.ExitStack() as stack:
             lock = RunLock(run_dir) if runtime.main else contextlib.nullcontext()
@@ -115,9 +118,10 @@ def train_resume(run_dir: Path, settings: list[Setting], checkpoint: str = "last
                        + (f" ({described})" if described else ""))
             trainer.fit(cfg.train.steps)
         _main_echo(runtime, echo, f"run folder: {run_dir}")
+        finished = True
         return run_dir
     finally:
-        runtime.close()
+        runtime.close(finished)
 
 
 def _main_echo(runtime: Runtime, echo, message: str) -> None:

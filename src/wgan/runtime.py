@@ -148,9 +148,16 @@ class Runtime:
                                     world_size=self.world_size, timeout=COLLECTIVE_TIMEOUT, **kwargs)
         self._control = dist.new_group(backend="gloo") if self.backend == "nccl" else dist.group.WORLD
 
-    def close(self) -> None:
-        """Leave the process group (call in a ``finally``)."""
+    def close(self, finished: bool = False) -> None:
+        """Leave the process group (call in a ``finally``).
+
+        ``finished``: every process got here without an error, so they leave together. A process
+        that tears gloo down while a peer still talks to it can abort ("terminate called without
+        an active exception"); after an error there is no barrier, which would wait forever.
+        """
         if self.distributed and dist.is_initialized():
+            if finished:
+                dist.barrier(group=self._control)
             dist.destroy_process_group()
 
     def adapt_threads(self) -> None:

@@ -64,6 +64,18 @@ def test_eval_every_logs_and_keeps_the_best_checkpoint(tiny_toy_config, tmp_path
     assert (tmp_path / "checkpoints" / "best.pt").is_file()
 
 
+def test_evaluations_between_log_steps_record_their_training_time(tiny_toy_config, tmp_path):
+    # Quality over training time needs the clock at every evaluation, not only at log steps.
+    tiny_toy_config.update({"train": {"eval_every": 2, "eval_n": 100, "log_every": 3, "steps": 6}})
+    Trainer(tiny_toy_config, tmp_path, progress=False).fit()
+    records = read_metrics(tmp_path / "metrics.jsonl")
+    assert [r["step"] for r in records] == [2, 3, 4, 6]
+    assert "loss_critic" not in records[0] and "eval/w1_ratio" in records[0]
+    times = [r["train_seconds"] for r in records]
+    assert all(t > 0 for t in times) and times == sorted(times)
+    assert not any(k.startswith("eval/train_seconds") for r in records for k in r)
+
+
 def test_eval_of_an_image_run_from_the_cli(tiny_images, tmp_path, monkeypatch):
     monkeypatch.setenv("WGAN_CACHE", str(tmp_path / "cache"))
     run = CliRunner().invoke(main, ["train", "--data", str(tiny_images), "--out", str(tmp_path / "runs"),
