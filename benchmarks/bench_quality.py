@@ -42,6 +42,11 @@ COLUMNS = ("fid", "kid", "precision", "recall", "coverage")
 METRICS = ("fid", "kid", "precision_recall", "density_coverage")
 
 
+def measure(handle, reference: ReferenceSet, n: int) -> dict:
+    """The metrics of ``n`` samples of ``handle`` against ``reference``."""
+    return compare_to_reference(reference, draw_samples(handle, n, seed=0).values, METRICS)
+
+
 def row(label, seconds: float, values: dict, keys: dict) -> str:
     return f"| {label} | {seconds:.0f} | " + " | ".join(f"{values[k]:.4g}" for k in keys.values()) + " |"
 
@@ -56,8 +61,7 @@ def train_seed_loop(marks: list[float], reference: ReferenceSet, n: int, device:
             loop.step()  # it ends with .item(), so the clock reads finished work
             steps += 1
         trained += time.perf_counter() - start
-        fake = draw_samples(holder.handle(), n, seed=0).values
-        rows.append(row(steps, trained, compare_to_reference(reference, fake, METRICS), keys))
+        rows.append(row(steps, trained, measure(holder.handle(), reference, n), keys))
         print(rows[-1], flush=True)
     return rows
 
@@ -112,8 +116,7 @@ def main() -> None:
             rows.append(row(last, marks[-1], {k: record["eval/" + k] for k in keys.values()}, keys))
     if trainer.step != last:  # the time limit ended the run between evaluations
         marks.append(trainer.elapsed)
-        fake = draw_samples(trainer.handle(), args.n, seed=0).values
-        rows.append(row(f"{trainer.step} (end)", marks[-1], compare_to_reference(reference, fake, METRICS), keys))
+        rows.append(row(f"{trainer.step} (end)", marks[-1], measure(trainer.handle(), reference, args.n), keys))
     header = f"| step | train time (s) | {' | '.join(COLUMNS)} |\n" + "|---" * (len(COLUMNS) + 2) + "|"
     print(f"\n{args.preset} ({' '.join(args.overrides) or 'as registered'}):\n{header}", *rows, sep="\n")
     if not args.no_seed_loop:

@@ -78,20 +78,17 @@ def first_time_at(points, target: float):
 
 
 def quality_race(args, cfg, seed_trainer, seed, sync) -> None:
-    from wgan.evaluation import compare_image_sets
-    from wgan.evaluation.images import reference_images
-    from wgan.features import get_feature_extractor
+    from wgan.evaluation.images import compare_to_reference
+    from wgan.evaluation.reference import reference_set
     from wgan.metrics import metric_key
     from wgan.sampling import draw_samples
 
-    device = seed_trainer.device
-    extractor = get_feature_extractor("domain", cfg.data, device=device, log=print)
-    test, split = reference_images(cfg.data)
-    key = metric_key("fid", "domain", args.n, split)
+    real = reference_set(cfg.data, "domain", device=seed_trainer.device, log=print)  # features once
+    key = metric_key("fid", "domain", args.n, real.split)
 
     def measure(trainer) -> float:
         fake = draw_samples(trainer.handle(), args.n, seed=0).values
-        return float(compare_image_sets(test.images, fake, extractor, ("fid",), reference_split=split)[key])
+        return float(compare_to_reference(real, fake, ("fid",))[key])
 
     print(f"seed-style loop for {args.reference_minutes} min:")
     reference = fid_race(seed.step, seed_trainer, args.reference_minutes, args.eval_seconds, measure, None, sync)

@@ -197,10 +197,10 @@ class TrainingLoop:
 
     def _evaluate(self) -> None:
         """Measure the run now (outside the hot loop); its time is not training time."""
+        trained = self._training_seconds()  # of the generator measured: quality over training time
         started = time.time()
         results = self.trainer.evaluate(n=self.trainer.cfg.train.eval_n)
-        if results is not None:  # the training time of the generator measured, for quality over time
-            results["train_seconds"] = self.trainer.elapsed + started - self._clock[0]
         self._clock = (self._clock[0] + time.time() - started, self._clock[1])
         if results is not None:
+            results["train_seconds"] = trained
             self._call("on_eval", results)
