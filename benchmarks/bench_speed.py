@@ -2,7 +2,8 @@
 
 The protocol: model dcgan28, WGAN-GP lambda 10, Adam(1e-4, (0, 0.9)), n_critic 5,
 batch 64, Fashion-MNIST. Prints generator iterations per second of each and the ratio, then
-the FLOPs of one generator iteration, each loop's achieved GFLOP/s and this machine's peak
+the FLOPs of one generator iteration, each loop's achieved GFLOP/s against this machine's
+fastest matrix products and convolutions, and the trainer's time split into its parts
 (``flops.py``), so that "near the limit" is a number.
 
 With ``--quality`` it then races them to a domain FID: the seed-style loop trains for
@@ -28,7 +29,7 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).parent))
-from flops import count_flops, peak, speed  # noqa: E402
+from flops import count_flops, peak, speed, step_parts  # noqa: E402
 from seed_loop import benchmark_config, seed_contender  # noqa: E402
 
 from wgan.trainer import Trainer  # noqa: E402
@@ -144,15 +145,16 @@ def main() -> None:
     print("|---|---|---|---|")
     for label, rate, n in rows:
         print(f"| {label} | {rate:.2f} | {n} | {rate / seed_rate:.2f}x |")
-    print_arithmetic(trainer, rows, device)
+    print_arithmetic(trainer, rows, device, sync)
     if args.quality:
         # Fresh networks for the race: the speed runs above have already trained these.
         seed_trainer, seed = seed_contender(args.device, args.workers)
         quality_race(args, cfg, seed_trainer, seed, sync)
 
 
-def print_arithmetic(trainer, rows, device) -> None:
-    """FLOPs of one generator iteration, each trainer's achieved GFLOP/s and this machine's peak."""
+def print_arithmetic(trainer, rows, device, sync) -> None:
+    """FLOPs of one generator iteration, each trainer's achieved GFLOP/s against this machine's
+    peaks, and where the trainer's time goes."""
     flops = count_flops(trainer.train_step)
     peaks = {dtype: peak(dtype, device) for dtype in (torch.float32, torch.bfloat16)}
     print(f"\nFLOPs per generator iteration (matrix products and convolutions): {flops / 1e9:.1f} GFLOP")
@@ -160,11 +162,19 @@ def print_arithmetic(trainer, rows, device) -> None:
     print("|---|---|---|")
     for kernel in peaks[torch.float32]:
         print(f"| {kernel} | {peaks[torch.float32][kernel] / 1e9:.0f} | {peaks[torch.bfloat16][kernel] / 1e9:.0f} |")
-    print("| loop | achieved GFLOP/s | share of the best kernel in its dtype |")
-    print("|---|---|---|")
+    print("| loop | achieved GFLOP/s | share of the best matrix product | share of the best kernel |")
+    print("|---|---|---|---|")
     for label, rate, _ in rows:
-        best = max(peaks[torch.bfloat16 if "bf16" in label else torch.float32].values())
-        print(f"| {label} | {rate * flops / 1e9:.0f} | {rate * flops / best:.0%} |")
+        rates = peaks[torch.bfloat16 if "bf16" in label else torch.float32]
+        product = max(r for kernel, r in rates.items() if kernel.startswith("matrix product"))
+        achieved = rate * flops
+        print(f"| {label} | {achieved / 1e9:.0f} | {achieved / product:.0%} | {achieved / max(rates.values()):.0%} |")
+    print("\nWhere the wgan trainer's time goes (one call of each part):")
+    print("| part | GFLOP | ms | GFLOP/s |")
+    print("|---|---|---|---|")
+    for part, part_flops, seconds in step_parts(trainer.algorithm, sync):
+        print(f"| {part} | {part_flops / 1e9:.2f} | {seconds * 1e3:.1f} | {part_flops / seconds / 1e9:.0f} |")
+
 
 if __name__ == "__main__":
     main()

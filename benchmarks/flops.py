@@ -5,9 +5,11 @@ operations PyTorch's own counter (``torch.utils.flop_counter``) assigns to each 
 product and convolution, forward, backward and the penalty's double backward alike. (Its
 ``FlopCounterMode`` cannot be used: its module hooks break ``autograd.grad``, which the
 gradient penalty calls.) ``peak`` times the fastest dense kernels PyTorch has here, in a
-dtype: a square matrix product (BLAS) and two large convolutions (oneDNN on a CPU). On
-this project's AMD CPU the BLAS product reaches well under half of what oneDNN's
-convolutions reach, so the best of them is the machine's peak.
+dtype: a square matrix product through BLAS (what ``a @ b`` runs) and, on a CPU, through
+oneDNN, and two large convolutions (oneDNN on a CPU). On this project's AMD CPU the BLAS
+product (MKL) reaches under half of oneDNN's product and convolutions, so the best of them
+is the machine's peak. ``step_parts`` splits a generator iteration into its parts, each
+with its FLOPs and time, to show where the time goes.
 """
 
 from __future__ import annotations
@@ -68,9 +70,34 @@ def peak(dtype: torch.dtype, device: torch.device, seconds: float = 2.0) -> dict
     w1 = torch.randn(1024, 1024, 1, 1, device=device, dtype=dtype).contiguous(memory_format=layout)
     x3 = torch.randn(32, 256, 14, 14, device=device, dtype=dtype).contiguous(memory_format=layout)
     w3 = torch.randn(256, 256, 3, 3, device=device, dtype=dtype).contiguous(memory_format=layout)
-    return {
-        f"matrix product {n}x{n}": _rate(lambda: a @ b, 2 * n**3, seconds, sync),
+    rates = {f"matrix product {n}x{n} (BLAS)": _rate(lambda: a @ b, 2 * n**3, seconds, sync)}
+    if device.type == "cpu":  # the same product through oneDNN, on tensors in its own layout
+        a_dnn, b_dnn = a.to_mkldnn(), b.to_mkldnn()
+        rates[f"matrix product {n}x{n} (oneDNN)"] = _rate(lambda: torch._C._nn.mkldnn_linear(a_dnn, b_dnn, None),
+                                                          2 * n**3, seconds, sync)
+    return rates | {
         "conv 1x1, 1024 channels, 16x16": _rate(lambda: F.conv2d(x1, w1), 2 * 32 * 1024**2 * 16 * 16, seconds, sync),
         "conv 3x3, 256 channels, 14x14": _rate(lambda: F.conv2d(x3, w3, padding=1), 2 * 32 * 256**2 * 9 * 14 * 14,
                                                seconds, sync),
     }
+
+
+def step_parts(algorithm, sync, seconds: float = 3.0) -> list[tuple[str, int, float]]:
+    """(part, FLOPs, seconds per call) for the parts of one generator iteration of ``algorithm``
+    (a ``wgan.step.TrainingStep``): the generator's forward pass without gradients that each
+    critic update starts with, a whole critic update (that forward included) and the generator
+    update. These calls train the networks, like the iteration they time."""
+    real, labels = algorithm.real_batch()
+    noise = algorithm.noise(real.shape[0])
+
+    def generator_forward():
+        with torch.no_grad():
+            algorithm.generator(noise, algorithm.fake_labels(real.shape[0]))
+
+    parts = []
+    for name, fn in (("generator forward, no gradients", generator_forward),
+                     ("critic update, with its generator forward", lambda: algorithm.critic_update(real, labels)),
+                     ("generator update", algorithm.generator_update)):
+        rate, _ = speed(fn, seconds, sync)
+        parts.append((name, count_flops(fn), 1 / rate))
+    return parts

@@ -4,8 +4,8 @@ oneDNN, PyTorch's CPU convolution library, is slow for a convolution to a
 single output channel, such as the last layer of the ``dcgan28`` generator
 (128 -> 1 channels, 7x7 over 28x28): it reaches about a tenth of the speed of
 the network's other layers. The same result comes from one matrix product,
-which CPUs run near their peak, followed by ``F.fold`` (col2im), which adds the
-per-offset products into place:
+which CPUs run near their peak (here as a 1x1 convolution), followed by
+``F.fold`` (col2im), which adds the per-offset products into place:
 
     out[n, o, i, j] = sum over (c, u, v) of x[n, c, i + u - p, j + v - p] * w[o, c, u, v]
 
@@ -14,10 +14,11 @@ input position (a, b) and kernel offset (u, v); fold then sums, for each output
 position, the k*k products that land on it.
 
 ``python benchmarks/bench_matmul_conv.py`` on this project's 2-core CPU (batch
-64, forward and backward): 7x7 to one channel 92 -> 40 ms, 5x5 49 -> 21, 3x3
-26 -> 13, 2x2 (acwgan's last layer) 16 -> 13. A 1x1 convolution to one channel
-(7 -> 12 ms) and convolutions to three channels (25 -> 28 ms at 4x4) are slower
-as a product, so they stay as they are.
+64, forward and backward, 2026-12-03): 7x7 to one channel 42.6 -> 17.0 ms, 5x5
+24.3 -> 9.8, 3x3 13.5 -> 8.6, 2x2 (acwgan's last layer) 13.2 -> 7.6. A 1x1
+convolution to one channel already is the product (6.5 -> 6.1 ms, within the
+noise), and convolutions to three channels are slower as a product (11.9 ->
+14.4 ms at 4x4), so they stay as they are.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-MIN_KERNEL = 2  # a 1x1 convolution is faster as it is (see the measurements above)
+MIN_KERNEL = 2  # a 1x1 convolution already is the product (see the measurements above)
 
 
 class MatmulConv2d(nn.Conv2d):
@@ -42,8 +43,10 @@ class MatmulConv2d(nn.Conv2d):
         # fold adds block l's values at (row(l) - fold_pad + u, col(l) - fold_pad + v): the
         # transposed convolution, so it takes the kernel flipped, and the padding that makes one
         # block per input pixel. Rows of the matrix: (output channel, u, v), as fold orders them.
-        weight = self.weight.flip(2, 3).permute(0, 2, 3, 1).reshape(out_c * k * k, c)
-        products = weight @ x.reshape(n, c, h * w)  # (n, out_c * k * k, one column per input pixel)
+        weight = self.weight.flip(2, 3).permute(0, 2, 3, 1).reshape(out_c * k * k, c, 1, 1)
+        # The product as a 1x1 convolution: oneDNN's kernel, whose backward is faster than a
+        # batched matrix product's (15 against 25 ms forward and backward for dcgan28's layer).
+        products = F.conv2d(x, weight).reshape(n, out_c * k * k, h * w)  # one column per input pixel
         out_size = (h + 2 * pad - k + 1, w + 2 * pad - k + 1)
         out = F.fold(products, out_size, k, padding=k - 1 - pad)
         return out if self.bias is None else out + self.bias.view(1, out_c, 1, 1)
