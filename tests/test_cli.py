@@ -57,7 +57,7 @@ def test_second_run_gets_a_new_folder(trained_run, tmp_path):
 @pytest.mark.parametrize("args,message", [
     (["train", "--preset", "nope"], "unknown preset 'nope'"),
     (["train", "--data", "9gaussians"], "9gaussians"),
-    (["train", "--objective", "lsgan"], "unknown objective 'lsgan'; accepted: gan, wgan"),
+    (["train", "--objective", "lsgan"], "unknown objective 'lsgan'; accepted: gan, hinge, ls, wgan"),
     (["train", "--lipschitz", "foo"], "unknown Lipschitz method 'foo'"),
     (["train", "--steps", "0"], "train.steps must be positive"),
     (["train", "--lr", "-1"], "must be positive"),

@@ -26,5 +26,32 @@ def test_gan_losses_follow_cross_entropy_conventions():
 
 
 def test_unknown_objective():
-    with pytest.raises(WganError, match="accepted: gan, wgan"):
+    with pytest.raises(WganError, match="accepted: gan, hinge, ls, wgan"):
         build_objective("lsgan")
+
+
+def test_hinge_losses_by_hand():
+    obj = build_objective("hinge")
+    # Critic: mean(max(0, 1 - [2, 3])) = 0 and mean(max(0, 1 + [-1, 0])) = (0 + 1) / 2.
+    assert obj.critic_loss_real(REAL).item() == pytest.approx(0.0)
+    assert obj.critic_loss_fake(FAKE).item() == pytest.approx(0.5)
+    assert obj.critic_loss_real(torch.tensor([0.5, -1.0])).item() == pytest.approx((0.5 + 2.0) / 2)
+    assert obj.generator_loss(FAKE).item() == pytest.approx(0.5)  # -mean([-1, 0])
+
+
+def test_least_squares_losses_by_hand():
+    obj = build_objective("ls")
+    # Critic: 0.5 * mean(([2, 3] - 1)^2) = 0.5 * (1 + 4) / 2 and 0.5 * mean([-1, 0]^2) = 0.5 * 0.5.
+    assert obj.critic_loss_real(REAL).item() == pytest.approx(1.25)
+    assert obj.critic_loss_fake(FAKE).item() == pytest.approx(0.25)
+    # Generator: 0.5 * mean(([-1, 0] - 1)^2) = 0.5 * (4 + 1) / 2.
+    assert obj.generator_loss(FAKE).item() == pytest.approx(1.25)
+
+
+@pytest.mark.parametrize("name", ["hinge", "ls"])
+def test_new_objectives_are_accepted_by_the_config(name):
+    from wgan.config import Config
+
+    cfg = Config()
+    cfg.set("loss.objective", name)
+    assert cfg.validate().loss.objective == name

@@ -125,7 +125,8 @@ global batch, split evenly over the processes; only rank 0 writes the run folder
 @click.option("--image-size", type=int, help="Images: resize and centre-crop to this size.")
 @click.option("--classes", help="Keep only these classes, comma-separated (e.g. 7 or 0,1,2).")
 @click.option("--skip-bad", is_flag=True, default=None, help="Image folders: skip unreadable files instead of failing.")
-@click.option("--objective", help="gan (sigmoid cross-entropy) or wgan.")
+@click.option("--objective", help="wgan (E[C(real)] - E[C(fake)]), gan (sigmoid cross-entropy), hinge "
+              "(SNGAN's margin loss) or ls (least squares).")
 @click.option("--lipschitz", help="clip, gp, lp, sn or none; combine with + (sn+gp).")
 @click.option("--model", help="Network family for both generator and critic: mlp, dcgan, dcgan28, upconv, acwgan.")
 @click.option("--steps", type=int, help="Generator iterations to train for (with --resume: the new total).")

@@ -18,8 +18,8 @@ import yaml
 
 from .errors import WganError, choice_error
 from .files import write_text
+from .objectives import OBJECTIVES
 
-OBJECTIVES = ("gan", "wgan")
 LIPSCHITZ = ("clip", "gp", "lp", "sn", "none")
 OPTIMIZERS = ("auto", "adam", "rmsprop")
 LATENTS = ("normal", "uniform")
@@ -65,7 +65,7 @@ class ModelConfig:
 
 @dataclass
 class LossConfig:
-    objective: str = "wgan"  # gan: sigmoid cross-entropy; wgan: E[C(real)] - E[C(fake)]
+    objective: str = "wgan"  # gan: sigmoid cross-entropy; wgan: E[C(real)] - E[C(fake)]; hinge; ls (least squares)
     lipschitz: str = "gp"  # clip | gp | lp | sn | none
     clip_value: float = 0.01
     clip_when: str = "after"  # after each critic update (WGAN paper) | before each critic iteration (the AC-WGAN MNIST tutorial)

@@ -3,7 +3,8 @@
 All return losses to *minimise*; the critic loss is split into its real and
 fake terms because some seeds update the critic on each half separately (the MNIST-sevens tutorial). The Wasserstein estimate E[C(real)] - E[C(fake)]
 is reported for every objective: for ``wgan`` it is the critic's estimate of
-W1 (up to the Lipschitz constant); for ``gan`` it is only a diagnostic.
+W1 (up to the Lipschitz constant); for ``gan``, ``hinge`` and ``ls`` it is only a
+diagnostic (their critics' scores are not bounded by a Lipschitz constant alone).
 """
 
 from __future__ import annotations
@@ -45,7 +46,47 @@ class GANObjective:
         return F.softplus(-fake_scores).mean()
 
 
-OBJECTIVES = {"wgan": WassersteinObjective, "gan": GANObjective}
+class HingeObjective:
+    """The hinge loss of geometric GAN (Lim and Ye 2017), as SNGAN and BigGAN train.
+
+    Critic: E[max(0, 1 - C(x))] + E[max(0, 1 + C(G(z)))], a margin classifier that
+    stops pushing a sample once its score is past the margin. Generator: -E[C(G(z))].
+    """
+
+    name = "hinge"
+
+    def critic_loss_real(self, real_scores: torch.Tensor) -> torch.Tensor:
+        return F.relu(1 - real_scores).mean()
+
+    def critic_loss_fake(self, fake_scores: torch.Tensor) -> torch.Tensor:
+        return F.relu(1 + fake_scores).mean()
+
+    def generator_loss(self, fake_scores: torch.Tensor) -> torch.Tensor:
+        return -fake_scores.mean()
+
+
+class LeastSquaresObjective:
+    """Least-squares GAN (Mao et al. 2017) with targets a = 0 (fake), b = 1 (real), c = 1 (G's aim).
+
+    Critic: 1/2 E[(C(x) - 1)^2] + 1/2 E[C(G(z))^2]; generator: 1/2 E[(C(G(z)) - 1)^2].
+    Minimising it minimises the Pearson chi-squared divergence when b - c = 1 and b - a = 2;
+    the 0-1-1 coding is the paper's second, more commonly used choice.
+    """
+
+    name = "ls"
+
+    def critic_loss_real(self, real_scores: torch.Tensor) -> torch.Tensor:
+        return 0.5 * (real_scores - 1).pow(2).mean()
+
+    def critic_loss_fake(self, fake_scores: torch.Tensor) -> torch.Tensor:
+        return 0.5 * fake_scores.pow(2).mean()
+
+    def generator_loss(self, fake_scores: torch.Tensor) -> torch.Tensor:
+        return 0.5 * (fake_scores - 1).pow(2).mean()
+
+
+OBJECTIVES = {"wgan": WassersteinObjective, "gan": GANObjective, "hinge": HingeObjective,
+              "ls": LeastSquaresObjective}
 
 
 def build_objective(name: str):
