@@ -124,3 +124,18 @@ def test_help_is_complete():
     for flag in ("--preset", "--data", "--objective", "--lipschitz", "--model", "--steps", "--batch-size",
                  "--n-critic", "--lr", "--seed", "--device", "--out", "--name", "--resume", "--set"):
         assert flag in out
+
+
+def test_train_help_names_every_registered_family_and_objective():
+    from click.testing import CliRunner
+
+    from wgan.cli import main
+    from wgan.models import GENERATORS
+    from wgan.objectives import OBJECTIVES
+
+    assert CliRunner().invoke(main, ["train", "--help"]).exit_code == 0
+    helps = {p.name: p.help for p in main.commands["train"].params}
+    for name in GENERATORS:
+        assert name in helps["model"], name
+    for name in OBJECTIVES:
+        assert name in helps["objective"], name

@@ -128,7 +128,8 @@ global batch, split evenly over the processes; only rank 0 writes the run folder
 @click.option("--objective", help="wgan (E[C(real)] - E[C(fake)]), gan (sigmoid cross-entropy), hinge "
               "(SNGAN's margin loss) or ls (least squares).")
 @click.option("--lipschitz", help="clip, gp, lp, sn or none; combine with + (sn+gp).")
-@click.option("--model", help="Network family for both generator and critic: mlp, dcgan, dcgan28, upconv, acwgan.")
+@click.option("--model", help="Network family for both generator and critic: mlp, dcgan, dcgan28, upconv, acwgan, "
+              "resnet-wgan, resnet-sngan.")
 @click.option("--steps", type=int, help="Generator iterations to train for (with --resume: the new total).")
 @click.option("--batch-size", type=int, help="Batch size (the global batch under torchrun).")
 @click.option("--n-critic", type=int, help="Critic iterations per generator iteration.")

@@ -16,6 +16,7 @@ from typing import Any, get_args, get_origin, get_type_hints
 
 import yaml
 
+from .conditioning import CONDITIONING, CRITIC_CONDITIONING
 from .errors import WganError, choice_error
 from .files import write_text
 from .objectives import OBJECTIVES
@@ -57,7 +58,10 @@ class ModelConfig:
     feature_dim: int = 0  # MLP critic: a linear feature layer before the output (the quadratic-curve GAN tutorial uses 2); 0 = none
     critic_norm: str = "none"  # conv critics: none | layer | batch | instance
     init: str = "default"  # default (PyTorch) | normal (N(0, 0.02), the DCGAN/Keras seeds)
-    conditional: str = "none"  # none | embed_mul (the AC-WGAN MNIST tutorial) | concat
+    # Generator: none | embed_mul (the AC-WGAN MNIST tutorial) | concat | cbn (class-conditional BatchNorm)
+    conditional: str = "none"
+    # Critic of a conditional run: ac (a class head, AC-WGAN) | projection (Miyato and Koyama 2018)
+    critic_conditional: str = "ac"
     # Data-parallel runs on CUDA (nccl): BatchNorm statistics over the global batch instead of each
     # process's share (SyncBatchNorm). Off: plain per-process BatchNorm, rank 0's buffers saved.
     sync_bn: bool = False
@@ -220,6 +224,11 @@ class Config:
         _one_of("train.cuda_graph", self.train.cuda_graph, ("auto", "on", "off"))
         _one_of("train.channels_last", self.train.channels_last, ("auto", "on", "off"))
         _one_of("train.matmul_conv", self.train.matmul_conv, ("auto", "on", "off"))
+        _one_of("model.conditional", self.model.conditional, CONDITIONING)
+        _one_of("model.critic_conditional", self.model.critic_conditional, CRITIC_CONDITIONING)
+        if self.model.conditional == "cbn" and self.model.sync_bn:
+            raise WganError("model.conditional=cbn and model.sync_bn=true cannot be combined: SyncBatchNorm has no "
+                            "class-conditional form; set model.sync_bn=false")
         if self.train.critic_split != "none" and any(m in ("gp", "lp") for m in self.loss.lipschitz.split("+")):
             raise WganError("train.critic_split updates the critic on real and fake separately, which leaves "
                             "no pairs for a gradient penalty; use it with clip, sn or none")

@@ -34,7 +34,7 @@ def critic_diagnostics(trainer) -> dict[str, float]:
         fake = trainer.generate(algorithm.latent.draw(n, generator=gen, dtype=real.dtype), requested)
         eps = torch.rand(n, generator=gen, device=device, dtype=real.dtype)
         with _without_sync_bn(algorithm.critic):
-            norms = input_gradient_norm(algorithm.critic, interpolates(real, fake, eps))
+            norms = input_gradient_norm(algorithm.critic, interpolates(real, fake, eps), labels=labels)
             stats = {"grad_norm": norms.mean(), **algorithm.lipschitz.stats(algorithm.critic)}
             stats.update(_class_accuracies(algorithm.critic, real, labels, fake, requested))
     return dict(zip(stats, torch.stack([v.float() for v in stats.values()]).tolist()))
@@ -62,5 +62,8 @@ def _class_accuracies(critic, real, labels, fake, requested) -> dict[str, torch.
     out = {}
     for key, x, y in (("class_acc_real", real, labels), ("class_acc_fake", fake, requested)):
         if y is not None:
-            out[key] = (critic(x, return_logits=True)[1].argmax(1) == y).float().mean()
+            logits = critic(x, y, return_logits=True)[1]
+            if logits is None:  # a projection critic has no class head
+                return {}
+            out[key] = (logits.argmax(1) == y).float().mean()
     return out

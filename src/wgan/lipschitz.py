@@ -1,10 +1,10 @@
 """Ways to keep the critic (approximately) 1-Lipschitz, as separate pieces.
 
-Each method can touch the critic at three points of a critic update:
-``prepare`` once when the critic is built (spectral normalisation),
-``penalty`` added to the critic loss (gradient penalties), and ``constrain``
-around the optimiser step (weight clipping). The trainer calls all three for
-every method, so methods compose without if/else in the training loop.
+Each method can touch the critic at four points: ``prepare`` once when the
+critic is built (spectral normalisation), ``penalty`` added to the critic loss
+(gradient penalties), and ``before_update``/``after_update`` around the
+optimiser step (weight clipping). The training step calls all of them for every
+method, so methods compose without if/else in the training loop.
 """
 
 from __future__ import annotations
@@ -28,10 +28,11 @@ def interpolates(real: torch.Tensor, fake: torch.Tensor, eps: torch.Tensor | Non
     return eps * real + (1 - eps) * fake
 
 
-def input_gradient_norm(critic: nn.Module, x: torch.Tensor, create_graph: bool = False) -> torch.Tensor:
-    """||grad_x C(x)||_2 per sample."""
+def input_gradient_norm(critic: nn.Module, x: torch.Tensor, create_graph: bool = False,
+                        labels: torch.Tensor | None = None) -> torch.Tensor:
+    """||grad_x C(x)||_2 per sample (``labels`` for a critic that projects them)."""
     x = x.detach().requires_grad_(True)
-    scores = critic(x)
+    scores = critic(x) if labels is None else critic(x, labels)
     (grad,) = torch.autograd.grad(scores.sum(), x, create_graph=create_graph)
     return grad.flatten(1).norm(2, dim=1)
 
@@ -43,8 +44,9 @@ class LipschitzMethod:
         return critic
 
     def penalty(self, critic: nn.Module, real: torch.Tensor, fake: torch.Tensor,
-                eps: torch.Tensor | None = None) -> torch.Tensor | None:
-        """A term for the critic loss; ``eps`` are the per-sample interpolation weights (see interpolates)."""
+                eps: torch.Tensor | None = None, labels: torch.Tensor | None = None) -> torch.Tensor | None:
+        """A term for the critic loss; ``eps`` are the per-sample interpolation weights (see interpolates).
+        A projection critic scores the interpolates with the real images' ``labels``."""
         return None
 
     def before_update(self, critic: nn.Module) -> None:
@@ -106,8 +108,8 @@ class GradientPenalty(LipschitzMethod):
         return norms - 1
 
     def penalty(self, critic: nn.Module, real: torch.Tensor, fake: torch.Tensor,
-                eps: torch.Tensor | None = None) -> torch.Tensor:
-        norms = input_gradient_norm(critic, interpolates(real, fake.detach(), eps), create_graph=True)
+                eps: torch.Tensor | None = None, labels: torch.Tensor | None = None) -> torch.Tensor:
+        norms = input_gradient_norm(critic, interpolates(real, fake.detach(), eps), create_graph=True, labels=labels)
         return self.weight * self._excess(norms).pow(2).mean()
 
 
@@ -127,7 +129,8 @@ class SpectralNorm(LipschitzMethod):
 
     def prepare(self, critic: nn.Module) -> nn.Module:
         for module in list(critic.modules()):
-            if isinstance(module, (nn.Linear, nn.Conv2d, nn.ConvTranspose2d)):
+            # The projection critic's class embedding too, as Miyato and Koyama's code normalises it.
+            if isinstance(module, (nn.Linear, nn.Conv2d, nn.ConvTranspose2d, nn.Embedding)):
                 nn.utils.parametrizations.spectral_norm(module)
         return critic
 
@@ -144,8 +147,8 @@ class Combined(LipschitzMethod):
             critic = part.prepare(critic)
         return critic
 
-    def penalty(self, critic, real, fake, eps=None):
-        terms = [t for t in (p.penalty(critic, real, fake, eps) for p in self.parts) if t is not None]
+    def penalty(self, critic, real, fake, eps=None, labels=None):
+        terms = [t for t in (p.penalty(critic, real, fake, eps, labels) for p in self.parts) if t is not None]
         return sum(terms) if terms else None
 
     def before_update(self, critic: nn.Module) -> None:

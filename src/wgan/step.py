@@ -121,17 +121,17 @@ class TrainingStep:
         scores = {}
         if real is not None:
             real = self.critic_input(real)
-            scores["real"], logits = self.critic(real, return_logits=True)
+            scores["real"], logits = self.critic(real, real_labels, return_logits=True)
             terms["critic_real"] = self.objective.critic_loss_real(scores["real"])
             terms["class_loss_real"] = class_loss(logits, real_labels, w.critic_real)
         if fake is not None:
             fake = self.critic_input(fake)
-            scores["fake"], logits = self.critic(fake, return_logits=True)
+            scores["fake"], logits = self.critic(fake, fake_labels, return_logits=True)
             terms["critic_fake"] = self.objective.critic_loss_fake(scores["fake"])
             terms["class_loss_fake"] = class_loss(logits, fake_labels, w.critic_fake)
         if real is not None and fake is not None:
             eps = self.random.uniform(real.shape[0], dtype=real.dtype)
-            terms["penalty"] = self.lipschitz.penalty(self.critic, real, fake, eps)
+            terms["penalty"] = self.lipschitz.penalty(self.critic, real, fake, eps, real_labels)
         terms = {k: v for k, v in terms.items() if v is not None}
         loss = sum(terms.values())
         self.opt_c.zero_grad(set_to_none=True)
@@ -154,7 +154,7 @@ class TrainingStep:
         self.critic.requires_grad_(False)
         labels = self.fake_labels(self.batch_size)
         fake = self.critic_input(self.generator(self.noise(self.batch_size), labels))
-        scores, logits = self.critic(fake, return_logits=True)
+        scores, logits = self.critic(fake, labels, return_logits=True)
         loss = self.objective.generator_loss(scores)
         out: dict[str, torch.Tensor] = {"generator_adv": loss.detach()}
         class_term = class_loss(logits, labels, self.class_weights.generator)

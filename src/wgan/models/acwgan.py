@@ -79,6 +79,6 @@ def build_critic(cfg: ModelConfig, shape: tuple, num_classes: int) -> nn.Module:
         layers.append(nn.Dropout(0.3))
         c_in = width
     layers.append(nn.Flatten())
-    model = Critic(nn.Sequential(*layers), lambda n: nn.Linear(256 * s * s, n), num_classes)
+    model = Critic(nn.Sequential(*layers), lambda n: nn.Linear(256 * s * s, n), num_classes, cfg.critic_conditional)
     init_weights(model, cfg.init, keras_default=_keras_default_layers(model))
     return model

@@ -65,6 +65,6 @@ def build_critic(cfg: ModelConfig, shape: tuple, num_classes: int) -> nn.Module:
         width *= 2
     # The heads see the whole start x start map: the CelebA WGAN-GP tutorial's Conv(8h, 1, 4, 2, 0) on 4x4
     # (its stride never applies to a single output position, so stride 1 here).
-    model = Critic(nn.Sequential(*layers), lambda n: nn.Conv2d(width, n, start), num_classes)
+    model = Critic(nn.Sequential(*layers), lambda n: nn.Conv2d(width, n, start), num_classes, cfg.critic_conditional)
     init_weights(model, cfg.init)
     return model

@@ -64,7 +64,7 @@ def build_critic(cfg: ModelConfig, shape: tuple, num_classes: int) -> nn.Module:
         nn.LeakyReLU(0.2),
         nn.Flatten(),
     )
-    model = Critic(body, lambda n: nn.Linear(64 * 7 * 7, n), num_classes)
+    model = Critic(body, lambda n: nn.Linear(64 * 7 * 7, n), num_classes, cfg.critic_conditional)
     # The MNIST-sevens tutorial gives its convolutions RandomNormal(0, 0.02) but leaves the final Dense at Keras's default.
     heads = [m for m in (model.score_head, model.class_head) if m is not None]
     init_weights(model, cfg.init, keras_default=heads)

@@ -43,6 +43,6 @@ def mlp_critic(cfg: ModelConfig, shape: tuple, num_classes: int) -> nn.Module:
     if cfg.feature_dim:
         layers.append(nn.Linear(cfg.width, cfg.feature_dim))
         n_features = cfg.feature_dim
-    model = Critic(nn.Sequential(*layers), lambda n: nn.Linear(n_features, n), num_classes)
+    model = Critic(nn.Sequential(*layers), lambda n: nn.Linear(n_features, n), num_classes, cfg.critic_conditional)
     init_weights(model, cfg.init)
     return model

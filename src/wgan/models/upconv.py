@@ -66,6 +66,6 @@ def build_critic(cfg: ModelConfig, shape: tuple, num_classes: int) -> nn.Module:
         layers += [nn.Conv2d(c_in, width, 4, 2, 1), *critic_norm(cfg.critic_norm, width), nn.LeakyReLU(0.2)]
         c_in, width = width, width * 2
     layers.append(nn.Flatten())
-    model = Critic(nn.Sequential(*layers), lambda n: nn.Linear(c_in * start * start, n), num_classes)
+    model = Critic(nn.Sequential(*layers), lambda n: nn.Linear(c_in * start * start, n), num_classes, cfg.critic_conditional)
     init_weights(model, cfg.init)
     return model
