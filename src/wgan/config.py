@@ -94,6 +94,9 @@ class TrainConfig:
     steps: int = 10_000  # generator iterations
     batch_size: int = 256
     n_critic: int = 5  # critic iterations per generator iteration
+    # Samples in each generator update (the global count, like batch_size); 0 = batch_size. The
+    # WGAN-GP paper's CIFAR-10 ResNet code updates its generator on twice the critic's batch.
+    generator_batch_size: int = 0
     warmup: bool = False  # the WGAN paper's schedule: warmup_n_critic iterations early and periodically
     warmup_n_critic: int = 100
     warmup_first: int = 25  # generator steps (within each warmup_period) that use warmup_n_critic
@@ -240,7 +243,7 @@ class Config:
             if self.get(key) is not None:
                 _positive(key, self.get(key))
         for key in ("loss.gp_lambda", "train.warmup_first", "train.max_minutes", "train.eval_every", "train.warmup_period",
-                    "train.threads", "train.keep_checkpoints", "model.feature_dim",
+                    "train.threads", "train.generator_batch_size", "train.keep_checkpoints", "model.feature_dim",
                     "loss.class_weight_critic", "loss.class_weight_critic_fake",
                     "loss.class_weight_generator"):
             v = self.get(key)

@@ -244,3 +244,65 @@ register(
         "train": {"steps": 20_000, "augment": "translation,cutout"},
     }),
 )
+
+
+# ---------------------------------------------------------------------------------------------
+# The papers' CIFAR-10 ResNet recipes (models/resnet.py), setting for setting. CIFAR-10 cannot be
+# downloaded here: each takes --data PATH to the python batches folder or its .tar.gz.
+_CIFAR10 = {"data": {"name": "cifar-10-batches-py", "channels": 3, "split": "train"}}
+_RESNET_RECIPE = {
+    # Adam 2e-4 betas (0, 0.9), 5 critic steps, batch 64, 100,000 generator steps with the learning
+    # rates falling linearly to 0: the WGAN-GP paper's CIFAR-10 code and mimicry's baselines alike.
+    "model": {"latent_dim": 128},
+    "optim": {"name": "adam", "lr_g": 2e-4, "lr_c": 2e-4, "beta1": 0.0, "beta2": 0.9, "decay": "linear"},
+    "train": {"steps": 100_000, "batch_size": 64, "n_critic": 5, "log_every": 100, "sample_every": 1000,
+              "checkpoint_every": 5000},
+}
+_WGAN_GP_RESNET = _merge(_CIFAR10, _RESNET_RECIPE, {
+    "model": {"generator": "resnet-wgan", "critic": "resnet-wgan"},
+    "loss": {"objective": "wgan", "lipschitz": "gp", "gp_lambda": 10.0},
+    # gan_cifar_resnet.py's GEN_BS_MULTIPLE = 2: each generator update sees 128 samples.
+    "train": {"generator_batch_size": 128},
+})
+_SNGAN = _merge(_CIFAR10, _RESNET_RECIPE, {
+    "model": {"generator": "resnet-sngan", "critic": "resnet-sngan"},
+    "loss": {"objective": "hinge", "lipschitz": "sn"},
+})
+
+
+def _cifar_hint(name: str) -> str:
+    return (f"{name} trains on CIFAR-10, which cannot be downloaded here: pass --data PATH to the CIFAR-10 "
+            "python batches folder (cifar-10-batches-py) or its .tar.gz")
+
+
+register(
+    "wgan-gp-cifar10-resnet",
+    "WGAN-GP paper's CIFAR-10 ResNet (gan_cifar_resnet.py; Inception score 7.86): lambda 10, Adam 2e-4 betas "
+    "(0, 0.9), 5 critic steps, batch 64 (generator 128), 100k steps, linear decay",
+    _WGAN_GP_RESNET, data_hint=_cifar_hint("wgan-gp-cifar10-resnet"),
+)
+register(
+    "ac-wgan-gp-cifar10-resnet",
+    "WGAN-GP paper's conditional CIFAR-10 ResNet (Inception score 8.42): conditional BatchNorm generator, AC "
+    "critic head, class weights 1 (real images) and 0.1 (generator)",
+    # gan_cifar_resnet.py with CONDITIONAL and ACGAN: ACGAN_SCALE = 1 on the real half of the
+    # critic's batch only, ACGAN_SCALE_G = 0.1 in the generator loss.
+    _merge(_WGAN_GP_RESNET, {
+        "model": {"conditional": "cbn", "critic_conditional": "ac"},
+        "loss": {"class_weight_critic": 1.0, "class_weight_critic_fake": 0.0, "class_weight_generator": 0.1},
+    }),
+    data_hint=_cifar_hint("ac-wgan-gp-cifar10-resnet"),
+)
+register(
+    "sngan-cifar10",
+    "SNGAN (Miyato et al. 2018) CIFAR-10 ResNet as mimicry trains it (FID 16.77): hinge loss, spectral norm, "
+    "Adam 2e-4 betas (0, 0.9), 5 critic steps, batch 64, 100k steps, linear decay",
+    _SNGAN, data_hint=_cifar_hint("sngan-cifar10"),
+)
+register(
+    "cgan-pd-cifar10",
+    "cGAN-PD (Miyato and Koyama 2018) CIFAR-10 ResNet as mimicry trains it (FID 10.84): SNGAN's recipe with "
+    "conditional BatchNorm in the generator and a projection critic",
+    _merge(_SNGAN, {"model": {"conditional": "cbn", "critic_conditional": "projection"}}),
+    data_hint=_cifar_hint("cgan-pd-cifar10"),
+)

@@ -236,9 +236,9 @@ class Runtime:
         return slice(min(n, self.rank * per), min(n, (self.rank + 1) * per))
 
 
-def local_batch(global_batch: int, world_size: int) -> int:
-    """Each process's share of ``train.batch_size``, which is the global batch."""
+def local_batch(global_batch: int, world_size: int, key: str = "train.batch_size") -> int:
+    """Each process's share of ``train.batch_size`` (or ``key``), which is the global batch."""
     if global_batch % world_size:
-        raise WganError(f"train.batch_size={global_batch} is the global batch and must divide evenly over "
+        raise WganError(f"{key}={global_batch} is the global batch and must divide evenly over "
                         f"{world_size} processes; use a multiple of {world_size}")
     return global_batch // world_size

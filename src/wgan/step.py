@@ -56,12 +56,13 @@ class TrainingStep:
                  latent: Latent, random: SharedRandom, runtime: Runtime, batch_size: int, num_classes: int = 0,
                  class_weights: ClassWeights = ClassWeights(), critic_split: str = "none",
                  augment_ops: tuple[str, ...] = (), generator_ema: nn.Module | None = None, ema_decay: float = 0.0,
-                 precision: str = "fp32", channels_last: bool = False):
+                 precision: str = "fp32", channels_last: bool = False, generator_batch_size: int = 0):
         self.generator, self.critic = generator, critic
         self.opt_g, self.opt_c = opt_g, opt_c
         self.objective, self.lipschitz = objective, lipschitz
         self.data, self.latent, self.random, self.runtime = data, latent, random, runtime
         self.batch_size = batch_size  # this process's share of the global batch
+        self.generator_batch_size = generator_batch_size or batch_size  # ... and of the generator's batch
         self.num_classes = num_classes
         self.class_weights = class_weights
         self.critic_split = critic_split
@@ -152,8 +153,8 @@ class TrainingStep:
     def generator_update(self) -> dict[str, torch.Tensor]:
         # The critic's own gradients are not needed here; freezing it skips computing them.
         self.critic.requires_grad_(False)
-        labels = self.fake_labels(self.batch_size)
-        fake = self.critic_input(self.generator(self.noise(self.batch_size), labels))
+        labels = self.fake_labels(self.generator_batch_size)
+        fake = self.critic_input(self.generator(self.noise(self.generator_batch_size), labels))
         scores, logits = self.critic(fake, labels, return_logits=True)
         loss = self.objective.generator_loss(scores)
         out: dict[str, torch.Tensor] = {"generator_adv": loss.detach()}

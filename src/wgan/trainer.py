@@ -101,6 +101,8 @@ class Trainer:
         opt_g, opt_c = build_optimizers(cfg, generator, critic, device)
         self.schedulers = build_schedulers(cfg, opt_g, opt_c)
         rt = self.runtime
+        generator_batch = (local_batch(t.generator_batch_size, rt.world_size, "train.generator_batch_size")
+                           if t.generator_batch_size else 0)
         self.algorithm = TrainingStep(
             generator, critic, opt_g, opt_c, build_objective(cfg.loss.objective), lipschitz, self.data,
             Latent(cfg.model.latent_dim, cfg.model.latent), SharedRandom(t.seed, device, rt.rank, rt.world_size),
@@ -108,7 +110,8 @@ class Trainer:
             class_weights=ClassWeights(cfg.loss.class_weight_critic, cfg.loss.class_weight_critic_fake,
                                        cfg.loss.class_weight_generator),
             critic_split=t.critic_split, augment_ops=augment_ops, generator_ema=generator_ema, ema_decay=t.ema,
-            precision=self.precision, channels_last=self.channels_last)
+            precision=self.precision, channels_last=self.channels_last,
+            generator_batch_size=generator_batch)
         self.algorithm.broadcast_weights()
         if rt.distributed:  # dropout and the like: each process its own stream
             torch.manual_seed(t.seed + rt.rank)
