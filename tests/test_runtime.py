@@ -19,7 +19,7 @@ def test_native_bf16_is_read_from_the_cpu_flags(tmp_path, text, native):
     assert resolve_precision("fp32", cpu, tmp_path / "cpuinfo") == "fp32"
 
 
-def test_auto_is_fp32_off_the_cpu_and_without_cpuinfo(tmp_path):
+def test_auto_is_fp32_on_mps_and_without_cpuinfo(tmp_path):
     (tmp_path / "cpuinfo").write_text(ZEN4)
-    assert resolve_precision("auto", torch.device("cuda"), tmp_path / "cpuinfo") == "fp32"
+    assert resolve_precision("auto", torch.device("mps"), tmp_path / "cpuinfo") == "fp32"
     assert resolve_precision("auto", torch.device("cpu"), tmp_path / "missing") == "fp32"

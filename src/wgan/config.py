@@ -121,8 +121,10 @@ class TrainConfig:
     best_metric: str = "auto"  # keep checkpoints/best.pt by this result (auto: fid for images, w1_ratio for 2-D)
     wandb: str = "off"  # off | offline | online: also log to Weights & Biases (the CelebA WGAN-GP tutorial); needs `pip install wandb`
     # Speed. fp32 | bf16: bfloat16 autocast for the networks (losses and optimiser state stay fp32);
+    # fp16: float16 autocast with a gradient scaler per network (GPUs without bfloat16: V100, T4);
     # fp64: everything in float64 (slow; for checking numerics, e.g. that N processes equal one);
-    # auto: bf16 on a CPU with native bfloat16 (AVX-512 BF16, AMX, Arm BF16), fp32 elsewhere.
+    # auto: bf16 on a CPU with native bfloat16 (AVX-512 BF16, AMX, Arm BF16) or a CUDA device that
+    # has it, fp16 on a CUDA device without it, fp32 elsewhere.
     precision: str = "fp32"
     # When to check that every weight, buffer and optimiser moment is still finite: at each log
     # step (log), or after every step (always; costs a little each step).
@@ -222,7 +224,7 @@ class Config:
         _one_of("critic_split", self.train.critic_split, CRITIC_SPLIT)
         augmentation_ops(self.train.augment)
         _one_of("W&B mode", self.train.wandb, ("off", "offline", "online"))
-        _one_of("precision", self.train.precision, ("fp32", "bf16", "fp64", "auto"))
+        _one_of("precision", self.train.precision, ("fp32", "bf16", "fp16", "fp64", "auto"))
         _one_of("train.check_finite", self.train.check_finite, ("log", "always"))
         _one_of("train.cuda_graph", self.train.cuda_graph, ("auto", "on", "off"))
         _one_of("train.channels_last", self.train.channels_last, ("auto", "on", "off"))

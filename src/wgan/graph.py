@@ -46,9 +46,11 @@ class CaptureFailed(RuntimeError):
     """Recording the iteration failed; the training state is as it was before the attempt."""
 
 
-def capture_blockers(device: torch.device, data, decay: str) -> list[str]:
+def capture_blockers(device: torch.device, data, decay: str, precision: str = "fp32") -> list[str]:
     """Why an iteration on ``device`` over ``data`` cannot be captured (empty when it can)."""
     reasons = []
+    if precision == "fp16":
+        reasons.append("the fp16 gradient scaler decides on the host whether to skip each update")
     if device.type != "cuda":
         reasons.append("CUDA graphs need a CUDA device")
     if getattr(data, "streaming", False):
@@ -171,7 +173,7 @@ class IterationRunner:
     def _plan(self, decay: str) -> bool:
         if self.mode == "off":
             return False
-        blockers = capture_blockers(self.runtime.device, self.step.data, decay)
+        blockers = capture_blockers(self.runtime.device, self.step.data, decay, self.step.precision)
         if blockers and self.mode == "on":
             raise WganError("train.cuda_graph=on, but this run cannot be captured: " + "; ".join(blockers)
                             + " (use train.cuda_graph=auto or off)")

@@ -29,11 +29,19 @@ def interpolates(real: torch.Tensor, fake: torch.Tensor, eps: torch.Tensor | Non
 
 
 def input_gradient_norm(critic: nn.Module, x: torch.Tensor, create_graph: bool = False,
-                        labels: torch.Tensor | None = None) -> torch.Tensor:
-    """||grad_x C(x)||_2 per sample (``labels`` for a critic that projects them)."""
+                        labels: torch.Tensor | None = None, scale: float | None = None) -> torch.Tensor:
+    """||grad_x C(x)||_2 per sample (``labels`` for a critic that projects them).
+
+    ``scale`` (fp16 training): the gradient is taken of the score times the loss scale, so that
+    small gradients do not underflow in half precision on the way back, and divided by it before
+    the norm; an overflow gives inf, which makes the scaler skip the update.
+    """
     x = x.detach().requires_grad_(True)
     scores = critic(x) if labels is None else critic(x, labels)
-    (grad,) = torch.autograd.grad(scores.sum(), x, create_graph=create_graph)
+    total = scores.sum() if scale is None else scores.sum() * scale
+    (grad,) = torch.autograd.grad(total, x, create_graph=create_graph)
+    if scale is not None:
+        grad = grad / scale
     return grad.flatten(1).norm(2, dim=1)
 
 
@@ -44,9 +52,11 @@ class LipschitzMethod:
         return critic
 
     def penalty(self, critic: nn.Module, real: torch.Tensor, fake: torch.Tensor,
-                eps: torch.Tensor | None = None, labels: torch.Tensor | None = None) -> torch.Tensor | None:
+                eps: torch.Tensor | None = None, labels: torch.Tensor | None = None,
+                scale: float | None = None) -> torch.Tensor | None:
         """A term for the critic loss; ``eps`` are the per-sample interpolation weights (see interpolates).
-        A projection critic scores the interpolates with the real images' ``labels``."""
+        A projection critic scores the interpolates with the real images' ``labels``; ``scale`` is the
+        fp16 loss scale (see input_gradient_norm)."""
         return None
 
     def before_update(self, critic: nn.Module) -> None:
@@ -108,8 +118,10 @@ class GradientPenalty(LipschitzMethod):
         return norms - 1
 
     def penalty(self, critic: nn.Module, real: torch.Tensor, fake: torch.Tensor,
-                eps: torch.Tensor | None = None, labels: torch.Tensor | None = None) -> torch.Tensor:
-        norms = input_gradient_norm(critic, interpolates(real, fake.detach(), eps), create_graph=True, labels=labels)
+                eps: torch.Tensor | None = None, labels: torch.Tensor | None = None,
+                scale: float | None = None) -> torch.Tensor:
+        norms = input_gradient_norm(critic, interpolates(real, fake.detach(), eps), create_graph=True,
+                                    labels=labels, scale=scale)
         return self.weight * self._excess(norms).pow(2).mean()
 
 
@@ -147,8 +159,8 @@ class Combined(LipschitzMethod):
             critic = part.prepare(critic)
         return critic
 
-    def penalty(self, critic, real, fake, eps=None, labels=None):
-        terms = [t for t in (p.penalty(critic, real, fake, eps, labels) for p in self.parts) if t is not None]
+    def penalty(self, critic, real, fake, eps=None, labels=None, scale=None):
+        terms = [t for t in (p.penalty(critic, real, fake, eps, labels, scale) for p in self.parts) if t is not None]
         return sum(terms) if terms else None
 
     def before_update(self, critic: nn.Module) -> None:

@@ -69,9 +69,12 @@ def cpu_has_native_bf16(cpuinfo: Path = Path("/proc/cpuinfo")) -> bool:
 
 
 def resolve_precision(name: str, device: torch.device, cpuinfo: Path = Path("/proc/cpuinfo")) -> str:
-    """``train.precision``: ``auto`` is bf16 on a CPU with native bfloat16, fp32 anywhere else."""
+    """``train.precision``: ``auto`` is bf16 where the device computes in bfloat16 (a CPU with native
+    bfloat16, a CUDA device from Ampere on), fp16 on an older CUDA device, fp32 anywhere else."""
     if name != "auto":
         return name
+    if device.type == "cuda":
+        return "bf16" if torch.cuda.is_bf16_supported() else "fp16"
     return "bf16" if device.type == "cpu" and cpu_has_native_bf16(cpuinfo) else "fp32"
 
 

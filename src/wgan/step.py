@@ -8,6 +8,13 @@
     L_G = objective_G(C(G(z)))                                (+ class term)
     G <- optimiser step on L_G, then the weight average (EMA)
 
+With ``precision="fp16"`` (GPUs without bfloat16) each network's loss is scaled
+before its backward and its gradients unscaled before the optimiser step
+(``torch.amp.GradScaler``, one per network); an update whose gradients
+overflow is skipped and the scale lowered. The gradient penalty differentiates
+the scaled score and unscales that gradient before taking its norm, as
+PyTorch's automatic-mixed-precision notes prescribe for gradient penalties.
+
 Everything comes in already built: networks, optimisers, objective, Lipschitz
 method, data, the noise and the random numbers. Nothing here parses a config
 or touches a file. After each backward the gradients are averaged over the
@@ -29,8 +36,11 @@ from .latent import Latent
 from .rng import SharedRandom
 from .runtime import Runtime
 
-DTYPES = {"fp32": torch.float32, "bf16": torch.float32, "fp64": torch.float64}  # weights' dtype per precision
-GENERATOR_KEYS = ("loss_generator", "generator_adv", "class_loss_generator")  # logged per generator step
+DTYPES = {"fp32": torch.float32, "bf16": torch.float32, "fp16": torch.float32,
+          "fp64": torch.float64}  # weights' dtype per precision
+AUTOCAST = {"bf16": torch.bfloat16, "fp16": torch.float16}  # the networks' compute dtype, where not the weights'
+GENERATOR_KEYS = ("loss_generator", "generator_adv", "class_loss_generator",
+                  "amp_skipped_generator", "amp_scale_generator")  # logged per generator step
 
 
 @dataclass(frozen=True)
@@ -71,15 +81,20 @@ class TrainingStep:
         self.precision, self.dtype = precision, DTYPES[precision]
         self.channels_last = channels_last
         self.sum_dtype = sum_dtype(runtime.device)
+        # fp16: a loss scaler per network, and how many updates each has skipped over the run.
+        self.scalers = ({name: torch.amp.GradScaler(runtime.device.type) for name in ("critic", "generator")}
+                        if precision == "fp16" else {})
+        self.skipped = {name: 0 for name in self.scalers}
         self.last_real: tuple[torch.Tensor, torch.Tensor | None] | None = None  # for the diagnostics
 
     # ---- the algorithm --------------------------------------------------------------------
     def iteration(self, n_critic: int) -> dict[str, torch.Tensor]:
         """``n_critic`` critic updates, then one generator update; their losses summed (device tensors)."""
         totals: dict[str, torch.Tensor] = {}
-        bf16 = self.precision == "bf16"
+        autocast = AUTOCAST.get(self.precision)
         # No autocast weight cache: a captured graph must recompute the casts on every replay.
-        with torch.autocast(self.runtime.device.type, dtype=torch.bfloat16, enabled=bf16, cache_enabled=False):
+        with torch.autocast(self.runtime.device.type, dtype=autocast or torch.bfloat16, enabled=autocast is not None,
+                            cache_enabled=False):
             for _ in range(n_critic):
                 real, labels = self.real_batch()
                 add_into(totals, self.critic_update(real, labels), self.sum_dtype)
@@ -132,13 +147,11 @@ class TrainingStep:
             terms["class_loss_fake"] = class_loss(logits, fake_labels, w.critic_fake)
         if real is not None and fake is not None:
             eps = self.random.uniform(real.shape[0], dtype=real.dtype)
-            terms["penalty"] = self.lipschitz.penalty(self.critic, real, fake, eps, real_labels)
+            scale = self.scalers["critic"].get_scale() if self.scalers else None
+            terms["penalty"] = self.lipschitz.penalty(self.critic, real, fake, eps, real_labels, scale)
         terms = {k: v for k, v in terms.items() if v is not None}
         loss = sum(terms.values())
-        self.opt_c.zero_grad(set_to_none=True)
-        loss.backward()
-        self.runtime.average_gradients(self.critic.parameters())
-        self.opt_c.step()
+        amp = self._backward_and_step(loss, self.opt_c, self.critic, "critic")
         self.lipschitz.after_update(self.critic)
 
         out = {k: v.detach() for k, v in terms.items()}
@@ -148,6 +161,9 @@ class TrainingStep:
             out["loss_critic"] = loss.detach()
         else:
             out[f"loss_critic_{next(iter(scores))}"] = loss.detach()
+        if amp:  # a skipped update's numbers (often the overflow itself) count as zero
+            skipped = amp["amp_skipped_critic"] > 0
+            out = {k: torch.where(skipped, torch.zeros_like(v), v) for k, v in out.items()} | amp
         return out
 
     def generator_update(self) -> dict[str, torch.Tensor]:
@@ -162,15 +178,34 @@ class TrainingStep:
         if class_term is not None:
             loss = loss + class_term
             out["class_loss_generator"] = class_term.detach()
-        self.opt_g.zero_grad(set_to_none=True)
-        loss.backward()
-        self.runtime.average_gradients(self.generator.parameters())
-        self.opt_g.step()
+        amp = self._backward_and_step(loss, self.opt_g, self.generator, "generator")
         self.critic.requires_grad_(True)
         if self.generator_ema is not None:
             self.update_ema()
         out["loss_generator"] = loss.detach()
+        out.update(amp)
         return out
+
+    def _backward_and_step(self, loss: torch.Tensor, optimizer, network: nn.Module, name: str
+                           ) -> dict[str, torch.Tensor]:
+        """Gradients of ``loss``, averaged over the processes, and one optimiser step; under fp16
+        through the network's scaler, returning whether it skipped the step and its scale."""
+        optimizer.zero_grad(set_to_none=True)
+        scaler = self.scalers.get(name)
+        if scaler is None:
+            loss.backward()
+            self.runtime.average_gradients(network.parameters())
+            optimizer.step()
+            return {}
+        scaler.scale(loss).backward()
+        self.runtime.average_gradients(network.parameters())  # still scaled: an overflow reaches every process
+        scaler.unscale_(optimizer)
+        grads = [p.grad for p in network.parameters() if p.grad is not None]
+        skipped = (~torch.isfinite(torch.nn.utils.get_total_norm(grads))).float()
+        scaler.step(optimizer)  # skips the step when a gradient is not finite
+        scaler.update()
+        self.skipped[name] += int(skipped.item())
+        return {f"amp_skipped_{name}": skipped, f"amp_scale_{name}": torch.tensor(scaler.get_scale())}
 
     def update_ema(self) -> None:
         update_average(self.generator_ema, self.generator, self.ema_decay)
@@ -217,6 +252,9 @@ class TrainingStep:
             state["generator_ema"] = self.generator_ema.state_dict()
         if hasattr(self.data, "state_dict"):
             state["data"] = self.data.state_dict()
+        if self.scalers:
+            state["amp"] = {name: {**scaler.state_dict(), "skipped": self.skipped[name]}
+                            for name, scaler in self.scalers.items()}
         return state
 
     def load_state_dict(self, state: dict) -> None:
@@ -228,6 +266,11 @@ class TrainingStep:
             self.generator_ema.load_state_dict(state["generator_ema"])
         if hasattr(self.data, "load_state_dict") and "data" in state:
             self.data.load_state_dict(state["data"])
+        for name, saved in state.get("amp", {}).items():  # none when the run was not fp16 before
+            if name in self.scalers:
+                saved = dict(saved)
+                self.skipped[name] = int(saved.pop("skipped", 0))
+                self.scalers[name].load_state_dict(saved)
 
 
 def class_loss(logits: torch.Tensor | None, labels: torch.Tensor | None, weight: float) -> torch.Tensor | None:
