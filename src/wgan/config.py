@@ -109,6 +109,9 @@ class TrainConfig:
     checkpoint_every: int = 2000
     keep_checkpoints: int = 0  # also keep the last K checkpoints as checkpoints/step_NNNNNNN.pt (0 = only last.pt)
     ema: float = 0.0  # decay of an exponential moving average of the generator (0 = off)
+    # Batches of noise (of batch_size) that recompute the averaged generator's BatchNorm statistics
+    # before it samples, is evaluated or is saved (standing statistics); 0 = the trained generator's.
+    ema_standing_batches: int = 16
     # Critic updates on real and fake together (none), or one update on real then one on fake, each on
     # half the batch (half: the MNIST-sevens tutorial's Keras loop) or on a whole batch each (full: the AC-WGAN MNIST tutorial's Keras loop).
     critic_split: str = "none"
@@ -245,7 +248,7 @@ class Config:
             if self.get(key) is not None:
                 _positive(key, self.get(key))
         for key in ("loss.gp_lambda", "train.warmup_first", "train.max_minutes", "train.eval_every", "train.warmup_period",
-                    "train.threads", "train.generator_batch_size", "train.keep_checkpoints", "model.feature_dim",
+                    "train.threads", "train.generator_batch_size", "train.ema_standing_batches", "train.keep_checkpoints", "model.feature_dim",
                     "loss.class_weight_critic", "loss.class_weight_critic_fake",
                     "loss.class_weight_generator"):
             v = self.get(key)

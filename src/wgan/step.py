@@ -33,8 +33,9 @@ from torch import nn
 
 from .augment import augment
 from .latent import Latent
-from .rng import SharedRandom
+from .rng import SharedRandom, seeded, stream_seed
 from .runtime import Runtime
+from .standing import recompute_batchnorm
 
 DTYPES = {"fp32": torch.float32, "bf16": torch.float32, "fp16": torch.float32,
           "fp64": torch.float64}  # weights' dtype per precision
@@ -66,7 +67,8 @@ class TrainingStep:
                  latent: Latent, random: SharedRandom, runtime: Runtime, batch_size: int, num_classes: int = 0,
                  class_weights: ClassWeights = ClassWeights(), critic_split: str = "none",
                  augment_ops: tuple[str, ...] = (), generator_ema: nn.Module | None = None, ema_decay: float = 0.0,
-                 precision: str = "fp32", channels_last: bool = False, generator_batch_size: int = 0):
+                 precision: str = "fp32", channels_last: bool = False, generator_batch_size: int = 0,
+                 standing_batches: int = 0):
         self.generator, self.critic = generator, critic
         self.opt_g, self.opt_c = opt_g, opt_c
         self.objective, self.lipschitz = objective, lipschitz
@@ -78,6 +80,10 @@ class TrainingStep:
         self.critic_split = critic_split
         self.augment_ops = augment_ops
         self.generator_ema, self.ema_decay = generator_ema, ema_decay
+        # Batches of noise that recompute the averaged generator's BatchNorm statistics before it is
+        # used (standing.py); 0 keeps the trained generator's statistics.
+        self.standing_batches = standing_batches
+        self._standing_for: int | None = None  # the step whose statistics the average holds now
         self.precision, self.dtype = precision, DTYPES[precision]
         self.channels_last = channels_last
         self.sum_dtype = sum_dtype(runtime.device)
@@ -209,6 +215,25 @@ class TrainingStep:
 
     def update_ema(self) -> None:
         update_average(self.generator_ema, self.generator, self.ema_decay)
+        self._standing_for = None
+
+    def standing_inputs(self, step: int) -> list[tuple[torch.Tensor, torch.Tensor | None]]:
+        """The noise (and labels) that recompute the average's statistics at ``step``: from a
+        generator of their own, so they never move the training trajectory."""
+        gen = seeded(stream_seed(self.random.seed, "standing", step), self.runtime.device)
+        n = self.batch_size
+        return [(self.latent.draw(n, generator=gen, device=self.runtime.device, dtype=self.dtype),
+                 torch.randint(0, self.num_classes, (n,), generator=gen, device=self.runtime.device)
+                 if self.num_classes else None) for _ in range(self.standing_batches)]
+
+    def refresh_average(self, step: int) -> None:
+        """Give the averaged generator its own BatchNorm statistics (once per step)."""
+        if self.generator_ema is None or not self.standing_batches or self._standing_for == step:
+            return
+        with torch.autocast(self.runtime.device.type, dtype=AUTOCAST.get(self.precision, torch.bfloat16),
+                            enabled=self.precision in AUTOCAST):
+            recompute_batchnorm(self.generator_ema, self.standing_inputs(step))
+        self._standing_for = step
 
     # ---- inputs -----------------------------------------------------------------------------
     def noise(self, n: int) -> torch.Tensor:

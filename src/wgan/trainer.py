@@ -111,7 +111,7 @@ class Trainer:
                                        cfg.loss.class_weight_generator),
             critic_split=t.critic_split, augment_ops=augment_ops, generator_ema=generator_ema, ema_decay=t.ema,
             precision=self.precision, channels_last=self.channels_last,
-            generator_batch_size=generator_batch)
+            generator_batch_size=generator_batch, standing_batches=t.ema_standing_batches)
         self.algorithm.broadcast_weights()
         if rt.distributed:  # dropout and the like: each process its own stream
             torch.manual_seed(t.seed + rt.rank)
@@ -162,7 +162,9 @@ class Trainer:
         return self.algorithm.sampling_generator()
 
     def handle(self) -> GeneratorHandle:
-        """The live generator as a :class:`~wgan.handle.GeneratorHandle` (its weight average when on)."""
+        """The live generator as a :class:`~wgan.handle.GeneratorHandle` (its weight average when on,
+        with BatchNorm statistics of its own)."""
+        self.algorithm.refresh_average(self.step)
         return GeneratorHandle(self.sampling_generator(), self.data.space, self.algorithm.latent, self.num_classes,
                                self.fixed_z, self.step, self.generator_info())
 
@@ -244,6 +246,7 @@ class Trainer:
 
     # ---- state ----------------------------------------------------------------------------
     def state_dict(self) -> dict:
+        self.algorithm.refresh_average(self.step)  # the saved average samples as the live one does
         state = {
             **self.algorithm.state_dict(),
             "schedulers": [s.state_dict() for s in self.schedulers],
