@@ -13,6 +13,11 @@ images against the 1,000 test digits (domain features): recall and coverage fall
 the generator's digits stop varying.
 
     python benchmarks/bench_conditional.py --minutes 15
+    # projection critic and conditional BatchNorm against the AC head, same recipe otherwise:
+    python benchmarks/bench_conditional.py --minutes 10 --presets ac-wgan-gp-mnist \
+        "ac-wgan-gp-mnist+model.conditional=cbn+model.critic_conditional=projection"
+
+A row is a preset name, optionally followed by ``+KEY=VALUE`` overrides of its own.
 """
 
 from __future__ import annotations
@@ -71,10 +76,11 @@ def main() -> None:
     print("| preset | steps | " + " | ".join(str(k) for k in range(10)) + " | mean | " + " | ".join(DIVERSITY) + " |")
     print("|---" * (13 + len(DIVERSITY)) + "|")
     for name in args.presets:
-        cfg = preset_config(name)
+        preset, *own = name.split("+")
+        cfg = preset_config(preset)
         # The GAN trains on the train split only, so the classifier's digits stay unseen by it.
         cfg.update({"data": {"split": "train"}, "train": {"max_minutes": args.minutes, "device": args.device}})
-        cfg.apply_overrides(args.overrides)
+        cfg.apply_overrides(args.overrides + own)
         trainer = Trainer(cfg, progress=False)
         trainer.attach_run_dir(new_run_dir(out, cfg))
         trainer.fit()

@@ -1,6 +1,6 @@
 """Speed: the seed-style loop against the toolkit's trainer, same model, device and process.
 
-The protocol: model dcgan28, WGAN-GP lambda 10, Adam(1e-4, (0, 0.9)), n_critic 5,
+The protocol: model dcgan28 (or ``--model resnet-wgan`` at 32x32), WGAN-GP lambda 10, Adam(1e-4, (0, 0.9)), n_critic 5,
 batch 64, Fashion-MNIST. Prints generator iterations per second of each and the ratio, then
 the FLOPs of one generator iteration, each loop's achieved GFLOP/s against this machine's
 fastest matrix products and convolutions, and the trainer's time split into its parts
@@ -15,6 +15,7 @@ measured every ``--eval-seconds`` of training (the clock stops while it is measu
     python benchmarks/bench_speed.py                 # best device, 60 s per contender
     python benchmarks/bench_speed.py --seconds 20 --device cpu
     python benchmarks/bench_speed.py --set train.precision=bf16   # try a trainer option
+    python benchmarks/bench_speed.py --model resnet-wgan --device cpu   # the WGAN-GP paper's ResNet, 32x32
     python benchmarks/bench_speed.py --quality --reference-minutes 6 --eval-seconds 15
 """
 
@@ -30,7 +31,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).parent))
 from flops import count_flops, peak, speed, step_parts  # noqa: E402
-from seed_loop import benchmark_config, seed_contender  # noqa: E402
+from seed_loop import MODELS, benchmark_config, seed_contender  # noqa: E402
 
 from wgan.trainer import Trainer  # noqa: E402
 
@@ -95,7 +96,7 @@ def quality_race(args, cfg, seed_trainer, seed, sync) -> None:
     reference = fid_race(seed.step, seed_trainer, args.reference_minutes, args.eval_seconds, measure, None, sync)
     target = reference[-1][2]
     torch.manual_seed(1)
-    ours = Trainer(benchmark_config(args.device, args.overrides), progress=False)  # fresh networks
+    ours = Trainer(benchmark_config(args.device, args.overrides, args.model), progress=False)  # fresh networks
     print(f"wgan trainer ({' '.join(args.overrides) or 'defaults'}) until FID <= {target:.2f}:")
     race = fid_race(ours.train_step, ours, args.reference_minutes, args.eval_seconds, measure, target, sync)
     print("| loop | FID target | training seconds to reach it | generator steps |")
@@ -113,6 +114,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="turns the contenders take within --seconds")
     parser.add_argument("--workers", type=int, default=2, help="DataLoader workers of the seed loop")
     parser.add_argument("--set", dest="overrides", nargs="*", default=[], metavar="KEY=VALUE")
+    parser.add_argument("--model", default="dcgan28", choices=sorted(MODELS),
+                        help="dcgan28 (the protocol's) or resnet-wgan (on Fashion-MNIST at 32x32)")
     parser.add_argument("--no-bf16", action="store_true", help="skip the row of the trainer with bf16 autocast")
     parser.add_argument("--quality", action="store_true", help="also race both loops to a domain FID")
     parser.add_argument("--reference-minutes", type=float, default=6.0,
@@ -121,23 +124,24 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=2000, help="generated images per FID")
     args = parser.parse_args()
 
-    cfg = benchmark_config(args.device, args.overrides)
+    cfg = benchmark_config(args.device, args.overrides, args.model)
     trainer = Trainer(cfg, progress=False)
     device = trainer.device
     sync = (lambda: torch.cuda.synchronize(device)) if device.type == "cuda" else (lambda: None)
     name = torch.cuda.get_device_name(device) if device.type == "cuda" else platform.processor() or "cpu"
     print(f"device {device} ({name}), torch {torch.__version__}, {torch.get_num_threads()} CPU threads")
 
-    seed_trainer, seed = seed_contender(args.device, args.workers)
+    seed_trainer, seed = seed_contender(args.device, args.workers, args.model)
     contenders = [("seed-style (torchvision + DataLoader + eager)", seed.step),
                   ("wgan trainer" + (f" ({' '.join(args.overrides)})" if args.overrides else ""), trainer.train_step)]
     if not args.no_bf16:
-        bf16 = Trainer(benchmark_config(args.device, args.overrides + ["train.precision=bf16"]), progress=False)
+        bf16 = Trainer(benchmark_config(args.device, args.overrides + ["train.precision=bf16"], args.model),
+                       progress=False)
         contenders.append(("wgan trainer, bf16 autocast", bf16.train_step))
     if device.type == "cuda":  # the captured iteration is opt-in (train.cuda_graph is off by default)
         for label, extra in (("", []), (", bf16 autocast", ["train.precision=bf16"])):
-            graphed = Trainer(benchmark_config(args.device, args.overrides + ["train.cuda_graph=on", *extra]),
-                              progress=False)
+            graphed = Trainer(benchmark_config(args.device, args.overrides + ["train.cuda_graph=on", *extra],
+                                               args.model), progress=False)
             contenders.append((f"wgan trainer, CUDA graph{label}", graphed.train_step))
     rows = race(contenders, args.seconds, args.rounds, sync)
     seed_rate = rows[0][1]
@@ -148,7 +152,7 @@ def main() -> None:
     print_arithmetic(trainer, rows, device, sync)
     if args.quality:
         # Fresh networks for the race: the speed runs above have already trained these.
-        seed_trainer, seed = seed_contender(args.device, args.workers)
+        seed_trainer, seed = seed_contender(args.device, args.workers, args.model)
         quality_race(args, cfg, seed_trainer, seed, sync)
 
 

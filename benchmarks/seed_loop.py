@@ -22,15 +22,17 @@ from wgan.presets import preset_config
 from wgan.trainer import Trainer
 
 
-def fashion_mnist_torchvision(idx_dir: Path) -> datasets.FashionMNIST:
-    """torchvision's FashionMNIST over the Debian IDX files (it wants root/FashionMNIST/raw/, unzipped)."""
+def fashion_mnist_torchvision(idx_dir: Path, size: int = 28) -> datasets.FashionMNIST:
+    """torchvision's FashionMNIST over the Debian IDX files (it wants root/FashionMNIST/raw/, unzipped),
+    resized to ``size`` as a tutorial would (transforms.Resize) when that is not 28."""
     root = Path(tempfile.mkdtemp(prefix="fmnist_tv_"))
     raw = root / "FashionMNIST" / "raw"
     raw.mkdir(parents=True)
     for gz in Path(idx_dir).glob("*.gz"):
         with gzip.open(gz) as src, open(raw / gz.stem, "wb") as dst:
             shutil.copyfileobj(src, dst)
-    tf = transforms.Compose([transforms.ToTensor(), transforms.Normalize((0.5,), (0.5,))])
+    resize = [transforms.Resize(size)] if size != 28 else []
+    tf = transforms.Compose([*resize, transforms.ToTensor(), transforms.Normalize((0.5,), (0.5,))])
     return datasets.FashionMNIST(str(root), train=True, download=False, transform=tf)
 
 
@@ -82,17 +84,27 @@ class SeedLoop:
         return loss_g.item()  # tutorials print it every step, which synchronises
 
 
-def benchmark_config(device: str, overrides: list[str]):
-    """The speed protocol's settings: dcgan28, Adam(1e-4, (0, 0.9)), n_critic 5, batch 64, fp32, Fashion-MNIST."""
+# The networks a benchmark can race: the speed protocol's dcgan28 on 28x28 Fashion-MNIST, and the
+# WGAN-GP paper's CIFAR-10 ResNet on Fashion-MNIST resized to 32x32.
+MODELS = {
+    "dcgan28": {"model": {"generator": "dcgan28", "critic": "dcgan28", "latent_dim": 100}},
+    "resnet-wgan": {"model": {"generator": "resnet-wgan", "critic": "resnet-wgan", "latent_dim": 128},
+                    "data": {"image_size": 32}},
+}
+
+
+def benchmark_config(device: str, overrides: list[str], model: str = "dcgan28"):
+    """The speed protocol's settings: dcgan28 (or another of MODELS), Adam(1e-4, (0, 0.9)), n_critic 5,
+    batch 64, fp32, Fashion-MNIST."""
     cfg = preset_config("wgan-gp-fashion")
-    cfg.update({"model": {"generator": "dcgan28", "critic": "dcgan28", "latent_dim": 100},
-                "optim": {"name": "adam", "lr_g": 1e-4, "lr_c": 1e-4, "beta1": 0.0, "beta2": 0.9},
+    cfg.update(MODELS[model])
+    cfg.update({"optim": {"name": "adam", "lr_g": 1e-4, "lr_c": 1e-4, "beta1": 0.0, "beta2": 0.9},
                 "train": {"batch_size": 64, "n_critic": 5, "device": device, "precision": "fp32"}})
     cfg.apply_overrides(overrides)
     return cfg
 
 
-def seed_contender(device: str, workers: int = 2):
+def seed_contender(device: str, workers: int = 2, model: str = "dcgan28"):
     """The seed-style loop over freshly built networks, and the Trainer that holds them.
 
     The networks are the toolkit's, as plain PyTorch modules with PyTorch's default
@@ -101,8 +113,9 @@ def seed_contender(device: str, workers: int = 2):
     """
     torch.manual_seed(0)
     holder = Trainer(benchmark_config(device, ["train.channels_last=off", "train.cuda_graph=off",
-                                               "train.matmul_conv=off", "model.init=default"]),
+                                               "train.matmul_conv=off", "model.init=default"], model),
                      progress=False)
-    loop = SeedLoop(holder.generator, holder.critic, fashion_mnist_torchvision(FASHION_DIR),
-                    holder.device, batch_size=64, n_critic=5, workers=workers)
+    cfg = holder.cfg
+    loop = SeedLoop(holder.generator, holder.critic, fashion_mnist_torchvision(FASHION_DIR, cfg.data.image_size or 28),
+                    holder.device, batch_size=64, n_critic=5, latent_dim=cfg.model.latent_dim, workers=workers)
     return holder, loop
