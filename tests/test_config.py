@@ -33,6 +33,13 @@ def test_set_rejects_bad_values(key, value, message):
     ("train.device", "tpu", "unknown device"),
     ("train.matmul_conv", "yes", "unknown train.matmul_conv 'yes'; accepted: auto, off, on"),
     ("train.threads", -1, "train.threads must be >= 0, got -1"),
+    ("model.conditional", "film", "unknown model.conditional 'film'; accepted: cbn, concat, embed_mul, none"),
+    ("model.critic_conditional", "both", "unknown model.critic_conditional 'both'; accepted: ac, projection"),
+    ("model.critic_conditional", "projection", "projection scores images against their classes.*set "
+                                               "model.conditional"),
+    ("train.precision", "fp8", "accepted: auto, bf16, fp16, fp32, fp64"),
+    ("train.generator_batch_size", -1, "train.generator_batch_size must be >= 0"),
+    ("train.ema_standing_batches", -2, "train.ema_standing_batches must be >= 0"),
 ])
 def test_validate_names_the_problem(key, value, message):
     cfg = Config()
@@ -61,3 +68,10 @@ def test_all_keys_are_settable():
     cfg = Config()
     for key in all_keys():
         cfg.get(key)
+
+
+def test_cbn_with_sync_bn_is_refused():
+    cfg = Config()
+    cfg.update({"model": {"conditional": "cbn", "sync_bn": True}})
+    with pytest.raises(WganError, match="cbn and model.sync_bn=true cannot be combined"):
+        cfg.validate()

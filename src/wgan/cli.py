@@ -108,12 +108,14 @@ Order of the layers, each over the one before:
 \b
 With --resume the run's own config.yaml is the base, and flags and --set may change only
 what does not change what is trained: train.steps (the new total), device, threads,
-precision, cuda_graph, channels_last, matmul_conv, max_minutes, the log/sample/checkpoint/
-eval cadence, keep_checkpoints, best_metric, wandb, check_finite, ema_standing_batches.
-Each change is recorded in config.yaml's history; anything else is refused.
+precision, cuda_graph, channels_last, matmul_conv, fused_resample, max_minutes, the
+log/sample/checkpoint/eval cadence, keep_checkpoints, best_metric, wandb, check_finite,
+ema_standing_batches. Each change is recorded in config.yaml's history; anything else
+is refused.
 \b
-Speed options (--set): train.precision=bf16, train.channels_last, train.matmul_conv,
-train.threads, and train.cuda_graph=auto|on (off by default: not yet measured on a GPU).
+Speed options (--set): train.precision=bf16|fp16, train.channels_last, train.matmul_conv,
+train.fused_resample, train.threads, and train.cuda_graph=auto|on (off by default: not yet
+measured on a GPU).
 \b
 Under torchrun (torchrun --nproc_per_node N -m wgan train ...) train.batch_size is the
 global batch, split evenly over the processes; only rank 0 writes the run folder.""")

@@ -143,6 +143,10 @@ class TrainConfig:
     # layer of dcgan28 and acwgan) as a matrix product and a fold (models/matmul_conv.py). auto = on a
     # CPU, where oneDNN is slow for that shape (7x7, batch 64: 92 -> 40 ms forward and backward).
     matmul_conv: str = "auto"
+    # auto | on | off: compute the ResNets' 3x3 convolutions next to an upsampling or a mean pooling
+    # as one strided 4x4 convolution (models/resblocks.py): the same numbers with 4 instead of 9
+    # products per output pixel. auto = on a CPU (measured there: about 2x for those layers).
+    fused_resample: str = "auto"
     # CPU threads of PyTorch's kernels. 0 = auto: at most the CPUs this process may use (affinity
     # and cgroup quota; threads.py), unless OMP_NUM_THREADS is set.
     threads: int = 0
@@ -232,8 +236,13 @@ class Config:
         _one_of("train.cuda_graph", self.train.cuda_graph, ("auto", "on", "off"))
         _one_of("train.channels_last", self.train.channels_last, ("auto", "on", "off"))
         _one_of("train.matmul_conv", self.train.matmul_conv, ("auto", "on", "off"))
+        _one_of("train.fused_resample", self.train.fused_resample, ("auto", "on", "off"))
         _one_of("model.conditional", self.model.conditional, CONDITIONING)
         _one_of("model.critic_conditional", self.model.critic_conditional, CRITIC_CONDITIONING)
+        if self.model.critic_conditional == "projection" and self.model.conditional == "none":
+            raise WganError("model.critic_conditional=projection scores images against their classes, and "
+                            "model.conditional=none trains an unconditional generator; set model.conditional "
+                            "to cbn, concat or embed_mul")
         if self.model.conditional == "cbn" and self.model.sync_bn:
             raise WganError("model.conditional=cbn and model.sync_bn=true cannot be combined: SyncBatchNorm has no "
                             "class-conditional form; set model.sync_bn=false")

@@ -33,6 +33,7 @@ from .loop import Intervals, RunningSums, TrainingDiverged, TrainingLoop
 from .models import build_critic, build_generator
 from .models.layers import has_batchnorm
 from .models.matmul_conv import use_matmul_convs
+from .models.resblocks import fuse_resampling
 from .monitor import Monitor
 from .objectives import build_objective
 from .optim import build_optimizers, build_schedulers, resolve_optim
@@ -86,6 +87,9 @@ class Trainer:
         if on_for_cpu(t.matmul_conv, device):  # before anything holds the weights
             use_matmul_convs(generator)
             use_matmul_convs(critic)
+        if on_for_cpu(t.fused_resample, device):
+            fuse_resampling(generator)
+            fuse_resampling(critic)
         if cfg.model.sync_bn:
             generator, critic = sync_batchnorm(generator, critic, self.runtime)
         self.precision = resolve_precision(t.precision, device)
