@@ -6,7 +6,9 @@ Trains a preset (default ``wgan-gp-fashion``) once and keeps, beside its generat
 exponential moving average of its weights per decay (averages never change the training,
 so one run serves them all). At the given steps and at the end it measures the domain
 FID and recall of ``--n`` samples of the trained generator and of each average against
-the test split, as ``wgan eval`` does. The clock stops during measurements.
+the test split, as ``wgan eval`` does: each average once with the trained generator's
+BatchNorm statistics ("live") and once with its own (standing statistics, as training
+with ``train.ema`` samples it). The clock stops during measurements.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from wgan.features import get_feature_extractor
 from wgan.metrics import metric_key
 from wgan.presets import preset_config
 from wgan.sampling import draw_samples
+from wgan.standing import recompute_batchnorm
 from wgan.step import update_average
 from wgan.trainer import Trainer
 
@@ -62,7 +65,11 @@ def main() -> None:
         last = trained + time.perf_counter() - start >= 60 * args.minutes
         if trainer.step in at or last:
             trained += time.perf_counter() - start
-            rows = [measure("trained", trainer.generator)] + [measure(f"EMA {d}", a) for d, a in averages.items()]
+            rows = [measure("trained", trainer.generator)]
+            for d, average in averages.items():
+                standing = copy.deepcopy(average)
+                recompute_batchnorm(standing, trainer.algorithm.standing_inputs(trainer.step))
+                rows += [measure(f"EMA {d} live", average), measure(f"EMA {d} standing", standing)]
             print(f"step {trainer.step} ({trained:.0f} s): " + " | ".join(rows), flush=True)
             start = time.perf_counter()
 

@@ -149,29 +149,32 @@ def main() -> None:
     print("|---|---|---|---|")
     for label, rate, n in rows:
         print(f"| {label} | {rate:.2f} | {n} | {rate / seed_rate:.2f}x |")
-    print_arithmetic(trainer, rows, device, sync)
+    print_arithmetic(trainer, seed.step, rows, device, sync)
     if args.quality:
         # Fresh networks for the race: the speed runs above have already trained these.
         seed_trainer, seed = seed_contender(args.device, args.workers, args.model)
         quality_race(args, cfg, seed_trainer, seed, sync)
 
 
-def print_arithmetic(trainer, rows, device, sync) -> None:
-    """FLOPs of one generator iteration, each trainer's achieved GFLOP/s against this machine's
-    peaks, and where the trainer's time goes."""
+def print_arithmetic(trainer, seed_step, rows, device, sync) -> None:
+    """FLOPs of one generator iteration, each loop's achieved GFLOP/s against this machine's
+    peaks, and where the trainer's time goes. The seed-style loop's FLOPs are its own: the
+    trainer's speed options can do the same iteration with fewer (train.fused_resample)."""
     flops = count_flops(trainer.train_step)
+    seed_flops = count_flops(seed_step)
     peaks = {dtype: peak(dtype, device) for dtype in (torch.float32, torch.bfloat16)}
-    print(f"\nFLOPs per generator iteration (matrix products and convolutions): {flops / 1e9:.1f} GFLOP")
+    print(f"\nFLOPs per generator iteration (matrix products and convolutions): wgan trainer {flops / 1e9:.1f} "
+          f"GFLOP, seed-style loop {seed_flops / 1e9:.1f} GFLOP")
     print("| kernel | fp32 GFLOP/s | bf16 GFLOP/s |")
     print("|---|---|---|")
     for kernel in peaks[torch.float32]:
         print(f"| {kernel} | {peaks[torch.float32][kernel] / 1e9:.0f} | {peaks[torch.bfloat16][kernel] / 1e9:.0f} |")
     print("| loop | achieved GFLOP/s | share of the best matrix product | share of the best kernel |")
     print("|---|---|---|---|")
-    for label, rate, _ in rows:
+    for i, (label, rate, _) in enumerate(rows):
         rates = peaks[torch.bfloat16 if "bf16" in label else torch.float32]
         product = max(r for kernel, r in rates.items() if kernel.startswith("matrix product"))
-        achieved = rate * flops
+        achieved = rate * (seed_flops if i == 0 else flops)
         print(f"| {label} | {achieved / 1e9:.0f} | {achieved / product:.0%} | {achieved / max(rates.values()):.0%} |")
     print("\nWhere the wgan trainer's time goes (one call of each part):")
     print("| part | GFLOP | ms | GFLOP/s |")

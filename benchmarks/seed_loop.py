@@ -113,7 +113,8 @@ def seed_contender(device: str, workers: int = 2, model: str = "dcgan28"):
     """
     torch.manual_seed(0)
     holder = Trainer(benchmark_config(device, ["train.channels_last=off", "train.cuda_graph=off",
-                                               "train.matmul_conv=off", "model.init=default"], model),
+                                               "train.matmul_conv=off", "train.fused_resample=off",
+                                               "model.init=default"], model),
                      progress=False)
     cfg = holder.cfg
     loop = SeedLoop(holder.generator, holder.critic, fashion_mnist_torchvision(FASHION_DIR, cfg.data.image_size or 28),
