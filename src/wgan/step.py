@@ -167,10 +167,7 @@ class TrainingStep:
             out["loss_critic"] = loss.detach()
         else:
             out[f"loss_critic_{next(iter(scores))}"] = loss.detach()
-        if amp:  # a skipped update's numbers (often the overflow itself) count as zero
-            skipped = amp["amp_skipped_critic"] > 0
-            out = {k: torch.where(skipped, torch.zeros_like(v), v) for k, v in out.items()} | amp
-        return out
+        return masked_if_skipped(out, amp, "amp_skipped_critic")
 
     def generator_update(self) -> dict[str, torch.Tensor]:
         # The critic's own gradients are not needed here; freezing it skips computing them.
@@ -189,8 +186,7 @@ class TrainingStep:
         if self.generator_ema is not None:
             self.update_ema()
         out["loss_generator"] = loss.detach()
-        out.update(amp)
-        return out
+        return masked_if_skipped(out, amp, "amp_skipped_generator")
 
     def _backward_and_step(self, loss: torch.Tensor, optimizer, network: nn.Module, name: str
                            ) -> dict[str, torch.Tensor]:
@@ -296,6 +292,15 @@ class TrainingStep:
                 saved = dict(saved)
                 self.skipped[name] = int(saved.pop("skipped", 0))
                 self.scalers[name].load_state_dict(saved)
+
+
+def masked_if_skipped(out: dict[str, torch.Tensor], amp: dict[str, torch.Tensor], key: str) -> dict[str, torch.Tensor]:
+    """``out`` and the fp16 scaler's numbers ``amp``; the numbers of an update the scaler skipped
+    (often the overflow itself) count as zero, so that an overflow is not read as divergence."""
+    if not amp:
+        return out
+    skipped = amp[key] > 0
+    return {k: torch.where(skipped, torch.zeros_like(v), v) for k, v in out.items()} | amp
 
 
 def class_loss(logits: torch.Tensor | None, labels: torch.Tensor | None, weight: float) -> torch.Tensor | None:
