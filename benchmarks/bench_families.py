@@ -33,7 +33,6 @@ from bench_quality import METRICS  # noqa: E402
 
 from wgan.evaluation.images import compare_to_reference  # noqa: E402
 from wgan.evaluation.reference import reference_set  # noqa: E402
-from wgan.handle import GeneratorHandle  # noqa: E402
 from wgan.metrics import metric_key  # noqa: E402
 from wgan.presets import preset_config  # noqa: E402
 from wgan.runs import new_run_dir  # noqa: E402
@@ -53,10 +52,11 @@ def family_config(family: str, ema: float, device: str, overrides: list[str]):
     return cfg
 
 
-def trained_handle(trainer: Trainer) -> GeneratorHandle:
+def trained_handle(trainer: Trainer):
     """The trained (not averaged) generator, as a handle."""
-    return GeneratorHandle(trainer.generator, trainer.data.space, trainer.algorithm.latent, trainer.num_classes,
-                           trainer.fixed_z, trainer.step, trainer.generator_info())
+    handle = trainer.handle()
+    handle.net = trainer.generator
+    return handle
 
 
 def main() -> None:

@@ -11,28 +11,28 @@ channels_last, in fp32 and under bf16 autocast: as written (upsample or pool aro
 from __future__ import annotations
 
 import argparse
-import time
+import sys
+from pathlib import Path
 
 import torch
 
-from wgan.models.resblocks import ConvPool, UpConv
+sys.path.insert(0, str(Path(__file__).parent))
+from bench_matmul_conv import milliseconds  # noqa: E402
+
+from wgan.models.resblocks import ConvPool, UpConv  # noqa: E402
 
 # (layer, channels in, channels out, input size): resnet-wgan's (resnet-sngan's generator has 256 channels)
 SHAPES = [(UpConv, 128, 128, 8), (UpConv, 128, 128, 16), (UpConv, 256, 256, 16),
           (ConvPool, 128, 128, 32), (ConvPool, 128, 128, 16)]
 
 
-def milliseconds(layer, x, bf16: bool, repeats: int) -> float:
+def layer_milliseconds(layer, x, bf16: bool, repeats: int) -> float:
     def once():
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
             out = layer(x)
         out.float().sum().backward()
 
-    once()  # warm-up: kernels picked, memory allocated
-    start = time.perf_counter()
-    for _ in range(repeats):
-        once()
-    return (time.perf_counter() - start) / repeats * 1e3
+    return milliseconds(once, repeats)
 
 
 def main() -> None:
@@ -51,7 +51,7 @@ def main() -> None:
         for bf16 in (False, True):
             for fused in (False, True):
                 layer.fused = fused
-                cells.append(f"{milliseconds(layer, x, bf16, args.repeats):.1f}")
+                cells.append(f"{layer_milliseconds(layer, x, bf16, args.repeats):.1f}")
         print(f"| {layer_type.__name__} | {c_in}->{c_out} | {size}x{size} | " + " | ".join(cells) + " |", flush=True)
 
 

@@ -88,6 +88,11 @@ _METHOD_TEXT = {
 }
 
 
+def _cifar_hint(name: str) -> str:
+    return (f"{name} trains on CIFAR-10, which cannot be downloaded here: pass --data PATH to the CIFAR-10 "
+            "python batches folder (cifar-10-batches-py) or its .tar.gz")
+
+
 def _merge(*dicts: dict) -> dict:
     out: dict = {}
     for d in dicts:
@@ -184,8 +189,7 @@ register(
         "train": {"steps": 3910, "batch_size": 64, "n_critic": 5, "log_every": 50, "sample_every": 250,
                   "checkpoint_every": 782},
     },
-    data_hint="wgan-clip-cifar64 trains on CIFAR-10, which cannot be downloaded here: pass --data PATH "
-              "to the CIFAR-10 python batches folder (cifar-10-batches-py) or its .tar.gz",
+    data_hint=_cifar_hint("wgan-clip-cifar64"),
 )
 register(
     "wgan-gp-celeba64",
@@ -269,10 +273,6 @@ _SNGAN = _merge(_CIFAR10, _RESNET_RECIPE, {
     "loss": {"objective": "hinge", "lipschitz": "sn"},
 })
 
-
-def _cifar_hint(name: str) -> str:
-    return (f"{name} trains on CIFAR-10, which cannot be downloaded here: pass --data PATH to the CIFAR-10 "
-            "python batches folder (cifar-10-batches-py) or its .tar.gz")
 
 
 register(
