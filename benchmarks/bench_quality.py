@@ -28,8 +28,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 from seed_loop import seed_contender  # noqa: E402
 
 from wgan.data.sources import load_images  # noqa: E402
-from wgan.evaluation.images import compare_to_reference, reference_images  # noqa: E402
-from wgan.evaluation.reference import ReferenceSet  # noqa: E402
+from wgan.evaluation.images import compare_to_reference  # noqa: E402
+from wgan.evaluation.reference import ReferenceSet, build_reference  # noqa: E402
 from wgan.features import get_feature_extractor  # noqa: E402
 from wgan.metrics import metric_key  # noqa: E402
 from wgan.monitor import read_metrics  # noqa: E402
@@ -104,9 +104,8 @@ def main() -> None:
           f"({time.perf_counter() - start:.0f} s to load or train)")
     trainer.fit()
 
-    test, split = reference_images(cfg.data)
-    reference = ReferenceSet(extractor, extractor.features(test.images), test.labels, split)
-    keys = {c: metric_key(c, "domain", args.n, split) for c in COLUMNS}
+    reference = build_reference(cfg.data, extractor=extractor)
+    keys = {c: metric_key(c, "domain", args.n, reference.split) for c in COLUMNS}
     records = read_metrics(trainer.run_dir / "metrics.jsonl")
     rows, marks, last = [], [], 0
     for record in records:

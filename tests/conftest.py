@@ -1,3 +1,5 @@
+import io
+
 import pytest
 import torch
 
@@ -54,3 +56,20 @@ def tiny_image_config(tiny_toy_config, tiny_images) -> Config:
                 "model": {"generator": "dcgan", "critic": "dcgan", "latent_dim": 16, "width": 8},
                 "loss": {"gp_lambda": 10.0}, "train": {"batch_size": 8}})
     return cfg
+
+
+@pytest.fixture
+def random_inception_weights(tmp_path, monkeypatch):
+    """A weights file in torch-fidelity's layout holding random values (the real file cannot be fetched here)."""
+    fe = pytest.importorskip("torch_fidelity.feature_extractor_inceptionv3")
+    empty = io.BytesIO()
+    torch.save({}, empty)
+    empty.seek(0)
+    with monkeypatch.context() as m:
+        m.setattr(fe.FeatureExtractorInceptionV3, "load_state_dict", lambda self, state, strict=True: None)
+        model = fe.FeatureExtractorInceptionV3("inception-v3-compat", ["2048"], feature_extractor_weights_path=empty)
+    from wgan.features import WEIGHTS_FILE
+
+    path = tmp_path / WEIGHTS_FILE
+    torch.save(model.state_dict(), path)
+    return path

@@ -125,7 +125,8 @@ class Checkpoints(Callback):
 
 
 # Results where larger is better; every other metric (FID, KID, W1, KL) is better when smaller.
-HIGHER_IS_BETTER = ("precision", "recall", "density", "coverage", "accuracy", "modes_covered", "high_quality")
+HIGHER_IS_BETTER = ("precision", "recall", "density", "coverage", "accuracy", "modes_covered", "high_quality",
+                    "is_")
 
 
 def best_metric_key(name: str, results: dict) -> tuple[str | None, bool]:

@@ -227,17 +227,28 @@ def sample(run_dir, n, out, seed, class_, truncation, checkpoint, device):
     click.echo(f"wrote {write_samples(samples, out)}")
 
 
+PROTOCOL_HELP = ("How to measure: quick (N samples, default 2,000, against the held-out split), paper (50,000 "
+                 "samples against the full train split; IS over 10 splits) or paper-test (50,000 against the "
+                 "test split). Result names end with it.")
+FEATURES_OPTION = click.option(
+    "--features", type=click.Choice(["domain", "inception"]), default=None,
+    help="Feature space of the image metrics: a classifier trained on the data's train split (cached; the "
+    "default), or Inception-v3 (needs its weights file: wgan weights fetch inception).")
+WEIGHTS_OPTION = click.option("--inception-weights", type=click.Path(path_type=Path),
+                              help="Inception weights file for --features inception (or set WGAN_INCEPTION_WEIGHTS).")
+
+
 @main.command(name="eval")
 @click.argument("run_dir", type=click.Path(path_type=Path), required=False)
-@click.option("--n", "n", type=int, default=2000, show_default=True, help="Generated samples used.")
+@click.option("--protocol", help=PROTOCOL_HELP + " Default: quick, or the --reference file's.")
+@click.option("--n", "n", type=int, help="Generated samples (quick protocol; default 2000).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the samples drawn.")
 @click.option("--metrics", help="Image metrics, comma-separated (default: all of fid, kid, precision_recall, "
-              "density_coverage, class_histogram, class_accuracy).")
-@click.option("--features", type=click.Choice(["domain", "inception"]), default="domain", show_default=True,
-              help="Feature space of the image metrics: a classifier trained on the data's train split "
-              "(cached), or Inception-v3 (needs its weights file).")
-@click.option("--inception-weights", type=click.Path(path_type=Path),
-              help="Inception weights file for --features inception (or set WGAN_INCEPTION_WEIGHTS).")
+              "density_coverage, inception_score, class_histogram, class_accuracy).")
+@FEATURES_OPTION
+@WEIGHTS_OPTION
+@click.option("--reference", "reference_file", type=click.Path(path_type=Path),
+              help="Measure against this reference file (from wgan stats) instead of the data set.")
 @click.option("--real", type=click.Path(path_type=Path), help="Compare two sample sets without a run: real set "
               "(.npz or image folder, or a built-in name)...")
 @click.option("--fake", type=click.Path(path_type=Path), help="...against this generated set (.npz or folder).")
@@ -245,32 +256,35 @@ def sample(run_dir, n, out, seed, class_, truncation, checkpoint, device):
               "domain feature space (default: the --real set).")
 @CHECKPOINT_OPTION
 @DEVICE_OPTION
-def eval_(run_dir, n, seed, metrics, features, inception_weights, real, fake, features_data, checkpoint, device):
-    """Measure a trained run with the metrics that fit its data; writes RUN_DIR/eval/metrics.json.
+def eval_(run_dir, protocol, n, seed, metrics, features, inception_weights, reference_file, real, fake,
+          features_data, checkpoint, device):
+    """Measure a trained run with the metrics that fit its data; writes RUN_DIR/eval/metrics.json
+    (metrics-PROTOCOL.json for a protocol other than quick).
 
-    Needs no training data: image runs are measured against the held-out reference, which each
-    evaluation stores in RUN_DIR/eval/, so a run can be evaluated again after its data is gone.
+    Needs no training data: image runs are measured against the reference each evaluation stores in
+    RUN_DIR/eval/, or against a reference file made with wgan stats.
 
     2-D runs: exact W1 (POT) to real data, the real-vs-real floor and their ratio; for the Gaussian
     mixtures the modes covered and the share of high-quality samples (within 3 sd of a mode).
-    Image runs: FID, KID, precision/recall, density/coverage and class statistics of N generated images
-    against the held-out test split, named by protocol (e.g. fid_domain_2k_test).
+    Image runs: FID, KID, precision/recall, density/coverage, Inception score and class statistics,
+    named by how they were measured (e.g. fid_domain_2k_test_quick).
     """
-    from .evaluation import IMAGE_METRICS, evaluate_run, format_table
+    from .evaluation import IMAGE_METRICS, evaluate_run, format_table, get_protocol
 
-    if n <= 1:
-        raise WganError(f"--n must be at least 2, got {n}")
+    if protocol is not None:
+        get_protocol(protocol)
     chosen = tuple(m.strip() for m in metrics.split(",")) if metrics else IMAGE_METRICS
     options = {"metrics": chosen, "features": features, "weights": inception_weights}
     if real is not None or fake is not None:
-        if run_dir is not None or real is None or fake is None:
-            raise WganError("compare two sets with --real PATH --fake PATH (and no RUN_DIR)")
+        if run_dir is not None or real is None or fake is None or reference_file is not None:
+            raise WganError("compare two sets with --real PATH --fake PATH (and no RUN_DIR or --reference)")
         results = _compare_sets(real, fake, features_data, options)
         click.echo(format_table(results))
         return
     if run_dir is None:
         raise WganError("eval needs RUN_DIR, or --real PATH --fake PATH")
-    results, path = evaluate_run(run_dir, n=n, seed=seed, checkpoint=checkpoint, device=device, **options)
+    results, path = evaluate_run(run_dir, n=n, seed=seed, checkpoint=checkpoint, device=device, protocol=protocol,
+                                 reference_file=reference_file, **options)
     click.echo(format_table(results))
     click.echo(f"wrote {path}")
 
@@ -284,10 +298,87 @@ def _compare_sets(real: Path, fake: Path, features_data: str | None, options: di
     real_arrays = load_images(DataConfig(name=str(real), split="all"))
     fake_arrays = load_images(DataConfig(name=str(fake), split="all"))
     space_data = DataConfig(name=features_data or str(real), split="train")
-    extractor = get_feature_extractor(options["features"], space_data, weights=options["weights"],
+    extractor = get_feature_extractor(options["features"] or "domain", space_data, weights=options["weights"],
                                       log=lambda m: click.echo(m, err=True))
     return compare_image_sets(real_arrays.images, fake_arrays.images, extractor, options["metrics"],
                               real_labels=real_arrays.labels, reference_split=None)
+
+
+@main.command()
+@click.argument("data")
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="The reference file to write (.npz).")
+@click.option("--protocol", default="quick", show_default=True, help=PROTOCOL_HELP)
+@FEATURES_OPTION
+@WEIGHTS_OPTION
+@click.option("--image-size", type=int, help="Resize and centre-crop to this size, as the runs it is for did.")
+@click.option("--channels", type=click.IntRange(1, 3), help="Force 1 (grayscale) or 3 (RGB) channels.")
+@click.option("--classes", help="Keep only these classes, comma-separated, as the runs it is for did.")
+@DEVICE_OPTION
+def stats(data, out, protocol, features, inception_weights, image_size, channels, classes, device):
+    """Write the reference statistics of a data set's split as a file that wgan eval --reference reads.
+
+    DATA is a built-in name, a data path, or a run folder (its data, size and classes). The file holds
+    the feature mean and covariance (FID), a sample of up to 10,000 feature rows (KID, precision/recall,
+    density/coverage), the labels, and how it was made: protocol, split, count, data and the feature
+    extractor with its weights' hash (for the domain space the classifier itself). Anyone with the file
+    can evaluate without the data set, and numbers made against the same file are comparable.
+    """
+    from .evaluation import get_protocol
+    from .evaluation.reference import build_reference, data_description, save_reference
+    from .runtime import pick_device
+
+    get_protocol(protocol)
+    data_cfg = _stats_data(data, image_size, channels, classes)
+    if Path(out).suffix != ".npz":
+        raise WganError(f"--out {out}: a reference file ends in .npz")
+    ref = build_reference(data_cfg, features or "domain", inception_weights, pick_device(device), protocol,
+                          log=lambda m: click.echo(m, err=True))
+    path = save_reference(ref, out, data_description(data_cfg))
+    click.echo(f"{ref.protocol} reference of {data_cfg.name} ({ref.split} split, {ref.count} images, "
+               f"{ref.extractor.name} features): wrote {path}")
+
+
+def _stats_data(data: str, image_size, channels, classes):
+    """The DataConfig ``wgan stats`` summarises: a run folder's data, or ``data`` with the options."""
+    from dataclasses import replace
+
+    from .config import Config, DataConfig
+
+    folder = Path(data)
+    if (folder / "config.yaml").is_file():
+        if image_size or channels or classes:
+            raise WganError(f"{data} is a run folder: its data, size and classes are the run's; leave out "
+                            "--image-size, --channels and --classes")
+        return replace(Config.load(folder / "config.yaml").data)
+    try:
+        kept = [int(c) for c in classes.split(",")] if classes else None
+    except ValueError:
+        raise WganError(f"--classes expects class numbers separated by commas (e.g. 7 or 0,1,2), got {classes!r}"
+                        ) from None
+    return DataConfig(name=data, image_size=image_size, channels=channels, classes=kept)
+
+
+@main.group()
+def weights():
+    """Weights files the toolkit uses but never downloads on its own (see: wgan weights fetch --help)."""
+
+
+@weights.command()
+@click.argument("name", type=click.Choice(["inception"]))
+@click.option("--out", type=click.Path(path_type=Path),
+              help="Where to store it (default: the cache folder, where wgan eval --features inception looks).")
+@click.option("--url", help="Download from this address instead of torch-fidelity's release.")
+@click.option("--sha256", help="The SHA-256 the file must have (default: the published one, from its name).")
+def fetch(name, out, url, sha256):
+    """Download torch-fidelity's Inception-v3 weights, check them and store them atomically.
+
+    The file lands only when it arrived whole, its SHA-256 matches the published one and
+    torch-fidelity's Inception loads it; otherwise nothing is written.
+    """
+    from .features.download import INCEPTION_SHA256, INCEPTION_URL, fetch_inception
+
+    path = fetch_inception(out, url or INCEPTION_URL, sha256 or INCEPTION_SHA256)
+    click.echo(f"wrote {path}")
 
 
 @main.command()

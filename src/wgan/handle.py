@@ -73,28 +73,30 @@ class GeneratorHandle:
         """``n`` noise vectors from ``generator`` (CPU), or torch's global generator on the device."""
         return self.latent_spec.draw(n, generator=generator, device=self.device, dtype=self.dtype)
 
-    def noise(self, n: int, seed: int = 0, truncation: float | None = None) -> torch.Tensor:
-        """Reproducible noise: row ``i`` comes from its own generator keyed on ``(seed, i)``, so it is the
-        same for any ``n`` and any split of the work over processes (one batched draw would not be:
-        torch's CPU normal sampler takes another path for larger tensors)."""
+    def noise(self, n: int, seed: int = 0, truncation: float | None = None, start: int = 0) -> torch.Tensor:
+        """Reproducible noise, rows ``start`` to ``start + n``: row ``i`` comes from its own generator keyed
+        on ``(seed, i)``, so it is the same for any ``n``, any chunking and any split of the work over
+        processes (one batched draw would not be: torch's CPU normal sampler takes another path for
+        larger tensors)."""
         if n == 0:
             return self.latent(0)
         rows = []
-        for i in range(n):
+        for i in range(start, start + n):
             gen = seeded(stream_seed(seed, "noise", i))
             z = self.latent(1, generator=gen)
             rows.append(z if truncation is None else self.latent_spec.truncate(z, truncation, generator=gen))
         return torch.cat(rows)
 
-    def labels(self, n: int, labels=None, seed: int = 0) -> torch.Tensor | None:
-        """Class labels for ``n`` samples: as given (an int or a sequence), else drawn from ``seed``."""
+    def labels(self, n: int, labels=None, seed: int = 0, start: int = 0) -> torch.Tensor | None:
+        """Class labels for ``n`` samples: as given (an int or a sequence), else drawn from ``seed``
+        (rows ``start`` to ``start + n`` of that draw)."""
         if not self.num_classes:
             if labels is not None:
                 raise WganError("--class needs a class-conditional run; this run's generator takes no labels")
             return None
         if labels is None:
             return torch.tensor([int(torch.randint(self.num_classes, (1,), generator=seeded(stream_seed(seed, "label", i))))
-                                 for i in range(n)], dtype=torch.long)
+                                 for i in range(start, start + n)], dtype=torch.long)
         out = torch.as_tensor(labels, dtype=torch.long).reshape(-1)
         out = out.expand(n) if out.numel() == 1 else out
         if out.numel() != n:

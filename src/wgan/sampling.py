@@ -32,22 +32,47 @@ class Samples:
 def draw_samples(handle: GeneratorHandle, n: int, seed: int = 0, class_: int | None = None,
                  truncation: float | None = None, runtime=None) -> Samples | None:
     """``n`` samples in data coordinates, noise seeded by ``seed`` (None on processes other than the main)."""
-    z, labels = handle.noise(n, seed, truncation), handle.labels(n, class_, seed)
-    if runtime is not None and runtime.distributed:
-        part = runtime.share(n)
-        parts = runtime.gather_objects(handle.decode(z[part], None if labels is None else labels[part]))
-        if not runtime.main:
-            return None
-        x = torch.cat(parts)
-    else:
-        x = handle.decode(z, labels)
-    y = None if labels is None else labels.numpy()
-    if handle.kind == "toy":
-        from .data.toy import reference_points
+    (samples,) = sample_chunks(handle, n, seed, chunk=max(n, 1), class_=class_, truncation=truncation,
+                               runtime=runtime)
+    if samples is None or handle.kind != "toy":
+        return samples
+    from .data.toy import reference_points
 
-        reference = reference_points(handle.space.name, min(n, N_REFERENCE_POINTS), seed).numpy()
-        return Samples("toy", x.numpy(), y, handle.step, reference)
-    return Samples("image", x.permute(0, 2, 3, 1).numpy(), y, handle.step)  # NCHW -> NHWC
+    samples.reference = reference_points(handle.space.name, min(n, N_REFERENCE_POINTS), seed).numpy()
+    return samples
+
+
+def chunk_bounds(n: int, chunk: int, first: int | None = None) -> list[tuple[int, int]]:
+    """``[start, stop)`` pairs covering ``range(n)`` in order: ``first`` rows, then ``chunk`` at a time."""
+    bounds, start = [], 0
+    while start < n or not bounds:
+        size = first if (first and not bounds) else chunk
+        bounds.append((start, min(n, start + size)))
+        start += size
+    return bounds
+
+
+def sample_chunks(handle: GeneratorHandle, n: int, seed: int = 0, chunk: int = 5000, first: int | None = None,
+                  class_: int | None = None, truncation: float | None = None, runtime=None):
+    """The samples :func:`draw_samples` gives, as one :class:`Samples` per chunk of rows (None on processes
+    other than the main), so a large count is drawn and used with memory for one chunk at a time."""
+    for start, stop in chunk_bounds(n, chunk, first):
+        z = handle.noise(stop - start, seed, truncation, start=start)
+        labels = handle.labels(stop - start, class_, seed, start=start)
+        if runtime is not None and runtime.distributed:
+            part = runtime.share(stop - start)
+            parts = runtime.gather_objects(handle.decode(z[part], None if labels is None else labels[part]))
+            if not runtime.main:
+                yield None
+                continue
+            x = torch.cat(parts)
+        else:
+            x = handle.decode(z, labels)
+        y = None if labels is None else labels.numpy()
+        if handle.kind == "toy":
+            yield Samples("toy", x.numpy(), y, handle.step)
+        else:
+            yield Samples("image", x.permute(0, 2, 3, 1).numpy(), y, handle.step)  # NCHW -> NHWC
 
 
 def write_samples(samples: Samples, out: Path) -> Path:

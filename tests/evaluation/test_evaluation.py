@@ -30,13 +30,14 @@ def test_compare_image_sets_names_results_by_protocol():
     fake = rng.integers(0, 256, (300, 8, 8, 1), dtype=np.uint8)
     results = compare_image_sets(real, fake, PixelFeatures(), reference_split="test",
                                  requested=np.zeros(300, np.int64), n_classes=10)
-    for key in ("fid_pixels_300_test", "kid_pixels_300_test", "precision_pixels_300_test",
-                "recall_pixels_300_test", "coverage_pixels_300_test", "kl_to_data_pixels_300_test",
-                "accuracy_pixels_300_test"):
+    for key in ("fid_pixels_300_test_quick", "kid_pixels_300_test_quick", "precision_pixels_300_test_quick",
+                "recall_pixels_300_test_quick", "coverage_pixels_300_test_quick", "kl_to_data_pixels_300_test_quick",
+                "accuracy_pixels_300_test_quick"):
         assert key in results, key
+    assert results["protocol"] == "quick"
     worse = compare_image_sets(real, np.clip(fake.astype(int) + 60, 0, 255).astype(np.uint8), PixelFeatures(),
                                metrics=("fid",), reference_split="test")
-    assert worse["fid_pixels_300_test"] > results["fid_pixels_300_test"]
+    assert worse["fid_pixels_300_test_quick"] > results["fid_pixels_300_test_quick"]
 
 
 def test_unknown_metric_is_named():
@@ -50,6 +51,7 @@ def test_best_metric_direction():
     assert best_metric_key("auto", {"w1_ratio": 1.2}) == ("w1_ratio", True)
     assert best_metric_key("coverage", {"coverage_domain_1k_test": 0.5}) == ("coverage_domain_1k_test", False)
     assert best_metric_key("fid", {"kid_x": 1.0}) == (None, True)
+    assert best_metric_key("is", {"is_domain_2k_quick": 8.0}) == ("is_domain_2k_quick", False)
 
 
 def test_eval_every_logs_and_keeps_the_best_checkpoint(tiny_toy_config, tmp_path):
@@ -87,8 +89,8 @@ def test_eval_of_an_image_run_from_the_cli(tiny_images, tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     results = json.loads((run_dir / "eval" / "metrics.json").read_text())
     # tiny.npz has no test split: the reference is the per-class holdout, and the names say so.
-    assert results["fid_domain_40_holdout"] > 0 and "kid_domain_40_holdout" in results
-    assert "modes_covered_domain_40_holdout" in results
+    assert results["fid_domain_40_holdout_quick"] > 0 and "kid_domain_40_holdout_quick" in results
+    assert "modes_covered_domain_40_holdout_quick" in results and results["protocol"] == "quick"
     assert results["n_reference"] == 10  # 20% of each of the 10 classes of five images
 
 
@@ -97,6 +99,6 @@ def test_eval_compares_two_sets_without_a_run(tiny_images, tmp_path, monkeypatch
     result = CliRunner().invoke(main, ["eval", "--real", str(tiny_images), "--fake", str(tiny_images),
                                        "--metrics", "fid"])
     assert result.exit_code == 0, result.output
-    assert "fid_domain_50" in result.output
+    assert "fid_domain_50_quick" in result.output
     result = CliRunner().invoke(main, ["eval", "--real", str(tiny_images)])
     assert result.exit_code == 2 and "--real PATH --fake PATH" in result.output

@@ -38,3 +38,4 @@ def quick_training(monkeypatch):
     monkeypatch.setattr(classifier, "EPOCHS", 1)
     monkeypatch.setattr(classifier, "MIN_STEPS", 5)
     monkeypatch.setattr(classifier, "MAX_STEPS", 5)
+

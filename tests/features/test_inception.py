@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import socket
 
 import numpy as np
@@ -69,21 +68,6 @@ def test_weights_that_hold_code_are_refused_unexecuted(tmp_path):
     assert not marker.exists()
 
 
-@pytest.fixture
-def random_inception_weights(tmp_path, monkeypatch):
-    """A weights file in torch-fidelity's layout holding random values (the real file cannot be fetched here)."""
-    fe = pytest.importorskip("torch_fidelity.feature_extractor_inceptionv3")
-    empty = io.BytesIO()
-    torch.save({}, empty)
-    empty.seek(0)
-    with monkeypatch.context() as m:
-        m.setattr(fe.FeatureExtractorInceptionV3, "load_state_dict", lambda self, state, strict=True: None)
-        model = fe.FeatureExtractorInceptionV3("inception-v3-compat", ["2048"], feature_extractor_weights_path=empty)
-    path = tmp_path / WEIGHTS_FILE
-    torch.save(model.state_dict(), path)
-    return path
-
-
 def test_features_from_a_weights_file(random_inception_weights, cache, no_network, monkeypatch):
     monkeypatch.setenv("WGAN_INCEPTION_WEIGHTS", str(random_inception_weights.parent))  # a folder works too
     fx = get_feature_extractor("inception", DataConfig(name="digits"), device="cpu")
@@ -102,3 +86,38 @@ def test_wrong_weights_file_is_a_clear_error(cache, tmp_path):
     torch.save({"fc.weight": torch.zeros(3, 3)}, path)
     with pytest.raises(WganError, match="is not torch-fidelity's Inception-v3 weights"):
         InceptionFeatures(path)
+
+
+def test_inception_score_agrees_with_torch_fidelity(random_inception_weights, cache, no_network):
+    torch_fidelity = pytest.importorskip("torch_fidelity")
+    from wgan.metrics import inception_score
+
+    images = torch.from_numpy(np.random.default_rng(1).integers(0, 256, (24, 3, 32, 32), dtype=np.uint8))
+
+    class Images(torch.utils.data.Dataset):
+        def __len__(self):
+            return len(images)
+
+        def __getitem__(self, i):
+            return images[i]
+
+    theirs = torch_fidelity.calculate_metrics(input1=Images(), isc=True, isc_splits=3, cuda=False, verbose=False,
+                                              save_cpu_ram=True,  # no loader worker processes
+                                              feature_extractor_weights_path=str(random_inception_weights))
+    fx = InceptionFeatures(random_inception_weights, device="cpu")
+    features, logits = fx.embed(images.numpy(), features=True, logits=True)
+    assert features.shape == (24, 2048) and logits.shape == (24, 1008)
+    ours = inception_score(logits, splits=3)
+    assert ours["is"] == pytest.approx(theirs["inception_score_mean"], rel=1e-5)
+    assert ours["is_std"] == pytest.approx(theirs["inception_score_std"], rel=1e-4, abs=1e-7)
+
+
+def test_domain_logits_score_as_torch_fidelity_scores_them():
+    isc = pytest.importorskip("torch_fidelity.metric_isc")
+    from wgan.metrics import inception_score
+
+    logits = np.random.default_rng(2).normal(size=(300, 10)) * 4
+    theirs = isc.isc_features_to_metric(torch.from_numpy(logits), splits=10)
+    ours = inception_score(logits)
+    assert ours["is"] == pytest.approx(theirs["inception_score_mean"], rel=1e-12)
+    assert ours["is_std"] == pytest.approx(theirs["inception_score_std"], rel=1e-9)

@@ -9,26 +9,30 @@ from wgan.metrics import METRICS, format_count, get_metric, metric_key, register
 def test_registry_lists_every_metric_with_its_inputs():
     kinds = {name: m.needs for name, m in METRICS.items()}
     assert kinds == {
-        "fid": "features",
+        "fid": "stats",
         "kid": "features",
         "precision_recall": "features",
         "density_coverage": "features",
+        "inception_score": "logits",
         "class_histogram": "labels",
         "class_accuracy": "labels",
         "w1": "points",
         "modes": "points",
     }
-    assert METRICS["fid"].args == ("real", "fake")
+    assert METRICS["fid"].args == ("real_stats", "fake_stats")
+    assert METRICS["kid"].args == ("real", "fake")
+    assert METRICS["inception_score"].args == ("logits",)
     assert METRICS["w1"].args == ("fake", "real", "real_other")
     assert METRICS["modes"].args == ("samples", "centers", "sd")
     assert METRICS["class_accuracy"].args == ("predicted", "requested")
 
 
 def test_metric_key_names_the_protocol():
-    assert metric_key("fid", "domain", 10_000, "test") == "fid_domain_10k_test"
-    assert metric_key("kid", "inception", 2000, "train") == "kid_inception_2k_train"
-    assert metric_key("precision", "domain", 500, "test") == "precision_domain_500_test"
-    assert metric_key("w1", None, 2000, None) == "w1_2k"
+    assert metric_key("fid", "domain", 10_000, "test") == "fid_domain_10k_test_quick"
+    assert metric_key("kid", "inception", 2000, "train", "paper") == "kid_inception_2k_train_paper"
+    assert metric_key("precision", "domain", 500, "test", "paper-test") == "precision_domain_500_test_paper-test"
+    assert metric_key("is", "inception", 50_000, None, "paper") == "is_inception_50k_paper"
+    assert metric_key("w1", None, 2000, None, None) == "w1_2k"
     assert [format_count(n) for n in (2500, 1_000_000)] == ["2500", "1M"]
 
 

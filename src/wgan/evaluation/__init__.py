@@ -1,8 +1,9 @@
 """``wgan eval``: the metrics that fit a run's data, written to ``eval/metrics.json``.
 
 2-D runs are measured against fresh samples of their distribution (``toy.py``);
-image runs in a feature space against a held-out reference split (``images.py``).
-Result names record the protocol, e.g. ``fid_domain_2k_test``.
+image runs in a feature space against real images, as a named protocol says
+(``images.py``, ``protocols.py``). Result names record how they were measured,
+e.g. ``fid_domain_2k_test_quick``.
 """
 
 from __future__ import annotations
@@ -10,38 +11,72 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from ..errors import WganError
 from ..files import write_text
 from ..runs import check_run_dir
 from .images import IMAGE_METRICS, compare_image_sets, compare_to_reference, evaluate_images
+from .protocols import DEFAULT_PROTOCOL, PROTOCOLS, get_protocol
 from .toy import evaluate_toy
 
-__all__ = ["IMAGE_METRICS", "compare_image_sets", "compare_to_reference", "evaluate", "evaluate_images", "evaluate_run",
-           "evaluate_toy", "format_table", "write_results"]
+__all__ = ["DEFAULT_PROTOCOL", "IMAGE_METRICS", "PROTOCOLS", "compare_image_sets", "compare_to_reference",
+           "evaluate", "get_protocol", "evaluate_images", "evaluate_run", "evaluate_toy", "format_table", "results_path", "write_results"]
 
 
-def evaluate(handle, n: int = 2000, seed: int = 0, runtime=None, run_dir=None, **image_options) -> dict | None:
+def evaluate(handle, n: int | None = None, seed: int = 0, runtime=None, run_dir=None,
+             protocol: str = DEFAULT_PROTOCOL, **image_options) -> dict | None:
     """Every metric that fits the generator's data, as a flat dict of numbers (plus lists for details).
 
     ``handle`` is a :class:`~wgan.handle.GeneratorHandle`. With a ``runtime`` of several processes
     they share the sampling and the main process gets the results (the others None).
     """
     if handle.kind == "toy":
-        return evaluate_toy(handle, n=n, seed=seed, runtime=runtime)
-    return evaluate_images(handle, n=n, seed=seed, run_dir=run_dir, runtime=runtime, **image_options)
+        if protocol != DEFAULT_PROTOCOL:
+            raise WganError(f"2-D runs have one protocol (exact W1 to fresh samples of the distribution): "
+                            f"--protocol {protocol} is for image runs")
+        return evaluate_toy(handle, n=n or 2000, seed=seed, runtime=runtime)
+    return evaluate_images(handle, n=n, seed=seed, run_dir=run_dir, runtime=runtime, protocol=protocol,
+                           **image_options)
 
 
-def evaluate_run(run_dir: Path, n: int = 2000, seed: int = 0, checkpoint: str = "last", device="auto",
-                 **image_options) -> tuple[dict, Path]:
+def evaluate_run(run_dir: Path, n: int | None = None, seed: int = 0, checkpoint: str = "last", device="auto",
+                 protocol: str | None = None, reference_file: Path | None = None, **image_options
+                 ) -> tuple[dict, Path]:
     """Evaluate a run folder's generator (no training data needed) and write ``eval/metrics.json``
-    (``eval/metrics-<checkpoint>.json`` for a checkpoint other than the last)."""
+    (``eval/metrics-<checkpoint>.json`` for a checkpoint other than the last).
+
+    ``reference_file``: a reference made with ``wgan stats``; its protocol is the evaluation's
+    (``protocol``, when given, must be the same).
+    """
     from ..handle import load_generator
     from ..runtime import pick_device
+    from .reference import check_reference_fits, check_reference_matches_run, load_reference
 
     run_dir = check_run_dir(run_dir)
+    reference = None
+    if reference_file is not None:
+        reference = load_reference(reference_file, weights=image_options.get("weights"),
+                                   device=pick_device(device))
+        protocol = check_reference_fits(reference, reference_file, protocol, image_options.get("features"))
+    protocol = protocol or DEFAULT_PROTOCOL
+    get_protocol(protocol).sample_count(n)  # a count the protocol refuses is refused before any work
     handle = load_generator(run_dir, checkpoint, device=pick_device(device))
-    results = evaluate(handle, n=n, seed=seed, run_dir=run_dir, **image_options)
-    name = "metrics.json" if str(checkpoint) == "last" else f"metrics-{checkpoint}.json"
-    return results, write_results(results, run_dir / "eval" / name)
+    if reference is not None:
+        if handle.kind == "toy":
+            raise WganError("a reference file is for image runs; 2-D runs are measured against fresh samples")
+        check_reference_matches_run(reference, handle, reference_file)
+        image_options["reference"] = reference
+    image_options = {k: v for k, v in image_options.items() if v is not None}
+    results = evaluate(handle, n=n, seed=seed, run_dir=run_dir, protocol=protocol, **image_options)
+    return results, write_results(results, results_path(run_dir, protocol, checkpoint))
+
+
+def results_path(run_dir: Path, protocol: str = DEFAULT_PROTOCOL, checkpoint: str = "last") -> Path:
+    """``eval/metrics.json`` for the quick protocol and the last weights; the others named by
+    protocol and checkpoint (``metrics-paper.json``, ``metrics-best.json``, ``metrics-paper-best.json``),
+    so an evaluation never replaces one made another way."""
+    parts = [p for p in (None if protocol == DEFAULT_PROTOCOL else protocol,
+                         None if str(checkpoint) == "last" else str(checkpoint)) if p]
+    return Path(run_dir) / "eval" / ("-".join(["metrics", *parts]) + ".json")
 
 
 def write_results(results: dict, path: Path) -> Path:

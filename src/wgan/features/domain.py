@@ -108,15 +108,21 @@ class DomainFeatures:
             return np.empty((0, FEATURE_DIM), np.float32)
         return run_batched(self.model.embed, x, self.device, self.batch_size).numpy()
 
-    def predict(self, images) -> np.ndarray:
-        """int64 class of each image in the run's numbering (restricted to the kept classes for a subset)."""
+    def logits(self, images) -> np.ndarray:
+        """(N, classes) float32 logits over the run's classes (the kept ones for a subset)."""
         x = self._input(images)
         if not len(x):
-            return np.empty(0, np.int64)
+            return np.empty((0, self.n_classes), np.float32)
         logits = run_batched(self.model, x, self.device, self.batch_size)
-        if self.kept is not None:
-            logits = logits[:, self.kept]
-        return logits.argmax(dim=1).numpy().astype(np.int64)
+        return (logits if self.kept is None else logits[:, self.kept]).numpy()
+
+    def predict(self, images) -> np.ndarray:
+        """int64 class of each image in the run's numbering (restricted to the kept classes for a subset)."""
+        return self.logits(images).argmax(axis=1).astype(np.int64)
+
+    def embed(self, images, features: bool = True, logits: bool = False):
+        """(features or None, logits or None) of the images."""
+        return (self.features(images) if features else None), (self.logits(images) if logits else None)
 
 
 def _cache_location(override) -> Path:

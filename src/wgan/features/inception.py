@@ -31,6 +31,7 @@ from .cache import CACHE_ENV, cache_dir
 
 WEIGHTS_FILE = "weights-inception-2015-12-05-6726825d.pth"
 WEIGHTS_ENV = "WGAN_INCEPTION_WEIGHTS"
+N_LOGITS = 1008  # the TensorFlow graph's ImageNet classes (1000 and 8 unused)
 INSTALL_HINT = "pip install torch-fidelity (or pip install 'wgan[inception]')"
 
 
@@ -38,7 +39,8 @@ def _missing_weights(where: str) -> WganError:
     need_pkg = "" if _has_torch_fidelity() else f"; torch-fidelity is needed too: {INSTALL_HINT}"
     return WganError(
         f"Inception features need torch-fidelity's Inception-v3 weights file {WEIGHTS_FILE}, which is never "
-        f"downloaded: {where}; copy it into {default_weights_path().parent}, or set {WEIGHTS_ENV}=/path/to/"
+        f"downloaded on its own: {where}; on a connected machine run: wgan weights fetch inception; or copy it "
+        f"into {default_weights_path().parent}, or set {WEIGHTS_ENV}=/path/to/"
         f"{WEIGHTS_FILE} (or pass that path as the weights option); or use the domain feature space{need_pkg}")
 
 
@@ -109,7 +111,7 @@ class InceptionFeatures:
         torch.save(load_weights(self.weights_path), buffer)  # our own tensors: safe for torch-fidelity to unpickle
         buffer.seek(0)
         try:
-            extractor = FeatureExtractorInceptionV3("inception-v3-compat", ["2048"],
+            extractor = FeatureExtractorInceptionV3("inception-v3-compat", ["2048", "logits_unbiased"],
                                                     feature_extractor_weights_path=buffer)
         except RuntimeError as e:  # load_state_dict: missing/unexpected keys or wrong shapes
             raise WganError(f"{self.weights_path} is not torch-fidelity's Inception-v3 weights "
@@ -117,19 +119,33 @@ class InceptionFeatures:
         self.extractor = extractor.to(self.device).eval()
 
     @torch.no_grad()
-    def features(self, images) -> np.ndarray:
-        """(N, 2048) float32 features of float [-1, 1] NCHW (or uint8 NHWC) images at any size.
+    def embed(self, images, features: bool = True, logits: bool = False):
+        """(pool features (N, 2048) or None, logits (N, 1008) or None) of the images, in one pass.
 
-        torch-fidelity takes uint8 RGB and resizes to 299x299 itself, the way
-        the TensorFlow FID code does; grayscale is repeated to three channels.
+        Images are float [-1, 1] NCHW (or uint8 NHWC) at any size: torch-fidelity
+        takes uint8 RGB and resizes to 299x299 itself, the way the TensorFlow FID
+        code does; grayscale is repeated to three channels. The logits are
+        torch-fidelity's ``logits_unbiased``, the ones its Inception score uses.
         """
         x = as_nchw(images)
         if x.shape[1] not in (1, 3):
             raise WganError(f"Inception features need 1- or 3-channel images, got {x.shape[1]} channels")
-        out = []
+        pools, scores = [], []
         for s in batches(len(x), self.batch_size):
             batch = to_uint8(x[s]).to(self.device)
             if batch.shape[1] == 1:
                 batch = batch.expand(-1, 3, -1, -1)
-            out.append(self.extractor(batch.contiguous())[0].float().cpu())
-        return torch.cat(out).numpy() if out else np.empty((0, self.feature_dim), np.float32)
+            pool, score = self.extractor(batch.contiguous())
+            pools.append(pool.float().cpu())
+            scores.append(score.float().cpu())
+        pools = torch.cat(pools).numpy() if pools else np.empty((0, self.feature_dim), np.float32)
+        scores = torch.cat(scores).numpy() if scores else np.empty((0, N_LOGITS), np.float32)
+        return (pools if features else None), (scores if logits else None)
+
+    def features(self, images) -> np.ndarray:
+        """(N, 2048) float32 pool features of the images (see :meth:`embed`)."""
+        return self.embed(images)[0]
+
+    def logits(self, images) -> np.ndarray:
+        """(N, 1008) float32 logits of the images (see :meth:`embed`)."""
+        return self.embed(images, features=False, logits=True)[1]

@@ -4,15 +4,18 @@ Each metric lives in its own module and takes plain arrays (NumPy or torch);
 nothing here loads data, runs networks or writes files. The registry says
 what each metric needs, so the evaluation code can pick the ones that fit:
 
+- ``"stats"``: the mean and covariance of real and of fake features, called
+  ``fn(real_stats, fake_stats)`` (FID: a reference can be kept as these two alone);
 - ``"features"``: real and fake feature arrays, called ``fn(real, fake, **options)``
-  (FID, KID, precision/recall, density/coverage);
+  (KID, precision/recall, density/coverage);
+- ``"logits"``: a classifier's logits of generated samples (Inception score);
 - ``"labels"``: classifier labels of generated samples (class histogram,
   requested-class accuracy);
 - ``"points"``: 2-D samples (exact W1, mode coverage).
 
 ``Metric.args`` lists the arguments a metric requires, in order. A metric
 returns a float (named by the metric) or a dict of named values.
-:func:`metric_key` names a result by its protocol, e.g. ``fid_domain_10k_test``.
+:func:`metric_key` names a result by its protocol, e.g. ``fid_domain_10k_test_quick``.
 
 The functions ``fid``, ``kid`` and ``prdc`` are re-exported here under their
 modules' names, so ``wgan.metrics.fid`` is the function; reach a module itself
@@ -27,12 +30,13 @@ from typing import Callable
 
 from ..errors import WganError, choice_error
 from .classes import class_accuracy, class_histogram
-from .fid import feature_stats, fid, frechet_distance
+from .fid import feature_stats, fid, fid_from_stats, frechet_distance
+from .inception_score import inception_score
 from .kid import kid
 from .prdc import density_coverage, precision_recall, prdc
 from .toy import mode_report, w1, w1_report
 
-KINDS = ("features", "labels", "points")
+KINDS = ("stats", "features", "logits", "labels", "points")
 
 
 @dataclass(frozen=True)
@@ -81,20 +85,26 @@ def format_count(n: int) -> str:
     return str(n)
 
 
-def metric_key(name: str, feature_space: str | None, n: int, reference_split: str | None) -> str:
-    """Name a result by its protocol: ``metric_key('fid', 'domain', 10000, 'test')`` is ``fid_domain_10k_test``.
+def metric_key(name: str, feature_space: str | None, n: int, reference_split: str | None,
+               protocol: str | None = "quick") -> str:
+    """Name a result by how it was measured: ``metric_key('fid', 'domain', 10000, 'test')`` is
+    ``fid_domain_10k_test_quick``.
 
-    ``feature_space`` (e.g. 'domain', 'inception') and ``reference_split``
-    (e.g. 'train', 'test') may be None where they do not apply (2-D points).
+    ``feature_space`` (e.g. 'domain', 'inception'), ``reference_split`` (e.g. 'train', 'test')
+    and ``protocol`` (see :mod:`wgan.evaluation.protocols`) may be None where they do not
+    apply (2-D points; the Inception score has no reference).
     """
-    parts = [name, feature_space, format_count(n), reference_split]
+    parts = [name, feature_space, format_count(n), reference_split, protocol]
     return "_".join(p for p in parts if p)
 
 
-register_metric("fid", fid, "features", "Frechet distance between Gaussians fitted to the features (lower is better)")
+register_metric("fid", fid_from_stats, "stats",
+                "Frechet distance between Gaussians fitted to the features (lower is better)")
 register_metric("kid", kid, "features", "unbiased polynomial-kernel MMD^2 over subsets, with its std (lower is better)")
 register_metric("precision_recall", precision_recall, "features", "k-NN manifold precision and recall, k = 3")
 register_metric("density_coverage", density_coverage, "features", "k-NN density and coverage, k = 5")
+register_metric("inception_score", inception_score, "logits",
+                "exp E KL(p(y|x) || p(y)) over 10 splits, with its std (higher is better)")
 register_metric("class_histogram", class_histogram, "labels", "classes covered and KL(generated || data)")
 register_metric("class_accuracy", class_accuracy, "labels", "share of samples of the requested class")
 register_metric("w1", w1_report, "points", "exact W1 to real data, its real-vs-real floor and their ratio")
@@ -109,9 +119,11 @@ __all__ = [
     "density_coverage",
     "feature_stats",
     "fid",
+    "fid_from_stats",
     "format_count",
     "frechet_distance",
     "get_metric",
+    "inception_score",
     "kid",
     "metric_key",
     "mode_report",

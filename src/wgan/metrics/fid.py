@@ -79,3 +79,8 @@ def fid(real, fake, eps: float = 1e-6) -> float:
     fake = as_rows(fake, "fake", min_rows=2)
     same_dim(real, fake)
     return frechet_distance(*feature_stats(real), *feature_stats(fake), eps=eps)
+
+
+def fid_from_stats(real_stats, fake_stats, eps: float = 1e-6) -> float:
+    """Frechet distance between two (mean, covariance) pairs, as :func:`feature_stats` returns them."""
+    return frechet_distance(*real_stats, *fake_stats, eps=eps)

@@ -1,7 +1,7 @@
 """What a report shows of a run folder, read once: config, curves, results and pictures.
 
 Everything here reads files the run already wrote (``config.yaml``,
-``metrics.jsonl``, ``eval/metrics.json``, ``checkpoints/best.json``,
+``metrics.jsonl``, ``eval/metrics*.json``, ``checkpoints/best.json``,
 ``samples/*.png``, ``plots/*.png``); nothing is recomputed and no checkpoint
 is loaded, so a report of a 100k-step run takes as long as reading its logs.
 """
@@ -123,7 +123,7 @@ def load_run(path: str | Path) -> RunSummary:
     final = {}
     for rec in records:
         final.update({k: v for k, v in rec.items() if not k.startswith("eval/")})
-    results = _json(run_dir / "eval" / "metrics.json") or {
+    results = evaluations(run_dir) or {
         k[len("eval/"):]: v for rec in records for k, v in rec.items() if k.startswith("eval/")}
     samples = run_dir / "samples"
     grids = sorted((s, p) for p in samples.glob("step_*.png") if (s := _step_of(p)) is not None)
@@ -132,6 +132,21 @@ def load_run(path: str | Path) -> RunSummary:
     return RunSummary(run_dir, run_dir.name, config, curves, final, results,
                       _json(run_dir / "checkpoints" / "best.json"), _evenly(grids, MAX_GRIDS),
                       final_grid if final_grid.is_file() else None, views)
+
+
+def evaluations(run_dir: Path) -> dict:
+    """The latest evaluation of the run's last weights under each protocol, in one dict: every result
+    key names its protocol, so numbers measured differently never share a key (nor a report row)."""
+    from ..evaluation import PROTOCOLS, results_path
+
+    merged: dict = {}
+    for name in PROTOCOLS:
+        found = _json(results_path(run_dir, name))
+        if found and "protocol" not in found:  # written before protocols had names: all of it, as it was
+            merged.update(found)
+        elif found:  # only the keys that name the protocol (not its sample counts and the like)
+            merged.update({k: v for k, v in found.items() if k.endswith(f"_{found['protocol']}")})
+    return merged
 
 
 def load_runs(paths) -> list[RunSummary]:

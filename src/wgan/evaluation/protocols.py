@@ -1,0 +1,66 @@
+"""Named evaluation protocols: how many samples, against which real images, and how each metric uses them.
+
+Published scores differ more by protocol than by model: 50,000 samples
+against the train split's statistics give a much lower FID than 2,000 against
+the test split. A protocol fixes those choices under one name, every result
+key ends with that name (``fid_domain_50k_train_paper``), and two numbers are
+only put side by side when their keys match.
+
+- ``quick``: the default and what training evaluates with. ``--n`` samples
+  (2,000 unless given) against the held-out split (the test split, else the
+  per-class holdout): cheap enough to run often, comparable between runs of
+  this toolkit.
+- ``paper``: the protocol of the FID and IS papers and of most GAN papers
+  since: 50,000 samples, FID against the statistics of the full train split,
+  Inception score over 10 splits.
+- ``paper-test``: the same against the test split (StudioGAN's
+  ``--eval_type test``).
+
+In every protocol KID and the k-NN metrics (precision/recall,
+density/coverage) use at most ``feature_sample`` samples on each side (their
+cost grows with the square of the count; the key carries the count used).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..errors import WganError, choice_error
+
+
+@dataclass(frozen=True)
+class Protocol:
+    name: str
+    n: int | None  # generated samples; None: the caller's --n (default_n when not given)
+    reference: str  # "heldout": the test split or per-class holdout; "train": the full train split
+    description: str
+    default_n: int = 2000
+    is_splits: int = 10
+    feature_sample: int = 10_000  # samples per side for KID and the k-NN metrics
+
+    def sample_count(self, n: int | None) -> int:
+        """The number of samples this protocol draws when the user asked for ``n`` (None: not asked)."""
+        if self.n is None:
+            n = self.default_n if n is None else int(n)
+            if n < 2:
+                raise WganError(f"--n must be at least 2, got {n}")
+            return n
+        if n is not None and int(n) != self.n:
+            raise WganError(f"the {self.name} protocol draws {self.n} samples, so --n {n} does not apply; "
+                            f"use --protocol quick --n {n} for another count")
+        return self.n
+
+
+PROTOCOLS = {p.name: p for p in (
+    Protocol("quick", None, "heldout", "N samples (2,000 by default) against the held-out split"),
+    Protocol("paper", 50_000, "train", "50,000 samples against the full train split; IS over 10 splits"),
+    Protocol("paper-test", 50_000, "heldout", "50,000 samples against the test split; IS over 10 splits"),
+)}
+DEFAULT_PROTOCOL = "quick"
+
+
+def get_protocol(name: str) -> Protocol:
+    """The protocol called ``name``, or a WganError listing the known ones."""
+    if name not in PROTOCOLS:
+        raise choice_error("evaluation protocol", name, PROTOCOLS)
+    return PROTOCOLS[name]
