@@ -69,8 +69,9 @@ def atomic_write(path: str | os.PathLike, write: Callable[[str], None], needs_by
         write(tmp)
         with open(tmp, "rb+") as f:
             os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; these are ordinary user files
-        os.replace(tmp, path)
+        os.chmod(tmp, file_mode())  # mkstemp makes it private; give it the mode the umask gives new files
+        os.replace(tmp, path)  # replaces a link at ``path`` itself, never what it points to
+        fsync_folder(path.parent)  # the rename survives a power cut too
     except Exception as e:
         failure = os_error_in(e)
         if failure is None:
@@ -112,14 +113,61 @@ def write_npz(path: str | os.PathLike, arrays: dict) -> Path:
 
 
 def append_line(path: str | os.PathLike, line: str) -> None:
-    """Append one line (metrics.jsonl). A failed append may leave a partial last line, which readers skip."""
+    """Append one line (metrics.jsonl). A failed append may leave a partial last line, which readers skip.
+
+    A link at ``path`` is refused (O_NOFOLLOW): a run folder from someone else could otherwise make
+    the log grow a file outside it, or create one where a dangling link points.
+    """
     try:
-        with open(path, "a") as f:
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | NOFOLLOW, 0o666)
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            raise linked_error(Path(path)) from None
+        raise write_error(Path(path), e) from None
+    try:
+        with os.fdopen(fd, "a") as f:
             f.write(line + "\n")
     except OSError as e:
         raise write_error(Path(path), e) from None
 
 
+NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+
+
+def linked_error(path: Path) -> WganError:
+    return WganError(f"{path} is a link (to {os.path.realpath(path)}): a run folder's files and folders must be "
+                     "its own, so nothing is written through it; replace the link with a plain file or folder")
+
+
+def file_mode() -> int:
+    """The mode a new file gets under the current umask (0644 under the usual 022, 0600 under 077)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+def fsync_folder(folder: Path) -> None:
+    """Flush a folder's entries (a rename into it) to disk, where the platform can open a folder."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
 def stray_temporaries(folder: Path) -> list[Path]:
     """Temporary files that :func:`atomic_write` leaves only when its process was killed mid-write."""
-    return sorted(Path(folder).rglob(".*.tmp*"))
+    return sorted(p for p in Path(folder).rglob(".*.tmp*") if p.is_file() and not p.is_symlink())
+
+
+def remove_stray_temporaries(folder: Path) -> list[Path]:
+    """Delete what :func:`stray_temporaries` finds (call it holding the folder's lock); returns them."""
+    found = stray_temporaries(folder)
+    for path in found:
+        path.unlink(missing_ok=True)
+    return found

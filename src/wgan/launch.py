@@ -17,7 +17,7 @@ from typing import Callable
 from .config import Config
 from .errors import CollectiveError, WganError
 from .run_config import Setting, record_changes, resume_changes
-from .runs import CONFIG_FILE, RunLock, check_run_dir, new_run_dir
+from .runs import CONFIG_FILE, RunLock, check_run_dir, new_run_dir, refuse_links
 from .runtime import Runtime
 
 
@@ -94,6 +94,7 @@ def train_resume(run_dir: Path, settings: list[Setting], checkpoint: str = "last
     from .trainer import Trainer
 
     run_dir = check_run_dir(run_dir)
+    refuse_links(run_dir)  # before reading its config: nothing is read or written through a link
     saved = Config.load(run_dir / CONFIG_FILE)
     changes = resume_changes(saved, settings, allow_batch_change)
     cfg = Config.from_dict(saved.to_dict())

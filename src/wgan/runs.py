@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
@@ -13,6 +14,7 @@ from pathlib import Path
 
 from .config import Config
 from .errors import WganError
+from .files import NOFOLLOW, linked_error, remove_stray_temporaries
 
 SUBDIRS = ("samples", "plots", "checkpoints", "eval")
 CONFIG_FILE = "config.yaml"
@@ -118,8 +120,10 @@ class RunLock:
         except ImportError:
             return
         try:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | NOFOLLOW, 0o666)
         except OSError as e:
+            if e.errno == errno.ELOOP:
+                raise linked_error(self.path) from None
             raise WganError(f"cannot lock the run folder {self.path.parent} ({e.strerror or e})") from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -141,6 +145,13 @@ class RunLock:
         os.ftruncate(fd, 0)
         os.pwrite(fd, (json.dumps(record) + "\n").encode(), 0)
         self._fd = fd
+        try:
+            refuse_links(self.path.parent)
+        except WganError:
+            self._release()
+            raise
+        # Holding the lock, no other process is mid-write here: a temporary file is a killed write's.
+        remove_stray_temporaries(self.path.parent)
 
     def _release(self) -> None:
         if self._fd is None:
@@ -154,6 +165,14 @@ class RunLock:
         fcntl.flock(self._fd, fcntl.LOCK_UN)
         os.close(self._fd)
         self._fd = None
+
+
+def refuse_links(run_dir: Path) -> None:
+    """A one-line error when a folder or file the trainer writes in ``run_dir`` is a link: writes
+    through it would land outside the run (a shared run folder can carry such links)."""
+    for name in (*SUBDIRS, CONFIG_FILE, METRICS_FILE):
+        if (Path(run_dir) / name).is_symlink():
+            raise linked_error(Path(run_dir) / name)
 
 
 def _read_holder(fd: int) -> dict:
