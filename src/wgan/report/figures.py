@@ -22,6 +22,11 @@ EVAL_CURVES = tuple(f"eval/{name}" for name in ("fid", "kid", "precision", "reca
                                                  "modes_covered", "high_quality", "class_accuracy"))
 
 
+def plain(text: str) -> str:
+    """``text`` shown as it is: a run folder named ``a$b$`` must not start matplotlib's math mode."""
+    return text.replace("$", r"\$")
+
+
 def title_of(key: str) -> str:
     return TITLES.get(key) or (f"evaluation: {key[len('eval/'):]}" if key.startswith("eval/") else key)
 
@@ -41,9 +46,9 @@ def _draw(ax, runs: list[RunSummary], key: str) -> None:
         color = f"C{i % 10}"
         smooth = len(values) > 20 and not key.startswith("eval/")
         ax.plot(steps, values, color=color, alpha=0.3 if smooth else 1.0, lw=0.8,
-                marker=None if len(values) > 1 else "o", label=None if smooth else run.name)
+                marker=None if len(values) > 1 else "o", label=None if smooth else plain(run.name))
         if smooth:
-            ax.plot(steps, moving_average(values, max(3, len(values) // 25)), color=color, lw=1.6, label=run.name)
+            ax.plot(steps, moving_average(values, max(3, len(values) // 25)), color=color, lw=1.6, label=plain(run.name))
     ax.set_title(title_of(key), fontsize=9)
     ax.set_xlabel("generator step", fontsize=8)
     ax.tick_params(labelsize=7)
@@ -78,7 +83,7 @@ def write_compare_figure(runs: list[RunSummary], out: str | os.PathLike) -> Path
     for i, (run, picture) in enumerate(shown):
         ax = fig.add_subplot(grid[1, i])
         ax.imshow(picture, interpolation="nearest")
-        ax.set_title(f"{run.name} (step {run.step})", fontsize=8, color=f"C{runs.index(run) % 10}")
+        ax.set_title(f"{plain(run.name)} (step {run.step})", fontsize=8, color=f"C{runs.index(run) % 10}")
         ax.axis("off")
     return save_png(fig, out)
 

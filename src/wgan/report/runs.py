@@ -9,6 +9,9 @@ is loaded, so a report of a 100k-step run takes as long as reading its logs.
 from __future__ import annotations
 
 import json
+import os
+import stat
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,7 +21,7 @@ from ..config import Config
 from ..errors import WganError
 from ..monitor import read_metrics
 from ..plots.curves import series
-from ..runs import check_run_dir
+from ..runs import check_run_dir, refuse_links
 
 # The training curves a report draws, in this order, when a run logged them: (key, title).
 CURVES = (
@@ -33,6 +36,10 @@ CURVES = (
 MAX_POINTS = 1000
 # Sample grids over training shown per run (evenly spaced, always the last).
 MAX_GRIDS = 6
+# The largest picture a report embeds (a 100-image 256x256 RGB grid is about 20 MB uncompressed).
+MAX_PNG_BYTES = 32 << 20
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+MAX_JSON_BYTES = 16 << 20  # an evaluation's results are kilobytes
 # Figures the run drew itself that the report shows (its own curves are redrawn instead).
 REDRAWN = ("losses.png", "wasserstein.png")
 
@@ -98,16 +105,44 @@ def _step_of(path: Path) -> int | None:
 
 
 def _json(path: Path) -> dict | None:
+    """A small JSON object the run wrote; None for anything else (a link, a FIFO, a huge file)."""
     try:
+        info = path.lstat()
+        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_JSON_BYTES:
+            return None
         value = json.loads(path.read_text())
     except (OSError, ValueError):
         return None
     return value if isinstance(value, dict) else None
 
 
+def is_png(path: Path) -> bool:
+    """Whether a report may embed ``path``: a regular file (not a link, a FIFO or a device) of at most
+    MAX_PNG_BYTES that starts with the PNG signature. Anything else is skipped with a warning naming
+    it, so a shared run folder cannot put another file's bytes in the page, hang it or exhaust memory."""
+    try:
+        info = path.lstat()
+        problem = None
+        if not stat.S_ISREG(info.st_mode):
+            problem = "a link" if stat.S_ISLNK(info.st_mode) else "not a regular file"
+        elif info.st_size > MAX_PNG_BYTES:
+            problem = f"{info.st_size} bytes, more than the {MAX_PNG_BYTES} a grid can be"
+        else:
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+            with os.fdopen(fd, "rb") as f:
+                if f.read(len(PNG_SIGNATURE)) != PNG_SIGNATURE:
+                    problem = "not a PNG"
+    except OSError as e:
+        problem = f"unreadable ({e.strerror or e})"
+    if problem:
+        warnings.warn(f"report: skipped {path}: {problem}")
+    return problem is None
+
+
 def load_run(path: str | Path) -> RunSummary:
     """The summary of the run folder at ``path`` (a one-line error when it is not one)."""
     run_dir = check_run_dir(Path(path))
+    refuse_links(run_dir)  # its config and log are read whole: never through a link
     config = flatten(Config.load(run_dir / "config.yaml").to_dict())  # one-line errors of its own
     records = read_metrics(run_dir / "metrics.jsonl")
     curves = {}
@@ -126,12 +161,12 @@ def load_run(path: str | Path) -> RunSummary:
     results = evaluations(run_dir) or {
         k[len("eval/"):]: v for rec in records for k, v in rec.items() if k.startswith("eval/")}
     samples = run_dir / "samples"
-    grids = sorted((s, p) for p in samples.glob("step_*.png") if (s := _step_of(p)) is not None)
-    views = sorted(p for p in (run_dir / "plots").glob("*.png") if p.name not in REDRAWN)
+    grids = sorted((s, p) for p in samples.glob("step_*.png") if (s := _step_of(p)) is not None and is_png(p))
+    views = sorted(p for p in (run_dir / "plots").glob("*.png") if p.name not in REDRAWN and is_png(p))
     final_grid = samples / "final.png"
     return RunSummary(run_dir, run_dir.name, config, curves, final, results,
                       _json(run_dir / "checkpoints" / "best.json"), _evenly(grids, MAX_GRIDS),
-                      final_grid if final_grid.is_file() else None, views)
+                      final_grid if final_grid.exists() and is_png(final_grid) else None, views)
 
 
 def evaluations(run_dir: Path) -> dict:
