@@ -5,7 +5,6 @@ Every problem a user can fix ends in one line on stderr and exit status 2.
 
 from __future__ import annotations
 
-import shutil
 import sys
 import warnings
 from pathlib import Path

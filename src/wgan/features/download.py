@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..errors import WganError, first_line
+from ..files import file_mode, fsync_folder
 
 INCEPTION_URL = ("https://github.com/toshas/torch-fidelity/releases/download/v0.2.0/"
                  "weights-inception-2015-12-05-6726825d.pth")
@@ -60,9 +61,9 @@ def fetch(url: str, dest: Path, sha256: str, check: Callable[[Path], None] | Non
                             "not saved (a changed or tampered file; pass --sha256 only for a file you trust)")
         if check is not None:
             check(Path(tmp))
-        os.chmod(tmp, 0o666 & ~_umask())
+        os.chmod(tmp, file_mode())
         os.replace(tmp, dest)
-        _fsync_folder(dest.parent)
+        fsync_folder(dest.parent)
     finally:
         Path(tmp).unlink(missing_ok=True)
     return dest
@@ -98,26 +99,6 @@ def _download(url: str, out, timeout: float, max_bytes: int, progress: bool) -> 
         raise WganError(f"the download of {url} broke off after {received} of {announced} bytes: not saved; "
                         "try again")
     return h.hexdigest()
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def _fsync_folder(folder: Path) -> None:
-    """Make the rename itself durable (where the platform allows opening a folder)."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def check_inception_weights(path: Path) -> None:
