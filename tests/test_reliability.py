@@ -221,7 +221,7 @@ def test_bad_numbers_are_refused_before_a_run_folder_is_made(tmp_path, args, mes
 
 
 def test_an_image_size_that_would_not_fit_in_memory_names_what_it_needs(tmp_path, monkeypatch):
-    monkeypatch.setattr("wgan.data.sources.arrays.available_memory", lambda: 2**30)
+    monkeypatch.setattr("wgan.memory.available_memory", lambda: 2**30)
     code, out = run("train", "--preset", "wgan-gp-mnist", "--image-size", 1024, "--out", tmp_path / "runs")
     line = one_line(out)
     assert code == 2 and "at 1024x1024 would need 3.9 GiB of memory and 1.0 GiB are available" in line

@@ -78,3 +78,21 @@ def test_truncated_and_incomplete(tmp_path, make):
     (tmp_path / "test_batch").unlink()
     with pytest.raises(WganError, match="not a complete CIFAR python batches folder.*test_batch"):
         load_cifar(tmp_path)
+
+
+def test_an_archive_member_larger_than_any_cifar_file_is_refused_unread(tmp_path, make):
+    # A tar (named like CIFAR's) whose data_batch_1 says it holds 3 GiB: sparse on disk, never read.
+    make.cifar10(tmp_path / "src")
+    archive = tmp_path / "cifar-10-python.tar.gz"
+    with tarfile.open(archive, "w") as tar:
+        for name in ["data_batch_2", "data_batch_3", "data_batch_4", "data_batch_5", "test_batch"]:
+            tar.add(tmp_path / "src" / name, arcname=name)
+        end = tar.offset  # where the end-of-archive blocks begin
+    big = tarfile.TarInfo("data_batch_1")
+    big.size = 3 * 2**30
+    with open(archive, "r+b") as f:
+        f.seek(end)
+        f.write(big.tobuf())
+        f.truncate(f.tell() + big.size + 1024)  # a hole of zeros, then the end-of-archive blocks
+    with pytest.raises(WganError, match=r"data_batch_1 is 3072 MiB, larger than any CIFAR batch"):
+        load_cifar(archive)

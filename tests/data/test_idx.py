@@ -1,4 +1,5 @@
 import gzip
+import struct
 
 import numpy as np
 import pytest
@@ -98,3 +99,42 @@ def test_gzip_detected_by_content_not_name(tmp_path, make):
     x = np.arange(2 * 4 * 4, dtype=np.uint8).reshape(2, 4, 4)
     (tmp_path / "a").write_bytes(gzip.compress(make.idx_bytes(x)))
     np.testing.assert_array_equal(read_idx(tmp_path / "a", 3), x)
+
+
+def _peak_bytes(fn) -> int:
+    """Peak memory Python and numpy allocate while ``fn`` runs (numpy reports its arrays to tracemalloc)."""
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        fn()
+    except WganError:
+        pass
+    finally:
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+    return peak
+
+
+def test_a_gzip_bomb_is_refused_after_what_its_header_says(tmp_path, make):
+    # 2 KB of gzip: a header for 10 images of 28x28, then 200 MB of zeros.
+    header = make.idx_bytes(np.zeros((10, 28, 28), np.uint8))[:16]
+    compressor = gzip.compress(header + bytes(200 * 2**20), compresslevel=9)
+    path = tmp_path / "train-images-idx3-ubyte.gz"
+    path.write_bytes(compressor)
+    assert len(compressor) < 300_000
+    with pytest.raises(WganError, match=r"is longer than its header says: header 10x28x28 needs 7840 bytes"):
+        read_idx(path, 3)
+    assert _peak_bytes(lambda: read_idx(path, 3)) < 2 * 2**20
+
+
+def test_a_header_larger_than_memory_is_refused_before_reading(tmp_path, make, monkeypatch):
+    monkeypatch.setattr("wgan.memory.available_memory", lambda: 2**30)
+    header = bytes([0, 0, 0x08, 3]) + struct.pack(">3I", 4_000_000, 28, 28)
+    (tmp_path / "train-images-idx3-ubyte.gz").write_bytes(gzip.compress(header))
+    with pytest.raises(WganError, match=r"header 4000000x28x28\) would need 2.9 GiB of memory and 1.0 GiB"):
+        read_idx(tmp_path / "train-images-idx3-ubyte.gz", 3)
+    # Uncompressed, the file's own size tells first.
+    (tmp_path / "train-images-idx3-ubyte").write_bytes(header)
+    with pytest.raises(WganError, match=r"is truncated: header 4000000x28x28 needs 3136000000 bytes of data, found 0"):
+        read_idx(tmp_path / "train-images-idx3-ubyte", 3)

@@ -74,3 +74,17 @@ def test_through_load_images(tmp_path):
     assert arrays.class_names == ["9"]
     with pytest.raises(WganError, match="has no test split"):
         load_images(DataConfig(name=str(path), split="test"))
+
+
+def test_a_declared_shape_larger_than_memory_is_refused_before_reading(tmp_path):
+    # An .npz member whose header declares 3 TiB of images over a few bytes of data.
+    import zipfile
+
+    path = tmp_path / "bomb.npz"
+    header = {"descr": "|u1", "fortran_order": False, "shape": (2**24, 256, 256, 3)}
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        with z.open("images.npy", "w") as member:
+            np.lib.format.write_array_header_1_0(member, header)
+            member.write(bytes(1000))
+    with pytest.raises(WganError, match=r"the arrays of .*bomb.npz would need 3072.0 GiB of memory"):
+        load_npz(path)

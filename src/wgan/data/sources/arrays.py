@@ -11,12 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import os
-
 import numpy as np
 import torch
 
 from ...errors import WganError
+from ...memory import check_memory
 
 
 @dataclass
@@ -87,27 +86,10 @@ def convert_channels(images: np.ndarray, channels: int) -> np.ndarray:
     return np.clip(np.rint(gray), 0, 255).astype(np.uint8)[..., None]
 
 
-def available_memory() -> int:
-    """Bytes of memory this machine can still give (MemAvailable on Linux, else all physical memory)."""
-    try:
-        with open("/proc/meminfo") as f:
-            for line in f:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    try:
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (ValueError, OSError, AttributeError):
-        return 2**63
-
-
 def check_fits(count: int, height: int, width: int, channels: int, source: str) -> None:
     """Refuse, before allocating, image data whose uint8 pixels would not fit in memory."""
-    need, have = count * height * width * channels, available_memory()
-    if need > 0.8 * have:
-        raise WganError(f"{count} images of {source} at {height}x{width} would need {need / 2**30:.1f} GiB of "
-                        f"memory and {have / 2**30:.1f} GiB are available; use a smaller --image-size")
+    check_memory(count * height * width * channels, f"{count} images of {source} at {height}x{width}",
+                 "use a smaller --image-size")
 
 
 def resize_images(images: np.ndarray, size: int, chunk: int = 2048, source: str = "the data") -> np.ndarray:

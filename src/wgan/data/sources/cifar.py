@@ -20,16 +20,22 @@ from __future__ import annotations
 import io
 import pickle
 import tarfile
+import zlib
 from pathlib import Path
 
 import numpy as np
 
 from ...errors import WganError
+from ...memory import check_memory
 from .arrays import ImageArrays
 
 _CIFAR10 = {"train": [f"data_batch_{i}" for i in range(1, 6)], "test": ["test_batch"], "meta": "batches.meta"}
 _CIFAR100 = {"train": ["train"], "test": ["test"], "meta": "meta"}
 _SUBFOLDERS = ("cifar-10-batches-py", "cifar-100-python")
+# No file of either set is larger than CIFAR-100's train batch (50,000 images of 3,073 bytes and their
+# pickle: 155 MB); a member or file said to be larger is not CIFAR, and is refused before it is read.
+_MAX_FILE = 200 * 2**20
+_MAX_MEMBERS = 1000  # the archives hold under ten; a re-packed copy may add a few
 
 
 def _numpy_core():
@@ -85,27 +91,50 @@ class _Files:
     def __init__(self, path: Path):
         self.path = path
         self.names: dict[str, str] = {}  # short name -> location
+        self.sizes: dict[str, int] = {}  # short name -> bytes, as the folder or the archive's headers say
         self.tar = None
         if path.is_file():
             try:
                 self.tar = tarfile.open(path)
             except (tarfile.TarError, OSError) as e:
                 raise WganError(f"cannot open CIFAR archive {path}: {e}") from None
-            for m in self.tar.getmembers():
+            # Members one by one (not getmembers()): the list of a crafted archive could be endless.
+            for i, m in enumerate(_members(self.tar, path)):
+                if i >= _MAX_MEMBERS:
+                    raise WganError(f"{path} holds more than {_MAX_MEMBERS} files: not a CIFAR archive")
                 if m.isfile():
                     self.names.setdefault(Path(m.name).name, m.name)
+                    self.sizes.setdefault(Path(m.name).name, m.size)
         else:
             folder = next((path / s for s in _SUBFOLDERS if (path / s).is_dir()), path)
             self.names = {p.name: str(p) for p in folder.iterdir() if p.is_file()}
+            self.sizes = {name: Path(where).stat().st_size for name, where in self.names.items()}
+
+    def check_sizes(self, names: list[str]) -> None:
+        """Refuse, before reading, files larger than any CIFAR file or together larger than memory."""
+        for name in names:
+            if self.sizes[name] > _MAX_FILE:
+                raise WganError(f"CIFAR file {self.names[name]} is {self.sizes[name] / 2**20:.0f} MiB, larger than "
+                                f"any CIFAR batch ({_MAX_FILE // 2**20} MiB at most): not a CIFAR file")
+        # Each file's bytes, then its images: twice its size at most.
+        check_memory(2 * sum(self.sizes[n] for n in names), f"the CIFAR files of {self.path}", "free some memory")
 
     def read(self, name: str) -> bytes:
         where = self.names[name]
         try:
             if self.tar is not None:
-                return self.tar.extractfile(where).read()
-            return Path(where).read_bytes()
-        except (tarfile.TarError, OSError, EOFError) as e:
+                return self.tar.extractfile(where).read(self.sizes[name])
+            with open(where, "rb") as f:
+                return f.read(self.sizes[name])
+        except (tarfile.TarError, OSError, EOFError, zlib.error) as e:
             raise WganError(f"cannot read CIFAR file {where}: {e}") from None
+
+
+def _members(tar: tarfile.TarFile, path: Path):
+    try:
+        yield from tar
+    except (tarfile.TarError, OSError, EOFError, zlib.error) as e:
+        raise WganError(f"cannot read CIFAR archive {path}: {e}") from None
 
 
 def _layout(names) -> dict | None:
@@ -133,6 +162,8 @@ def load_cifar(path: Path, split: str = "train") -> ImageArrays:
         raise WganError(f"{path} is not a complete CIFAR python batches folder: CIFAR-10 needs "
                         f"data_batch_1..5 and test_batch, CIFAR-100 needs train and test")
     parts = ("train", "test") if split == "all" else (split,)
+    files.check_sizes([name for part in parts for name in layout[part]] +
+                      [layout["meta"]] * (layout["meta"] in files.names))
     images, labels = [], []
     for part in parts:
         for name in layout[part]:

@@ -15,7 +15,9 @@ archive has six) needs one of the set's files passed to choose.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
+import os
 import re
 import zlib
 from pathlib import Path
@@ -23,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from ...errors import WganError
+from ...memory import check_memory
 from .arrays import ImageArrays
 
 _NAME = re.compile(
@@ -45,29 +48,62 @@ def find_idx_files(folder: Path) -> list[Path]:
 
 
 def read_idx(path: Path, ndim: int) -> np.ndarray:
-    """One IDX file of unsigned bytes with ``ndim`` dimensions, validated against its header."""
+    """One IDX file of unsigned bytes with ``ndim`` dimensions, validated against its header.
+
+    The header says how many bytes follow, so that is all that is read (and it is checked against
+    memory first): a small gzip file whose content expands far past its header is refused after
+    one byte too many, not decompressed whole.
+    """
     try:
-        raw = path.read_bytes()
-        if raw[:2] == b"\x1f\x8b":
-            raw = gzip.decompress(raw)
+        with open(path, "rb") as raw:
+            compressed = raw.read(2) == b"\x1f\x8b"
+            raw.seek(0)
+            with (gzip.GzipFile(fileobj=raw) if compressed else contextlib.nullcontext(raw)) as f:
+                dims, header = _idx_header(f, path, ndim)
+                expected = int(np.prod(dims, dtype=object))
+                shape = "x".join(map(str, dims))
+                if not compressed:  # the file's size says at once whether the data is all there
+                    _check_length(path, shape, expected, os.fstat(raw.fileno()).st_size - header)
+                check_memory(expected, f"IDX file {path} (header {shape})", "is its header damaged?")
+                data = np.empty(expected, dtype=np.uint8)
+                got = _read_into(f, memoryview(data))
+                _check_length(path, shape, expected, got + len(f.read(1)))
     except (EOFError, gzip.BadGzipFile, zlib.error) as e:
         raise WganError(f"IDX file {path} is a damaged or truncated gzip file ({e}); re-download it") from None
     except OSError as e:
         raise WganError(f"cannot read IDX file {path}: {e.strerror or e}") from None
-    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] != 0x08 or raw[3] != ndim:
+    return data.reshape(dims)
+
+
+def _idx_header(f, path: Path, ndim: int) -> tuple[tuple[int, ...], int]:
+    """The dimensions in an IDX header (after checking its magic number) and the header's length."""
+    magic = f.read(4)
+    if len(magic) < 4 or magic[0] != 0 or magic[1] != 0 or magic[2] != 0x08 or magic[3] != ndim:
         want = f"00 00 08 0{ndim}"
         raise WganError(f"{path} is not an IDX file of {ndim}-D unsigned bytes: magic number "
-                        f"{raw[:4].hex(' ') or '(empty)'}, expected {want}")
-    header = 4 + 4 * ndim
-    if len(raw) < header:
+                        f"{magic.hex(' ') or '(empty)'}, expected {want}")
+    raw_dims = f.read(4 * ndim)
+    if len(raw_dims) < 4 * ndim:
         raise WganError(f"IDX file {path} is truncated: its header is incomplete")
-    dims = tuple(int(d) for d in np.frombuffer(raw, dtype=">u4", count=ndim, offset=4))
-    expected = int(np.prod(dims))
-    if len(raw) - header != expected:
-        kind = "truncated" if len(raw) - header < expected else "longer than its header says"
-        raise WganError(f"IDX file {path} is {kind}: header {'x'.join(map(str, dims))} needs {expected} bytes "
-                        f"of data, found {len(raw) - header}")
-    return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(dims)
+    return tuple(int(d) for d in np.frombuffer(raw_dims, dtype=">u4")), 4 + 4 * ndim
+
+
+def _read_into(f, view: memoryview) -> int:
+    """Fill ``view`` from ``f`` as far as it goes; the bytes read."""
+    done = 0
+    while done < len(view):
+        n = f.readinto(view[done:])
+        if not n:
+            break
+        done += n
+    return done
+
+
+def _check_length(path: Path, shape: str, expected: int, found: int) -> None:
+    if found != expected:
+        kind = "truncated" if found < expected else "longer than its header says"
+        raise WganError(f"IDX file {path} is {kind}: header {shape} needs {expected} bytes of data, found "
+                        f"{found if found < expected else 'more'}")
 
 
 def _file_sets(files: list[Path]) -> dict[tuple[Path, str], dict[tuple[str, str], Path]]:

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from ...errors import WganError
+from ...memory import check_memory
 from .arrays import ImageArrays, composite_on_white
 
 
@@ -30,6 +31,7 @@ def load_npz(path: Path) -> ImageArrays:
         raise WganError(f"{path} is a single .npy array; save an .npz with np.savez(path, images=..., labels=...)")
     with f:
         keys = list(f.files)
+        _check_declared_sizes(path, [k for k in ("images", "labels", "class_names") if k in keys])
         try:
             found = {k: f[k] for k in ("images", "labels", "class_names") if k in keys}
         except (OSError, ValueError, zipfile.BadZipFile, EOFError) as e:
@@ -48,6 +50,29 @@ def load_npz(path: Path) -> ImageArrays:
                             f"got {labels.dtype} {labels.shape}")
     class_names = [str(n) for n in names.tolist()] if names is not None else None
     return ImageArrays(np.ascontiguousarray(images), labels, class_names, str(path))
+
+
+def _check_declared_sizes(path: Path, keys: list[str]) -> None:
+    """Refuse, before reading, arrays whose shapes (as their headers say) would not fit in memory.
+
+    A compressed member can expand far beyond the file's size; numpy reads exactly what the header
+    declares, so checking the declared sizes bounds what loading takes.
+    """
+    need = 0
+    try:
+        with zipfile.ZipFile(path) as z:
+            for key in keys:
+                with z.open(f"{key}.npy") as member:
+                    version = np.lib.format.read_magic(member)
+                    read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                                   else np.lib.format.read_array_header_2_0)
+                    shape, _, dtype = read_header(member)
+                    nbytes = int(np.prod(shape, dtype=object)) * dtype.itemsize
+                    # Non-uint8 images are converted: a scaled float copy beside the original.
+                    need += nbytes * (1 if dtype == np.uint8 or key != "images" else 3)
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile, EOFError) as e:
+        raise WganError(f"cannot read {path}: {e}") from None
+    check_memory(need, f"the arrays of {path}", "is the file damaged, or save fewer or smaller images")
 
 
 def _to_nhwc(x: np.ndarray, path: Path) -> np.ndarray:
