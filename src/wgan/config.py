@@ -28,8 +28,13 @@ CLIP_WHEN = ("after", "before")
 CRITIC_SPLIT = ("none", "half", "full")
 AUGMENTATIONS = ("translation", "cutout")  # wgan.augment's operations
 RECORD_KEYS = ("versions", "history")  # sections of config.yaml that describe the run, not configure it
-MAX_IMAGE_SIZE = 4096
-DEVICE_HELP = "auto, cpu, cuda, cuda:N or mps"  # pixels a side; one such RGB image is 48 MiB
+MAX_IMAGE_SIZE = 4096  # pixels a side; one such RGB image is 48 MiB
+# Upper limits of the model's sizes, far above any published GAN (BigGAN's widest layer has 2,048
+# channels): a typo or a crafted description is refused instead of allocated.
+MAX_WIDTH = 16384
+MAX_DEPTH = 64
+MAX_LATENT_DIM = 16384
+DEVICE_HELP = "auto, cpu, cuda, cuda:N or mps"
 
 
 @dataclass
@@ -224,7 +229,6 @@ class Config:
                 raise choice_error("Lipschitz method", self.loss.lipschitz, LIPSCHITZ + ("a + combination",))
         _one_of("optimiser", self.optim.name, OPTIMIZERS)
         _one_of("learning-rate decay", self.optim.decay, ("none", "linear"))
-        _one_of("latent distribution", self.model.latent, LATENTS)
         check_device_name(self.train.device)
         _one_of("clip_when", self.loss.clip_when, CLIP_WHEN)
         _one_of("split", self.data.split, ("train", "test", "all"))
@@ -237,27 +241,19 @@ class Config:
         _one_of("train.channels_last", self.train.channels_last, ("auto", "on", "off"))
         _one_of("train.matmul_conv", self.train.matmul_conv, ("auto", "on", "off"))
         _one_of("train.fused_resample", self.train.fused_resample, ("auto", "on", "off"))
-        _one_of("model.conditional", self.model.conditional, CONDITIONING)
-        _one_of("model.critic_conditional", self.model.critic_conditional, CRITIC_CONDITIONING)
-        if self.model.critic_conditional == "projection" and self.model.conditional == "none":
-            raise WganError("model.critic_conditional=projection scores images against their classes, and "
-                            "model.conditional=none trains an unconditional generator; set model.conditional "
-                            "to cbn, concat or embed_mul")
-        if self.model.conditional == "cbn" and self.model.sync_bn:
-            raise WganError("model.conditional=cbn and model.sync_bn=true cannot be combined: SyncBatchNorm has no "
-                            "class-conditional form; set model.sync_bn=false")
+        validate_model(self.model)
         if self.train.critic_split != "none" and any(m in ("gp", "lp") for m in self.loss.lipschitz.split("+")):
             raise WganError("train.critic_split updates the critic on real and fake separately, which leaves "
                             "no pairs for a gradient penalty; use it with clip, sn or none")
         for key in ("train.steps", "train.batch_size", "train.n_critic", "train.log_every",
                     "train.sample_every", "train.checkpoint_every", "train.warmup_n_critic",
-                    "train.warmup_every", "train.eval_n", "model.latent_dim", "model.width", "model.depth"):
+                    "train.warmup_every", "train.eval_n"):
             _positive(key, self.get(key))
         for key in ("optim.lr_g", "optim.lr_c", "loss.clip_value"):
             if self.get(key) is not None:
                 _positive(key, self.get(key))
         for key in ("loss.gp_lambda", "train.warmup_first", "train.max_minutes", "train.eval_every", "train.warmup_period",
-                    "train.threads", "train.generator_batch_size", "train.ema_standing_batches", "train.keep_checkpoints", "model.feature_dim",
+                    "train.threads", "train.generator_batch_size", "train.ema_standing_batches", "train.keep_checkpoints",
                     "loss.class_weight_critic", "loss.class_weight_critic_fake",
                     "loss.class_weight_generator"):
             v = self.get(key)
@@ -329,6 +325,32 @@ def versions() -> dict[str, str]:
     from . import __version__
 
     return {"wgan": str(__version__), "torch": str(torch.__version__), "python": platform.python_version()}
+
+
+def validate_model(model: ModelConfig) -> None:
+    """Raise :class:`WganError` for the first model setting out of range.
+
+    Shared by :meth:`Config.validate` and the reading of generator files, whose
+    description comes from whoever sent the file: the upper limits keep a few
+    bytes of description from building a network that cannot fit anywhere.
+    """
+    _one_of("latent distribution", model.latent, LATENTS)
+    _one_of("model.conditional", model.conditional, CONDITIONING)
+    _one_of("model.critic_conditional", model.critic_conditional, CRITIC_CONDITIONING)
+    for key, most in (("latent_dim", MAX_LATENT_DIM), ("width", MAX_WIDTH), ("depth", MAX_DEPTH)):
+        value = getattr(model, key)
+        _positive(f"model.{key}", value)
+        if value > most:
+            raise WganError(f"model.{key} must be at most {most}, got {value}")
+    if not 0 <= model.feature_dim <= MAX_WIDTH:
+        raise WganError(f"model.feature_dim must be in 0..{MAX_WIDTH}, got {model.feature_dim}")
+    if model.critic_conditional == "projection" and model.conditional == "none":
+        raise WganError("model.critic_conditional=projection scores images against their classes, and "
+                        "model.conditional=none trains an unconditional generator; set model.conditional "
+                        "to cbn, concat or embed_mul")
+    if model.conditional == "cbn" and model.sync_bn:
+        raise WganError("model.conditional=cbn and model.sync_bn=true cannot be combined: SyncBatchNorm has no "
+                        "class-conditional form; set model.sync_bn=false")
 
 
 def check_device_name(name: str) -> None:

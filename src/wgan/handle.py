@@ -26,7 +26,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from .config import ModelConfig
+from .config import Config, ModelConfig, validate_model
 from .data.space import DataSpace
 from .errors import WganError, first_line
 from .files import atomic_write
@@ -128,22 +128,30 @@ class GeneratorHandle:
 
     def decode(self, z: torch.Tensor, labels: torch.Tensor | None = None, batch: int = 500) -> torch.Tensor:
         """The data-space samples of noise ``z`` (and ``labels``), in batches; non-finite ones refused."""
-        chunks = []
+        # Each batch is checked and turned into its final type (uint8 for images) at once, so a large
+        # count holds one batch of floats at a time, not all of them.
+        chunks, bad = [], 0
         for start in range(0, len(z), batch):
             y = None if labels is None else labels[start:start + batch]
-            chunks.append(self.to_data(self.generate(z[start:start + batch], y)).cpu())
-        x = torch.cat(chunks) if chunks else torch.empty((0, *self.space.shape))
-        check_finite_samples(x, self.step)
-        if self.kind == "image":
-            return x.round().clamp(0, 255).to(torch.uint8)
-        return x.float()
+            x = self.to_data(self.generate(z[start:start + batch], y)).cpu()
+            bad += count_nonfinite(x)
+            if not bad:
+                chunks.append(x.round().clamp(0, 255).to(torch.uint8) if self.kind == "image" else x.float())
+        check_finite_samples(bad, len(z), self.step)
+        if chunks:
+            return torch.cat(chunks)
+        return torch.empty((0, *self.space.shape), dtype=torch.uint8 if self.kind == "image" else torch.float32)
 
 
-def check_finite_samples(x: torch.Tensor, step: int) -> None:
+def count_nonfinite(x: torch.Tensor) -> int:
+    """Samples of ``x`` with a NaN or infinite value."""
+    return int((~torch.isfinite(x)).flatten(1).any(1).sum()) if x.numel() else 0
+
+
+def check_finite_samples(bad: int, total: int, step: int) -> None:
     """Refuse samples with NaN or infinite values: they mean a diverged generator, not pictures."""
-    bad = int((~torch.isfinite(x)).flatten(1).any(1).sum()) if x.numel() else 0
     if bad:
-        raise NonFiniteSamples(f"the generator of step {step} gives non-finite values in {bad} of {len(x)} samples "
+        raise NonFiniteSamples(f"the generator of step {step} gives non-finite values in {bad} of {total} samples "
                         "(the run diverged); nothing was written: sample an earlier checkpoint (--checkpoint)")
 
 
@@ -203,33 +211,84 @@ def read_generator_file(path: Path) -> tuple[dict, dict[str, torch.Tensor]]:
     return info, tensors
 
 
+MAX_CLASSES = 100_000  # far above any labelled image set (ImageNet-21k has 21,841)
+
+
 def handle_from_parts(info: dict, tensors: dict[str, torch.Tensor], ema: bool = True, source: str = "",
                       device="cpu") -> GeneratorHandle:
-    """Rebuild the generator that ``info`` describes and load its weights (the EMA copy when there is one)."""
-    from .models import build_generator
+    """Rebuild the generator that ``info`` describes and load its weights (the EMA copy when there is one).
 
-    space = DataSpace.from_dict(info.get("space", {}))
-    try:
-        model = ModelConfig(**info["model"])
-    except (KeyError, TypeError) as e:
-        raise WganError(f"{source}: the generator description is damaged ({e})") from None
-    num_classes = int(info.get("num_classes", 0))
-    net = build_generator(model, space.shape, num_classes)
+    The description may come from someone else's file: it is validated like a config, and the network
+    is first built on the ``meta`` device (shapes, no memory) and compared with the file's tensors, so
+    a description that does not match its weights is refused before anything real is allocated.
+    """
+    model, space, num_classes = check_description(info, source)
     prefix = "generator_ema." if ema and info.get("ema") and any(k.startswith("generator_ema.") for k in tensors) \
         else "generator."
     state = {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}
+    samples = f"{'x'.join(map(str, space.shape))} images" if space.kind == "image" else "2-D points"
+    check_weights_fit(model, space, num_classes, state, f"{source} (a {model.generator!r} generator of {samples})")
+    from .models import build_generator
+
+    net = build_generator(model, space.shape, num_classes)
     dtype = next(iter(state.values())).dtype if state else torch.float32
     net = net.to(dtype if dtype.is_floating_point else torch.float32)
-    try:
-        net.load_state_dict(state)
-    except RuntimeError as e:
-        raise WganError(f"{source} holds weights that do not fit a {info.get('family')!r} generator for "
-                        f"{'x'.join(map(str, space.shape))} data (a file from another family? {first_line(e, 160)})"
-                        ) from None
+    net.load_state_dict(state)
     fixed = tensors.get("fixed_z")
+    if fixed is not None and (fixed.dim() != 2 or fixed.shape[1] != model.latent_dim):
+        raise WganError(f"{source}: its fixed noise has shape {tuple(fixed.shape)}, expected (N, {model.latent_dim})")
     handle = GeneratorHandle(net.eval(), space, Latent(model.latent_dim, model.latent), num_classes,
                              fixed.to(net_dtype(net)) if fixed is not None else None, int(info.get("step", 0)), info)
     return handle.to(device)
+
+
+def check_description(info: dict, source: str) -> tuple[ModelConfig, DataSpace, int]:
+    """``(model settings, data space, class count)`` of a generator description, each checked as a
+    config is (types, choices, ranges); anything else is one line naming the file and the setting."""
+    try:
+        model = info.get("model")
+        if not isinstance(model, dict):
+            raise WganError("it has no model settings")
+        cfg = Config()
+        cfg.update({"model": model})
+        validate_model(cfg.model)
+        space = DataSpace.from_dict(info.get("space") if isinstance(info.get("space"), dict) else {})
+        num_classes, step = info.get("num_classes", 0), info.get("step", 0)
+        if type(num_classes) is not int or not 0 <= num_classes <= MAX_CLASSES:
+            raise WganError(f"num_classes must be an integer in 0..{MAX_CLASSES}, got {num_classes!r}")
+        if type(step) is not int or step < 0:
+            raise WganError(f"step must be an integer >= 0, got {step!r}")
+    except WganError as e:
+        raise WganError(f"{source}: the generator description is refused: {e}") from None
+    return cfg.model, space, num_classes
+
+
+def check_weights_fit(model: ModelConfig, space: DataSpace, num_classes: int, state: dict[str, torch.Tensor],
+                      what: str) -> None:
+    """Refuse weights whose names or shapes differ from the network the description builds; the network
+    is built on the ``meta`` device for this (shapes only), so a huge description costs no memory."""
+    from .models import build_generator
+
+    try:
+        with torch.device("meta"):
+            skeleton = build_generator(model, space.shape, num_classes)
+    except WganError as e:
+        raise WganError(f"{what}: {e}") from None
+    except (ValueError, RuntimeError, TypeError) as e:  # a family that cannot take these sizes
+        raise WganError(f"{what}: the description builds no network ({first_line(e, 160)})") from None
+    expected = {k: tuple(v.shape) for k, v in skeleton.state_dict().items()}
+    found = {k: tuple(v.shape) for k, v in state.items()}
+    if expected == found:
+        return
+    missing, extra = sorted(set(expected) - set(found)), sorted(set(found) - set(expected))
+    if missing or extra:
+        detail = (f"{len(missing)} weights missing (first: {missing[0]})" if missing else "") + \
+                 ("; " if missing and extra else "") + (f"{len(extra)} unexpected (first: {extra[0]})" if extra else "")
+    else:
+        key = next(k for k in expected if expected[k] != found[k])
+        detail = f"{key} is {found[key]} in the file, {expected[key]} in the description"
+    raise WganError(f"{what}: the weights do not fit the description (a file from another family or a damaged "
+                    f"description? {detail})")
 
 
 def net_dtype(net: nn.Module) -> torch.dtype:

@@ -57,4 +57,21 @@ class DataSpace:
             raise WganError(f"the data description of this generator is damaged ({e})") from None
         if space.kind not in KINDS:
             raise WganError(f"unknown data kind {space.kind!r} in this generator's description; accepted: toy, image")
+        space.check_shape()
         return space
+
+    def check_shape(self) -> None:
+        """Refuse a shape no data of this kind has: points are (2,); images (C, H, W), C 1 or 3, H and W
+        at most ``MAX_IMAGE_SIZE`` (the description may come from a file someone else made)."""
+        from ..config import MAX_IMAGE_SIZE
+
+        shape = self.shape
+        if self.kind == "toy":
+            ok = shape == (2,) and all(v is None or len(v) == 2 for v in (self.shift, self.scale))
+            accepted = "(2,) with a shift and scale of 2 numbers each"
+        else:
+            ok = len(shape) == 3 and shape[0] in (1, 3) and all(1 <= s <= MAX_IMAGE_SIZE for s in shape[1:])
+            accepted = f"(C, H, W) with C 1 or 3 and H, W in 1..{MAX_IMAGE_SIZE}"
+        if not ok:
+            raise WganError(f"the data description of this generator has shape {shape} for {self.kind} data; "
+                            f"accepted: {accepted}")
