@@ -421,8 +421,6 @@ def video(run_dir, out, iterations_per_second, fps, checkpoint):
     from .runs import check_run_dir
     from .video import make_video
 
-    if iterations_per_second <= 0:
-        raise WganError(f"--iterations-per-second must be positive, got {iterations_per_second}")
     run_dir = check_run_dir(run_dir)
     until = _generator(run_dir, checkpoint, "cpu").step if checkpoint not in (None, "last") else None
     path = make_video(run_dir, out=out, fps=fps, iterations_per_second=iterations_per_second, until_step=until)
@@ -459,13 +457,13 @@ def export(run_dir, fmt, out, checkpoint):
 def interpolate(run_dir, out, seeds, frames, class_, fps, checkpoint):
     """Walk the latent space between seeds (spherical interpolation), per class for conditional runs."""
     from .interpolate import write_interpolation
+    from .video import check_fps
 
     try:
         seed_list = [int(s) for s in seeds.split(",") if s.strip()]
     except ValueError:
         raise WganError(f"--seeds expects integers separated by commas, got {seeds!r}") from None
-    if not fps > 0:
-        raise WganError(f"--fps must be positive, got {fps}")
+    check_fps(fps)
     handle = _generator(run_dir, checkpoint, "cpu")
     click.echo(f"wrote {write_interpolation(handle, out, seed_list, frames, class_, fps)}")
 

@@ -10,13 +10,16 @@ of a walk are that command's samples.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 import torch
 
 from .errors import WganError
 from .handle import GeneratorHandle
+from .memory import check_memory
 
 
 def slerp(a: torch.Tensor, b: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
@@ -29,12 +32,16 @@ def slerp(a: torch.Tensor, b: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
     return (torch.sin((1 - t) * omega) * a + torch.sin(t * omega) * b) / torch.sin(omega)
 
 
+MAX_FRAMES = 1000  # images per walk between two seeds
+
+
 def walk(handle: GeneratorHandle, seeds: list[int], frames: int) -> list[torch.Tensor]:
     """For each consecutive pair of ``seeds``: ``frames`` noise vectors from one seed's noise to the next's."""
     if len(seeds) < 2:
         raise WganError("--seeds needs at least two seeds to interpolate between, e.g. --seeds 0,1")
-    if frames < 2:
-        raise WganError(f"--frames must be at least 2 (the two end points), got {frames}")
+    if not 2 <= frames <= MAX_FRAMES:
+        raise WganError(f"--frames must be in 2..{MAX_FRAMES} (a walk's images, both end points included), "
+                        f"got {frames}")
     ends = [handle.noise(1, seed=s)[0] for s in seeds]
     t = torch.linspace(0, 1, frames)
     return [slerp(a, b, t) for a, b in zip(ends, ends[1:])]
@@ -48,37 +55,48 @@ def interpolation_grid(handle: GeneratorHandle, seeds: list[int], frames: int, c
     first two seeds in that class, so the rows show how a style carries over the classes.
     """
     _require_images(handle)
+    every_class = handle.num_classes and class_ is None
+    rows = handle.num_classes if every_class else len(seeds) - 1
+    # The images, and the grid picture made of them.
+    check_memory(2 * rows * frames * math.prod(handle.space.shape), f"a grid of {rows} x {frames} images",
+                 "use fewer --seeds or --frames")
     paths = walk(handle, seeds, frames)
-    rows = []
-    if handle.num_classes and class_ is None:
-        for k in range(handle.num_classes):
-            rows.append(handle.decode(paths[0], torch.full((frames,), k)))
+    if every_class:
+        images = [handle.decode(paths[0], torch.full((frames,), k)) for k in range(handle.num_classes)]
     else:
         labels = handle.labels(frames, class_) if handle.num_classes else None
-        rows = [handle.decode(z, labels) for z in paths]
-    images = torch.cat(rows).permute(0, 2, 3, 1).numpy()
-    return images, frames
+        images = [handle.decode(z, labels) for z in paths]
+    return torch.cat(images).permute(0, 2, 3, 1).numpy(), frames
 
 
-def animation_frames(handle: GeneratorHandle, seeds: list[int], frames: int, class_: int | None = None
-                     ) -> list[np.ndarray]:
+def animation_length(seeds: list[int], frames: int) -> int:
+    """Frames of the loop through ``seeds`` and back to the first (each walk's last point is the next's first)."""
+    return len(seeds) * (frames - 1)
+
+
+def animation_frames(handle: GeneratorHandle, seeds: list[int], frames: int, class_: int | None = None,
+                     batch: int = 256) -> Iterator[np.ndarray]:
     """Pictures (uint8 HWC) of a loop through ``seeds`` and back to the first: one sample per frame,
-    or for a conditional run without ``class_`` a row of every class."""
+    or for a conditional run without ``class_`` a row of every class. Drawn a batch at a time as
+    the video writer takes them, so a long loop holds one batch in memory."""
+    _require_images(handle)  # checked here, not when the first picture is taken
+    loop = walk(handle, list(seeds) + [seeds[0]], frames)
+    return _pictures(handle, torch.cat([p[:-1] for p in loop]), class_, batch)
+
+
+def _pictures(handle: GeneratorHandle, z: torch.Tensor, class_: int | None, batch: int) -> Iterator[np.ndarray]:
     from .plots.images import make_grid
 
-    _require_images(handle)
-    loop = walk(handle, list(seeds) + [seeds[0]], frames)
-    z = torch.cat([p[:-1] for p in loop])  # each walk's last point is the next one's first
     if handle.num_classes and class_ is None:
         k = handle.num_classes
-        pictures = []
         for zi in z:
-            images = handle.decode(zi.expand(k, -1), torch.arange(k)).permute(0, 2, 3, 1).numpy()
-            pictures.append(make_grid(images, nrow=k))
-        return pictures
+            yield make_grid(handle.decode(zi.expand(k, -1), torch.arange(k)).permute(0, 2, 3, 1).numpy(), nrow=k)
+        return
     labels = handle.labels(len(z), class_) if handle.num_classes else None
-    images = handle.decode(z, labels).permute(0, 2, 3, 1).numpy()
-    return [make_grid(image[None], nrow=1) for image in images]
+    for start in range(0, len(z), batch):
+        part = None if labels is None else labels[start:start + batch]
+        for image in handle.decode(z[start:start + batch], part).permute(0, 2, 3, 1).numpy():
+            yield make_grid(image[None], nrow=1)
 
 
 def write_interpolation(handle: GeneratorHandle, out: Path, seeds: list[int], frames: int = 10,
@@ -96,9 +114,9 @@ def write_interpolation(handle: GeneratorHandle, out: Path, seeds: list[int], fr
 
         from .video import enlarge, write_animation
 
-        pictures = [enlarge(Image.fromarray(p[..., 0] if p.shape[-1] == 1 else p))
-                    for p in animation_frames(handle, seeds, frames, class_)]
-        return write_animation(out, pictures, fps)
+        pictures = (enlarge(Image.fromarray(p[..., 0] if p.shape[-1] == 1 else p))
+                    for p in animation_frames(handle, seeds, frames, class_))
+        return write_animation(out, pictures, animation_length(seeds, frames), fps)
     raise WganError(f"--out {out}: unknown kind {out.suffix or '(none)'!r}; accepted: FILE.png, FILE.gif, FILE.mp4")
 
 

@@ -7,6 +7,7 @@ samples is the same whether one process draws it or several share the work
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +17,7 @@ import torch
 from .errors import WganError
 from .files import write_npz
 from .handle import GeneratorHandle
+from .memory import check_memory
 
 N_REFERENCE_POINTS = 2000  # real points drawn beside 2-D samples in a picture
 
@@ -32,14 +34,27 @@ class Samples:
 def draw_samples(handle: GeneratorHandle, n: int, seed: int = 0, class_: int | None = None,
                  truncation: float | None = None, runtime=None) -> Samples | None:
     """``n`` samples in data coordinates, noise seeded by ``seed`` (None on processes other than the main)."""
-    (samples,) = sample_chunks(handle, n, seed, chunk=max(n, 1), class_=class_, truncation=truncation,
-                               runtime=runtime)
-    if samples is None or handle.kind != "toy":
+    check_sample_memory(handle, n)
+    parts = list(sample_chunks(handle, n, seed, class_=class_, truncation=truncation, runtime=runtime))
+    if parts[0] is None:
+        return None
+    labels = None if parts[0].labels is None else np.concatenate([p.labels for p in parts])
+    samples = Samples(handle.kind, np.concatenate([p.values for p in parts]), labels, handle.step)
+    if handle.kind != "toy":
         return samples
     from .data.toy import reference_points
 
     samples.reference = reference_points(handle.space.name, min(n, N_REFERENCE_POINTS), seed).numpy()
     return samples
+
+
+def check_sample_memory(handle: GeneratorHandle, n: int) -> None:
+    """Refuse, before drawing, a count whose samples (and their noise) would not fit in memory."""
+    value_bytes = 1 if handle.kind == "image" else 4  # uint8 pixels; float32 points
+    # The samples and their labels, twice: the chunks, then the one array they are joined into.
+    per_sample = 2 * (math.prod(handle.space.shape) * value_bytes + 8)
+    what = f"{n:,} images of {'x'.join(map(str, handle.space.shape))}" if handle.kind == "image" else f"{n:,} points"
+    check_memory(n * per_sample, what, "use a smaller --n")
 
 
 def chunk_bounds(n: int, chunk: int, first: int | None = None) -> list[tuple[int, int]]:
@@ -61,11 +76,10 @@ def sample_chunks(handle: GeneratorHandle, n: int, seed: int = 0, chunk: int = 5
         labels = handle.labels(stop - start, class_, seed, start=start)
         if runtime is not None and runtime.distributed:
             part = runtime.share(stop - start)
-            parts = runtime.gather_objects(handle.decode(z[part], None if labels is None else labels[part]))
+            x = runtime.gather_rows(handle.decode(z[part], None if labels is None else labels[part]), stop - start)
             if not runtime.main:
                 yield None
                 continue
-            x = torch.cat(parts)
         else:
             x = handle.decode(z, labels)
         y = None if labels is None else labels.numpy()
@@ -103,6 +117,7 @@ def draw_class_grid(handle: GeneratorHandle, per_class: int, seed: int = 0,
                     truncation: float | None = None) -> np.ndarray:
     """(K, per_class, H, W, C) uint8: every class drawn from the same ``per_class`` noise vectors,
     so that a row of the grid shows one style across all classes (the conditional tutorial's grid)."""
+    check_sample_memory(handle, per_class * handle.num_classes)
     z = handle.noise(per_class, seed, truncation)
     rows = [handle.decode(z, torch.full((per_class,), k)).permute(0, 2, 3, 1).numpy()
             for k in range(handle.num_classes)]

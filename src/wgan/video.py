@@ -17,7 +17,7 @@ import math
 import os
 import re
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable, Iterator
 
 from PIL import Image, ImageDraw, ImageFont
 
@@ -28,6 +28,10 @@ ITERATIONS_PER_SECOND = 250  # the AC-WGAN MNIST tutorial
 LAST_HOLD_S = 1.0  # the final grid stays up this long: the result deserves a look
 MP4_FPS = 25
 GIF_MIN_DELAY_MS = 20  # browsers slow shorter GIF delays down to 100 ms
+# Bounds on what a command line may ask for: past them a typo renders for hours or fills the disk.
+MAX_FPS = 120
+MAX_SECONDS = 3600
+MAX_FRAMES = 100_000
 MIN_WIDTH = 512  # small grids (28x28 digits) are enlarged, pixel for pixel, to at least this
 MACRO_BLOCK = 16  # H.264 codes 16x16 blocks; frames are padded to that instead of rescaled
 
@@ -74,10 +78,10 @@ def make_video(run_dir: str | os.PathLike, out: str | os.PathLike | None = None,
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
         raise WganError(f"{run_dir} is not a run folder")
-    if iterations_per_second <= 0:
-        raise WganError(f"iterations per second must be positive, got {iterations_per_second}")
-    if fps is not None and fps <= 0:
-        raise WganError(f"fps must be positive, got {fps}")
+    if not iterations_per_second > 0:
+        raise WganError(f"--iterations-per-second must be positive, got {iterations_per_second}")
+    if fps is not None:
+        check_fps(fps)
     grids = [(step, path) for step, path in find_grids(run_dir) if until_step is None or step <= until_step]
     if len(grids) < 2:
         raise WganError(f"{run_dir / 'samples'} holds {len(grids)} sample grid(s); a video needs at least 2 "
@@ -86,8 +90,13 @@ def make_video(run_dir: str | os.PathLike, out: str | os.PathLike | None = None,
 
     steps = [step for step, _ in grids]
     durations = grid_durations(steps, iterations_per_second)
+    if sum(durations) > MAX_SECONDS:
+        raise WganError(f"the video would last {sum(durations) / 3600:.1f} h ({steps[-1] - steps[0]} steps at "
+                        f"{iterations_per_second:g} per second); accepted: at most {MAX_SECONDS // 60} min: raise "
+                        "--iterations-per-second")
     if out.suffix == ".mp4" or fps is not None:
         counts = _frames_per_grid(durations, fps or MP4_FPS)
+        check_frame_count(sum(counts), "lower --fps")
         shown = [(step, path, n) for (step, path), n in zip(grids, counts) if n]
     else:
         shown = [(step, path, 1) for step, path in grids]
@@ -112,15 +121,28 @@ def make_video(run_dir: str | os.PathLike, out: str | os.PathLike | None = None,
     return atomic_write(out, write, keep_suffix=True)
 
 
-def write_animation(out: str | os.PathLike, frames: list[Image.Image], fps: float) -> Path:
-    """``frames`` as a GIF or MP4 (by ``out``'s suffix) at ``fps`` frames per second, atomically."""
+def check_fps(fps: float) -> None:
+    if not 0 < fps <= MAX_FPS:
+        raise WganError(f"--fps must be in (0, {MAX_FPS}], got {fps:g}")
+
+
+def check_frame_count(count: int, advice: str) -> None:
+    if count > MAX_FRAMES:
+        raise WganError(f"the video would have {count:,} frames; accepted: at most {MAX_FRAMES:,}: {advice}")
+
+
+def write_animation(out: str | os.PathLike, frames: Iterable[Image.Image], count: int, fps: float) -> Path:
+    """``count`` ``frames`` (drawn one at a time from the iterable) as a GIF or MP4 (by ``out``'s
+    suffix) at ``fps`` frames per second, atomically."""
     out = _checked_suffix(Path(out))
+    check_fps(fps)
+    check_frame_count(count, "use fewer --seeds or --frames")
 
     def write(tmp: str) -> None:
         if out.suffix == ".mp4":
             _write_mp4(Path(tmp), iter(frames), fps)
         else:
-            _write_gif(Path(tmp), iter(frames), [max(GIF_MIN_DELAY_MS, round(1000 / fps))] * len(frames))
+            _write_gif(Path(tmp), iter(frames), [max(GIF_MIN_DELAY_MS, round(1000 / fps))] * count)
 
     return atomic_write(out, write, keep_suffix=True)
 

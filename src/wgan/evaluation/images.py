@@ -9,6 +9,7 @@ reference split and protocol (``fid_domain_50k_train_paper``).
 
 from __future__ import annotations
 
+import math
 import sys
 import time
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import choice_error
+from ..memory import check_memory
 from ..metrics import METRICS, feature_stats, metric_key
 from ..sampling import sample_chunks
 from .protocols import DEFAULT_PROTOCOL, get_protocol
@@ -181,6 +183,10 @@ def evaluate_images(handle, n: int | None = None, seed: int = 0, metrics=IMAGE_M
     """
     _check_metrics(metrics)
     count = get_protocol(protocol).sample_count(n)
+    # What the generated side keeps: every image's float32 features and logits (Inception's are the
+    # largest), and a chunk of images with their float copy while one is embedded.
+    check_memory(count * 4 * (2048 + 1008) + CHUNK * 5 * math.prod(handle.space.shape),
+                 f"evaluating {count:,} samples", "use a smaller --n")
     main = runtime is None or runtime.main
     if main and reference is None:
         data_cfg = data_config_of(handle.info)
