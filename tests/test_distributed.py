@@ -188,3 +188,36 @@ def test_sync_bn_is_refused_on_the_cpu(tmp_path):
     result = CliRunner().invoke(main, ["train", "--preset", "wgan-gp-mnist", "--set", "model.sync_bn=true",
                                        "--device", "cpu", "--out", str(tmp_path / "runs")])
     assert result.exit_code == 2 and "model.sync_bn" in result.output and "nccl" in result.output
+
+
+def _collectives_worker(rank, world, init, out):
+    import torch.distributed.distributed_c10d as c10d
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a pickled object was exchanged")
+
+    # torch's object collectives pickle through these two; the runtime must never reach them.
+    c10d._object_to_tensor = c10d._tensor_to_object = refuse
+    runtime = Runtime.start("cpu", threads=1, rank=rank, world_size=world, init_method=init)
+    finished = False
+    try:
+        path = runtime.broadcast_text("runs/0001-ünïcode run" if rank == 0 else "ignored")
+        texts = runtime.all_gather_texts(None if rank == 0 else f"rank {rank} failed: é")
+        n = 5  # rank 0 holds rows 0-2, rank 1 rows 3-4
+        part = runtime.share(n)
+        rows = runtime.gather_rows(torch.arange(n, dtype=torch.uint8)[part].repeat_interleave(3).view(-1, 3), n)
+        result = {"path": path, "texts": texts, "rows": None if rows is None else rows.tolist()}
+        Path(out, f"rank{rank}.json").write_text(json.dumps(result))
+        finished = True
+    finally:
+        runtime.close(finished)
+
+
+@teardown_abort
+def test_text_and_rows_travel_as_tensors_not_pickles(tmp_path):
+    mp.spawn(_collectives_worker, args=(2, f"file://{tmp_path / 'init'}", str(tmp_path)), nprocs=2, join=True)
+    results = [json.loads((tmp_path / f"rank{r}.json").read_text()) for r in range(2)]
+    for result in results:
+        assert result["path"] == "runs/0001-ünïcode run"
+        assert result["texts"] == [None, "rank 1 failed: é"]
+    assert results[0]["rows"] == [[i] * 3 for i in range(5)] and results[1]["rows"] is None

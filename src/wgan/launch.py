@@ -35,7 +35,7 @@ def agree(runtime: Runtime, error: WganError | None) -> None:
         if error is not None:
             raise error
         return
-    messages = runtime.all_gather_objects(None if error is None else str(error))
+    messages = runtime.all_gather_texts(None if error is None else str(error))
     failed = [(rank, m) for rank, m in enumerate(messages) if m is not None]
     if not failed:
         return
@@ -65,7 +65,7 @@ def train_new(cfg: Config, out: Path, progress: bool = True, echo: Callable[[str
         agree(runtime, error)
         run_dir, error = attempt(lambda: _make_run_folder(trainer, out)) if runtime.main else (None, None)
         agree(runtime, error)
-        run_dir = Path(runtime.broadcast_object(str(run_dir)))
+        run_dir = Path(runtime.broadcast_text(str(run_dir)))
         if not runtime.main:
             trainer.attach_run_dir(run_dir)
         processes = f", {runtime.world_size} processes" if runtime.distributed else ""

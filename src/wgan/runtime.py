@@ -8,7 +8,7 @@ step asks the runtime to average gradients, the loop asks it to agree on stop
 decisions, and only the main process (rank 0) writes files.
 
 Collectives that carry device tensors (gradients, logged sums) run on the
-training backend; small decisions and Python objects (a run folder's path, a
+training backend; small decisions, text and sample rows (a run folder's path, a
 stop flag) run on a gloo group on the CPU, so they never wait on a GPU.
 """
 
@@ -209,34 +209,77 @@ class Runtime:
         dist.all_reduce(t, op=dist.ReduceOp.MAX, group=self._control)
         return bool(t.item())
 
-    def broadcast_object(self, obj):
-        """Rank 0's ``obj`` on every process (a run folder's path, an error message)."""
+    # Text and sample rows travel as plain tensors, never as pickled Python objects: torch's object
+    # collectives unpickle what a peer sends, which would let whoever reaches the rendezvous port run
+    # code in every process. Sizes are bounded or computed locally, so a peer cannot make one allocate
+    # without limit either.
+    def broadcast_text(self, text: str) -> str:
+        """Rank 0's ``text`` on every process (a run folder's path)."""
         if not self.distributed:
-            return obj
-        box = [obj]
-        dist.broadcast_object_list(box, src=0, group=self._control)
-        return box[0]
+            return text
+        data = _encode(text if self.main else "")
+        size = torch.tensor([len(data)], dtype=torch.int64)
+        dist.broadcast(size, src=0, group=self._control)
+        length = _checked_length(int(size))
+        buffer = torch.zeros(max(length, 1), dtype=torch.uint8)  # never empty: not every backend sends 0 bytes
+        buffer[:len(data)] = data
+        dist.broadcast(buffer, src=0, group=self._control)
+        return _decode(buffer[:length])
 
-    def all_gather_objects(self, obj) -> list:
-        """Every process's ``obj``, in rank order, on every process."""
+    def all_gather_texts(self, text: str | None) -> list[str | None]:
+        """Every process's ``text`` (or None), in rank order, on every process (error messages)."""
         if not self.distributed:
-            return [obj]
-        out = [None] * self.world_size
-        dist.all_gather_object(out, obj, group=self._control)
-        return out
+            return [text]
+        data = _encode("" if text is None else text)
+        sizes = [torch.empty(1, dtype=torch.int64) for _ in range(self.world_size)]
+        dist.all_gather(sizes, torch.tensor([-1 if text is None else len(data)]), group=self._control)
+        longest = max(1, _checked_length(max(int(t) for t in sizes)))
+        padded = torch.zeros(longest, dtype=torch.uint8)
+        padded[:len(data)] = data
+        parts = [torch.empty(longest, dtype=torch.uint8) for _ in range(self.world_size)]
+        dist.all_gather(parts, padded, group=self._control)
+        return [None if int(size) < 0 else _decode(part[:_checked_length(int(size))])
+                for size, part in zip(sizes, parts)]
 
-    def gather_objects(self, obj) -> list | None:
-        """Every process's ``obj``, in rank order, on rank 0 (None elsewhere)."""
+    def gather_rows(self, rows: torch.Tensor, n: int) -> torch.Tensor | None:
+        """The ``n`` rows that the processes hold in :meth:`share` parts, joined in order on rank 0
+        (None elsewhere); ``rows`` is this process's part, a CPU tensor of the same type on each."""
         if not self.distributed:
-            return [obj]
-        out = [None] * self.world_size if self.main else None
-        dist.gather_object(obj, out, dst=0, group=self._control)
-        return out
+            return rows
+        per = -(-n // self.world_size)
+        padded = torch.zeros((per, *rows.shape[1:]), dtype=rows.dtype)
+        padded[:len(rows)] = rows
+        parts = [torch.empty_like(padded) for _ in range(self.world_size)] if self.main else None
+        dist.gather(padded, parts, dst=0, group=self._control)
+        if not self.main:
+            return None
+        return torch.cat([part[:len(range(n)[self.share_of(n, rank)])] for rank, part in enumerate(parts)])
 
     def share(self, n: int) -> slice:
         """This process's part of ``n`` items split into contiguous, nearly equal parts."""
+        return self.share_of(n, self.rank)
+
+    def share_of(self, n: int, rank: int) -> slice:
         per = -(-n // self.world_size)
-        return slice(min(n, self.rank * per), min(n, (self.rank + 1) * per))
+        return slice(min(n, rank * per), min(n, (rank + 1) * per))
+
+
+MAX_TEXT = 1 << 16  # bytes of a message between processes (a path, an error line)
+
+
+def _encode(text: str) -> torch.Tensor:
+    return torch.tensor(list(text.encode(errors="surrogateescape")[:MAX_TEXT]), dtype=torch.uint8)
+
+
+def _decode(data: torch.Tensor) -> str:
+    return data.numpy().tobytes().decode(errors="surrogateescape")  # paths need not be UTF-8
+
+
+def _checked_length(size: int) -> int:
+    if not -1 <= size <= MAX_TEXT:
+        raise WganError(f"a process sent a message of {size} bytes (at most {MAX_TEXT}); is another program "
+                        "talking on the rendezvous port?")
+    return max(size, 0)
 
 
 def local_batch(global_batch: int, world_size: int, key: str = "train.batch_size") -> int:
