@@ -25,15 +25,17 @@ from __future__ import annotations
 
 import torch
 
+from .errors import WganError
+
 BLACK = -1.0  # the value of a black pixel in [-1, 1] images
 TRANSLATION_RATIO = 0.125
 CUTOUT_RATIO = 0.5
 
 
 def augment(x: torch.Tensor, ops: tuple[str, ...], random=None) -> torch.Tensor:
-    """``x`` through each operation of ``ops`` (:func:`wgan.config.augmentation_ops`); ``x`` itself when none."""
+    """``x`` through each operation of ``ops`` (:func:`augmentation_ops`); ``x`` itself when none."""
     for op in ops:
-        x = _OPS[op](x, random=random)
+        x = OPERATIONS[op](x, random=random)
     return x
 
 
@@ -72,4 +74,16 @@ def cutout(x: torch.Tensor, ratio: float = CUTOUT_RATIO, random=None) -> torch.T
     return torch.where(hole.unsqueeze(1), BLACK, x)
 
 
-_OPS = {"translation": translation, "cutout": cutout}
+OPERATIONS = {"translation": translation, "cutout": cutout}  # the one list of them (train.augment)
+
+
+def augmentation_ops(policy: str) -> tuple[str, ...]:
+    """The operations of an augmentation policy: "none", or OPERATIONS names joined by commas."""
+    if policy in ("none", ""):
+        return ()
+    ops = tuple(p.strip() for p in policy.split(","))
+    for op in ops:
+        if op not in OPERATIONS:
+            raise WganError(f"unknown augmentation {op!r} in {policy!r}; accepted: none, or a comma-separated "
+                            f"list of {', '.join(OPERATIONS)}")
+    return ops

@@ -13,7 +13,7 @@ import click
 
 from .errors import WganError, first_line
 
-from .run_config import DEFAULT_PRESET
+from .run_config import DEFAULT_PRESET, train_flags
 
 
 class WganGroup(click.Group):
@@ -100,6 +100,14 @@ DEVICE_OPTION = click.option("--device", default="auto", show_default=True,
                              help="auto, cpu, cuda, cuda:N or mps (sampling needs no GPU).")
 
 
+def train_flag_options(command):
+    """The click options of :func:`~wgan.run_config.train_flags`, in their order in ``--help``."""
+    for flag in reversed(train_flags()):
+        command = click.option(flag.name, flag.param, type=flag.type, is_flag=flag.is_flag,
+                               default=None, help=flag.help)(command)
+    return command
+
+
 @main.command(epilog="""\b
 Order of the layers, each over the one before:
   1. the defaults;  2. --config FILE;  3. --preset NAME (wgan-gp-mnist when neither
@@ -121,37 +129,17 @@ global batch, split evenly over the processes; only rank 0 writes the run folder
 @click.option("--config", "config_file", type=click.Path(path_type=Path),
               help="A config file as the base: a run's config.yaml or a hand-written partial one.")
 @click.option("--preset", help=f"Start from a preset (see `wgan presets`); default {DEFAULT_PRESET}.")
-@click.option("--data", help="Built-in data set name (8gaussians, 25gaussians, swissroll, quadratic, mnist, "
-              "fashion-mnist, digits) or a path (IDX files, CIFAR batches, an image folder, .npz).")
-@click.option("--image-size", type=int, help="Images: resize and centre-crop to this size.")
-@click.option("--classes", help="Keep only these classes, comma-separated (e.g. 7 or 0,1,2).")
-@click.option("--skip-bad", is_flag=True, default=None, help="Image folders: skip unreadable files instead of failing.")
-@click.option("--objective", help="wgan (E[C(real)] - E[C(fake)]), gan (sigmoid cross-entropy), hinge "
-              "(SNGAN's margin loss) or ls (least squares).")
-@click.option("--lipschitz", help="clip, gp, lp, sn or none; combine with + (sn+gp).")
-@click.option("--model", help="Network family for both generator and critic: mlp, dcgan, dcgan28, upconv, acwgan, "
-              "resnet-wgan, resnet-sngan.")
-@click.option("--steps", type=int, help="Generator iterations to train for (with --resume: the new total).")
-@click.option("--batch-size", type=int, help="Batch size (the global batch under torchrun).")
-@click.option("--n-critic", type=int, help="Critic iterations per generator iteration.")
-@click.option("--lr", type=float, help="Learning rate of both generator and critic.")
-@click.option("--seed", type=int, help="Random seed (0 to 2**63-1).")
-@click.option("--device", help="auto, cpu, cuda, cuda:N or mps.")
+@train_flag_options
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("runs"), show_default=True,
               help="Folder that holds the run folders.")
-@click.option("--name", help="Suffix for the run folder name.")
 @click.option("--resume", type=click.Path(path_type=Path), help="Continue the run in this run folder.")
 @CHECKPOINT_OPTION
 @click.option("--allow-batch-change", is_flag=True,
               help="With --resume: allow a different train.batch_size (refused otherwise).")
 @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
               help="Set any config key, e.g. --set train.log_every=10 --set model.width=256 (repeatable).")
-@click.option("--wandb", type=click.Choice(["off", "offline", "online"]), default=None,
-              help="Also log to Weights & Biases (needs `pip install wandb`); offline works without network.")
 @click.option("--no-progress", is_flag=True, help="Hide the progress bar.")
-def train(config_file, preset, data, image_size, classes, skip_bad, objective, lipschitz, model, steps, batch_size,
-          n_critic, lr, seed, device, out, name, resume, checkpoint, allow_batch_change, overrides, wandb,
-          no_progress):
+def train(config_file, preset, out, resume, checkpoint, allow_batch_change, overrides, no_progress, **flags):
     """Train a GAN; writes a run folder runs/NNNN-<data>-<objective>[-<name>]/.
 
     Flags override the preset; --set overrides any config key (config.yaml in a run folder lists them all).
@@ -160,11 +148,7 @@ def train(config_file, preset, data, image_size, classes, skip_bad, objective, l
     from .presets import PRESETS
     from .run_config import build_config, settings_from
 
-    flags = {"--data": data, "--image-size": image_size, "--classes": classes, "--skip-bad": skip_bad,
-             "--objective": objective, "--lipschitz": lipschitz, "--model": model, "--steps": steps,
-             "--batch-size": batch_size, "--n-critic": n_critic, "--lr": lr, "--seed": seed, "--device": device,
-             "--name": name, "--wandb": wandb}
-    settings = settings_from(flags, overrides)
+    settings = settings_from({flag.name: flags[flag.param] for flag in train_flags()}, overrides)
     if resume is not None:
         if config_file is not None or preset is not None:
             raise WganError("--resume continues a run from its own config.yaml; --config and --preset start new "
@@ -178,7 +162,7 @@ def train(config_file, preset, data, image_size, classes, skip_bad, objective, l
         for message in PRESETS[cfg.preset].warnings:
             warnings.warn(message)
         hint = PRESETS[cfg.preset].data_hint
-        if hint and data is None and not Path(cfg.data.name).exists():
+        if hint and flags["data"] is None and not Path(cfg.data.name).exists():
             raise WganError(hint)
     train_new(cfg, out, progress=not no_progress, echo=click.echo)
 

@@ -19,14 +19,14 @@ import yaml
 from .conditioning import CONDITIONING, CRITIC_CONDITIONING
 from .errors import WganError, choice_error
 from .files import write_text
+from .augment import augmentation_ops
+from .lipschitz import method_names, penalises_pairs
 from .objectives import OBJECTIVES
 
-LIPSCHITZ = ("clip", "gp", "lp", "sn", "none")
 OPTIMIZERS = ("auto", "adam", "rmsprop")
 LATENTS = ("normal", "uniform")
 CLIP_WHEN = ("after", "before")
 CRITIC_SPLIT = ("none", "half", "full")
-AUGMENTATIONS = ("translation", "cutout")  # wgan.augment's operations
 RECORD_KEYS = ("versions", "history")  # sections of config.yaml that describe the run, not configure it
 MAX_IMAGE_SIZE = 4096  # pixels a side; one such RGB image is 48 MiB
 # Upper limits of the model's sizes, far above any published GAN (BigGAN's widest layer has 2,048
@@ -224,9 +224,7 @@ class Config:
     def validate(self) -> "Config":
         """Raise :class:`WganError` for the first value out of range."""
         _one_of("objective", self.loss.objective, OBJECTIVES)
-        for method in self.loss.lipschitz.split("+"):  # methods compose: "sn+gp"
-            if method not in LIPSCHITZ:
-                raise choice_error("Lipschitz method", self.loss.lipschitz, LIPSCHITZ + ("a + combination",))
+        method_names(self.loss.lipschitz)  # methods compose: "sn+gp"
         _one_of("optimiser", self.optim.name, OPTIMIZERS)
         _one_of("learning-rate decay", self.optim.decay, ("none", "linear"))
         check_device_name(self.train.device)
@@ -242,7 +240,7 @@ class Config:
         _one_of("train.matmul_conv", self.train.matmul_conv, ("auto", "on", "off"))
         _one_of("train.fused_resample", self.train.fused_resample, ("auto", "on", "off"))
         validate_model(self.model)
-        if self.train.critic_split != "none" and any(m in ("gp", "lp") for m in self.loss.lipschitz.split("+")):
+        if self.train.critic_split != "none" and penalises_pairs(self.loss.lipschitz):
             raise WganError("train.critic_split updates the critic on real and fake separately, which leaves "
                             "no pairs for a gradient penalty; use it with clip, sn or none")
         for key in ("train.steps", "train.batch_size", "train.n_critic", "train.log_every",
@@ -334,6 +332,10 @@ def validate_model(model: ModelConfig) -> None:
     description comes from whoever sent the file: the upper limits keep a few
     bytes of description from building a network that cannot fit anywhere.
     """
+    from .models import CRITICS, GENERATORS  # the networks import this module: import them when used
+
+    _one_of("generator", model.generator, GENERATORS)
+    _one_of("critic", model.critic, CRITICS)
     _one_of("latent distribution", model.latent, LATENTS)
     _one_of("model.conditional", model.conditional, CONDITIONING)
     _one_of("model.critic_conditional", model.critic_conditional, CRITIC_CONDITIONING)
@@ -378,18 +380,6 @@ def all_keys() -> list[str]:
 
 def _field_names(obj) -> set[str]:
     return {f.name for f in fields(obj)}
-
-
-def augmentation_ops(policy: str) -> tuple[str, ...]:
-    """The operations of an augmentation policy: "none", or AUGMENTATIONS names joined by commas."""
-    if policy in ("none", ""):
-        return ()
-    ops = tuple(p.strip() for p in policy.split(","))
-    for op in ops:
-        if op not in AUGMENTATIONS:
-            raise WganError(f"unknown augmentation {op!r} in {policy!r}; accepted: none, or a comma-separated "
-                            f"list of {', '.join(AUGMENTATIONS)}")
-    return ops
 
 
 def _one_of(what: str, value, accepted) -> None:

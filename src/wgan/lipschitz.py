@@ -1,19 +1,55 @@
-"""Ways to keep the critic (approximately) 1-Lipschitz, as separate pieces.
+"""Ways to keep the critic (approximately) 1-Lipschitz, as separate pieces, behind a registry.
 
 Each method can touch the critic at four points: ``prepare`` once when the
 critic is built (spectral normalisation), ``penalty`` added to the critic loss
 (gradient penalties), and ``before_update``/``after_update`` around the
 optimiser step (weight clipping). The training step calls all of them for every
-method, so methods compose without if/else in the training loop.
+method, so methods compose (``sn+gp``) without if/else in the training loop.
+
+A method is a :class:`LipschitzMethod` subclass registered under its name with
+:func:`register_lipschitz`; ``METHODS`` is the one list of them, which config
+validation, ``--help`` and error messages read. Each also carries the
+optimiser its paper trains with (``optim.name=auto``).
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import torch
 from torch import nn
 
-from .config import LossConfig
 from .errors import choice_error
+
+if TYPE_CHECKING:
+    from .config import LossConfig
+
+METHODS: dict[str, type["LipschitzMethod"]] = {}
+
+
+def register_lipschitz(cls: type["LipschitzMethod"]) -> type["LipschitzMethod"]:
+    """Class decorator: make ``cls`` the method named ``cls.name`` (``loss.lipschitz=NAME``)."""
+    METHODS[cls.name] = cls
+    return cls
+
+
+def method_names(spec: str) -> list[str]:
+    """The registered methods of ``loss.lipschitz`` (one name, or several joined with ``+``)."""
+    names = str(spec).split("+")
+    for name in names:
+        if name not in METHODS:
+            raise choice_error("Lipschitz method", spec, list(METHODS) + ["a + combination such as sn+gp"])
+    return names
+
+
+def penalises_pairs(spec: str) -> bool:
+    """Whether a method of ``spec`` penalises interpolates of real and generated pairs (gp, lp)."""
+    return any(METHODS[name].penalises_pairs for name in method_names(spec))
+
+
+def paper_optimizer(spec: str) -> tuple[str, float, tuple[float, float]]:
+    """``(optimiser, learning rate, Adam betas)`` of ``spec``'s paper; a combination takes its first part's."""
+    return METHODS[method_names(spec)[0]].paper_optimizer
 
 
 def interpolates(real: torch.Tensor, fake: torch.Tensor, eps: torch.Tensor | None = None) -> torch.Tensor:
@@ -47,6 +83,16 @@ def input_gradient_norm(critic: nn.Module, x: torch.Tensor, create_graph: bool =
 
 class LipschitzMethod:
     name = "none"
+    # A penalty on interpolates between real and generated samples of one batch (needs them paired).
+    penalises_pairs = False
+    # (optimiser, learning rate, Adam betas) as the method's paper trains, for optim.name=auto.
+    # Unconstrained (the vanilla GAN): Adam 2e-4, betas (0.5, 0.999) (DCGAN, Radford et al. 2016).
+    paper_optimizer: tuple[str, float, tuple[float, float]] = ("adam", 2e-4, (0.5, 0.999))
+
+    @classmethod
+    def from_config(cls, cfg: "LossConfig") -> "LipschitzMethod":
+        """The method with the settings of ``loss.*`` it uses."""
+        return cls()
 
     def prepare(self, critic: nn.Module) -> nn.Module:
         return critic
@@ -70,10 +116,12 @@ class LipschitzMethod:
         return {}
 
 
+@register_lipschitz
 class NoConstraint(LipschitzMethod):
     name = "none"
 
 
+@register_lipschitz
 class WeightClipping(LipschitzMethod):
     """Arjovsky et al. 2017: clamp every critic parameter to [-c, c].
 
@@ -82,9 +130,14 @@ class WeightClipping(LipschitzMethod):
     """
 
     name = "clip"
+    paper_optimizer = ("rmsprop", 5e-5, (0.0, 0.0))  # Arjovsky et al. 2017, Algorithm 1
 
     def __init__(self, c: float, when: str = "after"):
         self.c, self.when = c, when
+
+    @classmethod
+    def from_config(cls, cfg: "LossConfig") -> "WeightClipping":
+        return cls(cfg.clip_value, cfg.clip_when)
 
     @torch.no_grad()
     def _clip(self, critic: nn.Module) -> None:
@@ -106,13 +159,20 @@ class WeightClipping(LipschitzMethod):
         return {"clip_fraction": (flat.abs() >= self.c * (1 - 1e-6)).float().mean()}
 
 
+@register_lipschitz
 class GradientPenalty(LipschitzMethod):
     """Gulrajani et al. 2017: lambda * E[(||grad C(x_hat)|| - 1)^2] on per-sample interpolates."""
 
     name = "gp"
+    penalises_pairs = True
+    paper_optimizer = ("adam", 1e-4, (0.0, 0.9))  # Gulrajani et al. 2017, Algorithm 1
 
     def __init__(self, weight: float):
         self.weight = weight
+
+    @classmethod
+    def from_config(cls, cfg: "LossConfig") -> "GradientPenalty":
+        return cls(cfg.gp_lambda)
 
     def _excess(self, norms: torch.Tensor) -> torch.Tensor:
         return norms - 1
@@ -125,6 +185,7 @@ class GradientPenalty(LipschitzMethod):
         return self.weight * self._excess(norms).pow(2).mean()
 
 
+@register_lipschitz
 class LipschitzPenalty(GradientPenalty):
     """Petzka et al. 2018: penalise only norms above 1, lambda * E[max(0, ||grad|| - 1)^2]."""
 
@@ -134,10 +195,12 @@ class LipschitzPenalty(GradientPenalty):
         return torch.relu(norms - 1)
 
 
+@register_lipschitz
 class SpectralNorm(LipschitzMethod):
     """Miyato et al. 2018: divide each weight by its largest singular value (power iteration)."""
 
     name = "sn"
+    paper_optimizer = ("adam", 2e-4, (0.5, 0.999))  # Miyato et al. 2018, setting C
 
     def prepare(self, critic: nn.Module) -> nn.Module:
         for module in list(critic.modules()):
@@ -175,18 +238,7 @@ class Combined(LipschitzMethod):
         return {k: v for part in self.parts for k, v in part.stats(critic).items()}
 
 
-def build_lipschitz(cfg: LossConfig) -> LipschitzMethod:
+def build_lipschitz(cfg: "LossConfig") -> LipschitzMethod:
     """One method by name, or several joined with ``+`` (``sn+gp``)."""
-    builders = {
-        "none": NoConstraint,
-        "clip": lambda: WeightClipping(cfg.clip_value, cfg.clip_when),
-        "gp": lambda: GradientPenalty(cfg.gp_lambda),
-        "lp": lambda: LipschitzPenalty(cfg.gp_lambda),
-        "sn": SpectralNorm,
-    }
-    names = cfg.lipschitz.split("+")
-    for name in names:
-        if name not in builders:
-            raise choice_error("Lipschitz method", cfg.lipschitz, list(builders) + ["sn+gp (any + combination)"])
-    parts = [builders[name]() for name in names]
+    parts = [METHODS[name].from_config(cfg) for name in method_names(cfg.lipschitz)]
     return parts[0] if len(parts) == 1 else Combined(parts)

@@ -6,25 +6,12 @@ import torch
 from torch import nn
 
 from .config import Config
-
-# (optimiser, learning rate, betas) per Lipschitz method, as the papers train them:
-# WGAN (clip): RMSProp 5e-5 (Arjovsky et al. 2017, Algorithm 1);
-# WGAN-GP and LP: Adam 1e-4, betas (0, 0.9) (Gulrajani et al. 2017, Algorithm 1);
-# SN: Adam 2e-4, betas (0.5, 0.999) (Miyato et al. 2018, setting C);
-# no constraint (vanilla GAN): Adam 2e-4, betas (0.5, 0.999) (DCGAN, Radford et al. 2016).
-PAPER_DEFAULTS = {
-    "clip": ("rmsprop", 5e-5, (0.0, 0.0)),
-    "gp": ("adam", 1e-4, (0.0, 0.9)),
-    "lp": ("adam", 1e-4, (0.0, 0.9)),
-    "sn": ("adam", 2e-4, (0.5, 0.999)),
-    "none": ("adam", 2e-4, (0.5, 0.999)),
-}
-
+from .lipschitz import paper_optimizer
 
 def resolve_optim(cfg: Config) -> None:
     """Fill every ``auto``/None optimiser setting with the paper default for the method."""
-    # A combination such as "sn+gp" takes the defaults of its first part.
-    name, lr, betas = PAPER_DEFAULTS[cfg.loss.lipschitz.split("+")[0]]
+    # Each Lipschitz method names its paper's optimiser; a combination such as "sn+gp" takes its first part's.
+    name, lr, betas = paper_optimizer(cfg.loss.lipschitz)
     o = cfg.optim
     if o.name == "auto":
         o.name = name

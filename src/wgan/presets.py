@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from .config import Config
 from .errors import choice_error
+from .lipschitz import penalises_pairs
 
 
 @dataclass(frozen=True)
@@ -108,7 +109,7 @@ def _toy_settings(data: str, method: str) -> dict:
         "loss": {"objective": "wgan", "lipschitz": method},
         "train": {"steps": _UNPENALISED_STEPS},
     })
-    if method in ("gp", "lp"):
+    if penalises_pairs(method):
         batch = {"batch_size": _PENALISED_BATCH[data]} if data in _PENALISED_BATCH else {}
         settings = _merge(settings, _PENALTY, {"train": {"steps": _PENALISED_STEPS[data], **batch}})
     return settings

@@ -25,14 +25,60 @@ from .presets import PRESETS, preset_config
 
 DEFAULT_PRESET = "wgan-gp-mnist"
 
-# The keys each command-line flag sets.
-FLAG_KEYS = {
-    "--data": ("data.name",), "--image-size": ("data.image_size",), "--classes": ("data.classes",),
-    "--skip-bad": ("data.skip_bad",), "--objective": ("loss.objective",), "--lipschitz": ("loss.lipschitz",),
-    "--model": ("model.generator", "model.critic"), "--steps": ("train.steps",),
-    "--batch-size": ("train.batch_size",), "--n-critic": ("train.n_critic",), "--lr": ("optim.lr_g", "optim.lr_c"),
-    "--seed": ("train.seed",), "--device": ("train.device",), "--name": ("name",), "--wandb": ("train.wandb",),
-}
+@dataclass(frozen=True)
+class Flag:
+    """A ``wgan train`` flag: the config keys it sets, and what ``--help`` says of it."""
+
+    name: str  # "--image-size"
+    keys: tuple[str, ...]
+    help: str
+    type: type | None = None  # click's type for the value (None: text)
+    is_flag: bool = False  # a switch that takes no value
+
+    @property
+    def param(self) -> str:
+        """The Python name click gives the flag's value: ``--image-size`` -> ``image_size``."""
+        return self.name.lstrip("-").replace("-", "_")
+
+
+def _names(registry) -> str:
+    return ", ".join(registry)
+
+
+def train_flags() -> tuple[Flag, ...]:
+    """Every flag of ``wgan train`` that sets config keys: adding one is one entry here.
+
+    The lists of choices in the help come from the registries (objectives, Lipschitz methods,
+    networks), so a newly registered one is offered at once.
+    """
+    from .lipschitz import METHODS
+    from .models import GENERATORS
+    from .objectives import OBJECTIVES
+
+    return (
+        Flag("--data", ("data.name",), "Built-in data set name (8gaussians, 25gaussians, swissroll, quadratic, "
+             "mnist, fashion-mnist, digits) or a path (IDX files, CIFAR batches, an image folder, .npz)."),
+        Flag("--image-size", ("data.image_size",), "Images: resize and centre-crop to this size.", int),
+        Flag("--classes", ("data.classes",), "Keep only these classes, comma-separated (e.g. 7 or 0,1,2)."),
+        Flag("--skip-bad", ("data.skip_bad",), "Image folders: skip unreadable files instead of failing.",
+             is_flag=True),
+        Flag("--objective", ("loss.objective",), f"The loss: {_names(OBJECTIVES)} (wgan: E[C(real)] - E[C(fake)]; "
+             "gan: sigmoid cross-entropy; hinge: SNGAN's margin loss; ls: least squares)."),
+        Flag("--lipschitz", ("loss.lipschitz",), f"How the critic is kept Lipschitz: {_names(METHODS)}; combine "
+             "with + (sn+gp)."),
+        Flag("--model", ("model.generator", "model.critic"), f"Network family for both generator and critic: "
+             f"{_names(GENERATORS)}."),
+        Flag("--steps", ("train.steps",), "Generator iterations to train for (with --resume: the new total).", int),
+        Flag("--batch-size", ("train.batch_size",), "Batch size (the global batch under torchrun).", int),
+        Flag("--n-critic", ("train.n_critic",), "Critic iterations per generator iteration.", int),
+        Flag("--lr", ("optim.lr_g", "optim.lr_c"), "Learning rate of both generator and critic.", float),
+        Flag("--seed", ("train.seed",), "Random seed (0 to 2**63-1).", int),
+        Flag("--device", ("train.device",), "auto, cpu, cuda, cuda:N or mps."),
+        Flag("--name", ("name",), "Suffix for the run folder name."),
+        Flag("--wandb", ("train.wandb",), "Also log to Weights & Biases: off, offline (works without network) or "
+             "online (needs `pip install wandb`)."),
+    )
+
 
 # What a resumed run may change: when and where it trains and what it writes, never what it learns.
 RESUMABLE = (
@@ -51,14 +97,16 @@ class Setting:
 
 
 def settings_from(flags: dict[str, object], overrides=()) -> list[Setting]:
-    """The flags that were given (value not None), then each ``--set KEY=VALUE``, as settings in order."""
+    """The flags that were given (``{"--steps": 9}``, value not None), then each ``--set KEY=VALUE``, as
+    settings in order."""
+    keys = {flag.name: flag.keys for flag in train_flags()}
     out = []
     for flag, value in flags.items():
         if value is None:
             continue
         if flag == "--classes":
             value = f"[{value}]"
-        out += [Setting(flag, key, value) for key in FLAG_KEYS[flag]]
+        out += [Setting(flag, key, value) for key in keys[flag]]
     for item in overrides:
         key, sep, value = item.partition("=")
         if not sep:

@@ -22,13 +22,14 @@ import torch
 from .artifacts import build_artifacts
 from .callbacks import Checkpoints, MetricsLog, SampleGrids
 from .checkpoint import first_non_finite, load_checkpoint, tensors_of
-from .config import Config, augmentation_ops, versions
+from .augment import augmentation_ops
+from .config import Config, versions
 from .data import build_dataset
 from .errors import WganError, first_line
 from .handle import GeneratorHandle, generator_info
 from .graph import IterationRunner
 from .latent import Latent
-from .lipschitz import build_lipschitz
+from .lipschitz import build_lipschitz, penalises_pairs
 from .loop import Intervals, RunningSums, TrainingDiverged, TrainingLoop
 from .models import build_critic, build_generator
 from .models.layers import has_batchnorm
@@ -287,8 +288,7 @@ class Trainer:
         Checkpoints().save(self)
 
     def _warn_about_choices(self) -> None:
-        penalised = any(m in ("gp", "lp") for m in self.cfg.loss.lipschitz.split("+"))
-        if penalised and has_batchnorm(self.critic) and self.runtime.main:
+        if penalises_pairs(self.cfg.loss.lipschitz) and has_batchnorm(self.critic) and self.runtime.main:
             warnings.warn(
                 "the critic uses BatchNorm with a gradient penalty: the penalty is defined per sample, "
                 "and BatchNorm couples the samples of a batch (Gulrajani et al. 2017, section 4); "
