@@ -14,6 +14,7 @@ from wgan.checkpoint import load_checkpoint
 from cli_helpers import run
 from wgan.files import stray_temporaries
 from wgan.loop import RunningSums
+from wgan.step import Totals
 from wgan.runtime import Runtime
 from wgan.trainer import Trainer, TrainingDiverged
 
@@ -78,7 +79,9 @@ def test_a_non_finite_state_is_never_saved_and_the_message_says_no_checkpoint_ye
 def test_a_float32_overflow_of_finite_losses_is_not_divergence():
     sums = RunningSums(torch.device("cpu"))
     for _ in range(4):  # each finite in float32, their float32 sum is not
-        sums.add({"loss_critic": torch.tensor(3e38), "loss_generator": torch.tensor(-3e38)}, critic_updates=1)
+        iteration = Totals(torch.float32)
+        iteration.add({"loss_critic": torch.tensor(3e38), "loss_generator": torch.tensor(-3e38)})
+        sums.add(iteration)
     values = sums.gather(Runtime(torch.device("cpu")))
     assert values["loss_critic"] == pytest.approx(3e38) and math.isfinite(values["loss_generator"])
 

@@ -36,6 +36,7 @@ import torch
 from torch import nn
 
 from .errors import WganError, first_line
+from .step import Totals
 
 # Eager iterations before capture, to create optimiser state, pick cuDNN algorithms and fill the
 # allocator's pools. They are undone afterwards (see TrainingState), so they cost time, not steps.
@@ -111,21 +112,22 @@ class TrainingState:
 class CapturedIteration:
     """``iteration(n_critic)`` recorded once per critic count, then replayed.
 
-    ``iteration`` returns a dict of device tensors (the iteration's summed
-    losses). A replay refreshes those same tensors, so the caller consumes
-    them (accumulates them elsewhere) before the next call.
+    ``iteration`` returns a :class:`~wgan.step.Totals` of device tensors (the
+    iteration's summed losses, and their counts, which a replay leaves as they
+    were). A replay refreshes those same tensors, so the caller consumes them
+    (accumulates them elsewhere) before the next call.
     """
 
-    def __init__(self, iteration: Callable[[int], dict[str, torch.Tensor]], state: Callable[[], TrainingState],
+    def __init__(self, iteration: Callable[[int], Totals], state: Callable[[], TrainingState],
                  device: torch.device, generators: tuple[torch.Generator, ...] = ()):
         self.iteration = iteration
         self.state = state
         self.device = device
         self.generators = generators
         # One graph per critic count (the warm-up schedule alternates two), each with its own memory pool.
-        self._graphs: dict[int, tuple[torch.cuda.CUDAGraph, dict[str, torch.Tensor]]] = {}
+        self._graphs: dict[int, tuple[torch.cuda.CUDAGraph, Totals]] = {}
 
-    def __call__(self, n_critic: int) -> dict[str, torch.Tensor]:
+    def __call__(self, n_critic: int) -> Totals:
         if n_critic not in self._graphs:
             self._capture(n_critic)
         graph, outputs = self._graphs[n_critic]
@@ -181,7 +183,7 @@ class IterationRunner:
             warnings.warn("training without CUDA graphs: " + "; ".join(blockers), stacklevel=4)
         return not blockers
 
-    def __call__(self, step_index: int, n_critic: int) -> dict[str, torch.Tensor]:
+    def __call__(self, step_index: int, n_critic: int) -> Totals:
         self.step.random.start(step_index)  # outside any graph: replays read the new seed
         values = self._replayed(n_critic) if self.wanted else None
         return values if values is not None else self.step.iteration(n_critic)
@@ -202,7 +204,7 @@ class IterationRunner:
         generator = self.step.random.generator
         return (generator,) if generator is not None else ()
 
-    def _replayed(self, n_critic: int) -> dict[str, torch.Tensor] | None:
+    def _replayed(self, n_critic: int) -> Totals | None:
         """The iteration replayed from its graph, or None (from now on) if it cannot be recorded.
 
         Whether capture failed is agreed over all processes: they all replay, or all go eager.

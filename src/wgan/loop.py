@@ -21,7 +21,7 @@ import torch
 
 from .errors import CollectiveError, WganError
 from .schedule import critic_iterations
-from .step import GENERATOR_KEYS, add_into, sum_dtype
+from .step import Totals, sum_dtype
 
 
 class TrainingDiverged(CollectiveError):
@@ -57,31 +57,28 @@ class Intervals:
 
 
 class RunningSums:
-    """Per-step numbers summed on the device since the last log step."""
+    """Per-step numbers summed on the device since the last log step, with their counts."""
 
     def __init__(self, device: torch.device):
         self.device, self.dtype = device, sum_dtype(device)
-        self.sums: dict[str, torch.Tensor] = {}
+        self.totals = Totals(self.dtype)
         self.steps = 0
 
-    def add(self, values: dict[str, torch.Tensor], critic_updates: int) -> None:
-        add_into(self.sums, values, self.dtype, in_place=True)
-        self.sums.setdefault("_critic_updates", torch.zeros((), device=self.device, dtype=self.dtype))
-        self.sums["_critic_updates"] += critic_updates
+    def add(self, iteration: Totals) -> None:
+        self.totals.merge(iteration)
         self.steps += 1
 
     def gather(self, runtime) -> dict[str, float]:
-        """Means since the last log step over all processes (critic numbers per critic update,
-        generator numbers per step); the one host synchronisation of the loop."""
-        keys = sorted(self.sums)
+        """Means since the last log step over all processes, each over the updates that gave it
+        (critic numbers per critic update, generator numbers per generator update); the one host
+        synchronisation of the loop."""
+        keys = sorted(self.totals.sums)
         if not keys:
             return {}
-        stacked = torch.stack([self.sums[k] for k in keys])
+        stacked = torch.stack([self.totals.sums[k] for k in keys])
         host = (runtime.all_reduce_sum_(stacked) / runtime.world_size).tolist()
-        sums = dict(zip(keys, host))
-        n_critic = max(sums.pop("_critic_updates", 1.0), 1.0)
-        values = {k: v / (self.steps if k in GENERATOR_KEYS else n_critic) for k, v in sums.items()}
-        self.sums, self.steps = {}, 0
+        values = {k: v / self.totals.counts[k] for k, v in zip(keys, host)}
+        self.totals, self.steps = Totals(self.dtype), 0
         return values
 
 
@@ -104,8 +101,7 @@ class TrainingLoop:
         """One generator iteration, its numbers added to the running sums."""
         t = self.trainer
         n_critic = critic_iterations(t.step, t.cfg.train)
-        values = t.runner(t.step, n_critic)
-        self.sums.add(values, critic_updates=n_critic)
+        self.sums.add(t.runner(t.step, n_critic))
         for scheduler in t.schedulers:
             scheduler.step()
         t.step += 1

@@ -40,8 +40,6 @@ from .standing import recompute_batchnorm
 DTYPES = {"fp32": torch.float32, "bf16": torch.float32, "fp16": torch.float32,
           "fp64": torch.float64}  # weights' dtype per precision
 AUTOCAST = {"bf16": torch.bfloat16, "fp16": torch.float16}  # the networks' compute dtype, where not the weights'
-GENERATOR_KEYS = ("loss_generator", "generator_adv", "class_loss_generator",
-                  "amp_skipped_generator", "amp_scale_generator")  # logged per generator step
 
 
 @dataclass(frozen=True)
@@ -94,17 +92,17 @@ class TrainingStep:
         self.last_real: tuple[torch.Tensor, torch.Tensor | None] | None = None  # for the diagnostics
 
     # ---- the algorithm --------------------------------------------------------------------
-    def iteration(self, n_critic: int) -> dict[str, torch.Tensor]:
-        """``n_critic`` critic updates, then one generator update; their losses summed (device tensors)."""
-        totals: dict[str, torch.Tensor] = {}
+    def iteration(self, n_critic: int) -> "Totals":
+        """``n_critic`` critic updates, then one generator update; their numbers summed (device tensors)."""
+        totals = Totals(self.sum_dtype)
         autocast = AUTOCAST.get(self.precision)
         # No autocast weight cache: a captured graph must recompute the casts on every replay.
         with torch.autocast(self.runtime.device.type, dtype=autocast or torch.bfloat16, enabled=autocast is not None,
                             cache_enabled=False):
             for _ in range(n_critic):
                 real, labels = self.real_batch()
-                add_into(totals, self.critic_update(real, labels), self.sum_dtype)
-            add_into(totals, self.generator_update(), self.sum_dtype)
+                totals.add(self.critic_update(real, labels))
+            totals.add(self.generator_update())
         return totals
 
     def real_batch(self) -> tuple[torch.Tensor, torch.Tensor | None]:
@@ -316,13 +314,29 @@ def sum_dtype(device: torch.device) -> torch.dtype:
     return torch.float32 if device.type == "mps" else torch.float64
 
 
-def add_into(totals: dict[str, torch.Tensor], values: dict[str, torch.Tensor], dtype: torch.dtype,
-             in_place: bool = False) -> None:
-    """``totals[k] += values[k]`` for every key, starting from the first value seen, in ``dtype``."""
-    for key, value in values.items():
-        if key not in totals:
-            totals[key] = value.detach().to(dtype).clone()
-        elif in_place:
-            totals[key] += value
-        else:
-            totals[key] = totals[key] + value
+class Totals:
+    """Numbers summed on the device, and how many updates gave each (a count per name, as stylegan3's
+    training_stats keeps): a critic number's mean is over critic updates and a generator number's
+    over generator updates, with no list of which is which."""
+
+    def __init__(self, dtype: torch.dtype):
+        self.dtype = dtype
+        self.sums: dict[str, torch.Tensor] = {}
+        self.counts: dict[str, int] = {}
+
+    def add(self, values: dict[str, torch.Tensor]) -> None:
+        """``sums[k] = sums[k] + values[k]`` for every key (from the first value seen, in ``dtype``), and
+        count it. Out of place: a CUDA graph records these operations, and its replay refreshes the
+        final tensors."""
+        for key, value in values.items():
+            self.sums[key] = value.detach().to(self.dtype).clone() if key not in self.sums else self.sums[key] + value
+            self.counts[key] = self.counts.get(key, 0) + 1
+
+    def merge(self, other: "Totals") -> None:
+        """Add another iteration's sums and counts, in place."""
+        for key, value in other.sums.items():
+            if key not in self.sums:
+                self.sums[key] = value.detach().to(self.dtype).clone()
+            else:
+                self.sums[key] += value
+            self.counts[key] = self.counts.get(key, 0) + other.counts[key]
