@@ -16,6 +16,7 @@ from .checkpoint import first_non_finite, save_checkpoint, tensors_of
 from .files import atomic_write, write_text
 from .handle import NonFiniteSamples, checkpoint_stem, generator_file_for, write_generator_file
 from .loop import Callback
+from .metrics import select_result
 from .monitor import Monitor
 
 # Results of evaluations that go to metrics.jsonl and TensorBoard (not counts and names).
@@ -113,28 +114,15 @@ class Checkpoints(Callback):
     def on_eval(self, trainer, results: dict) -> None:
         """``best.pt`` when ``results`` beat the best so far; the best is training state, so a resumed
         run never replaces a better ``best.pt`` with a worse one."""
-        key, lower_is_better = best_metric_key(trainer.cfg.train.best_metric, results)
+        key, higher_is_better = select_result(trainer.cfg.train.best_metric, results)
         if key is None:
             return
         value, best = float(results[key]), trainer.best
         if best is None or best.get("metric") != key or (
-                value < best["value"] if lower_is_better else value > best["value"]):
+                value > best["value"] if higher_is_better else value < best["value"]):
             trainer.best = {"metric": key, "value": value, "step": trainer.step}
             self.save(trainer, "best")
             write_text(trainer.run_dir / "checkpoints" / "best.json", json.dumps(trainer.best) + "\n")
-
-
-# Results where larger is better; every other metric (FID, KID, W1, KL) is better when smaller.
-HIGHER_IS_BETTER = ("precision", "recall", "density", "coverage", "accuracy", "modes_covered", "high_quality",
-                    "is_")
-
-
-def best_metric_key(name: str, results: dict) -> tuple[str | None, bool]:
-    """The result key ``name`` selects (exact, or the first key starting with it) and its direction."""
-    if name == "auto":
-        name = "w1_ratio" if "w1_ratio" in results else "fid"
-    key = name if name in results else next((k for k in results if k.startswith(name + "_")), None)
-    return key, not (key or "").startswith(HIGHER_IS_BETTER)
 
 
 def link_or_copy(source: Path, target: Path) -> None:

@@ -252,11 +252,11 @@ def eval_(run_dir, protocol, n, seed, metrics, features, inception_weights, refe
     Image runs: FID, KID, precision/recall, density/coverage, Inception score and class statistics,
     named by how they were measured (e.g. fid_domain_2k_test_quick).
     """
-    from .evaluation import IMAGE_METRICS, evaluate_run, format_table, get_protocol
+    from .evaluation import evaluate_run, format_table, get_protocol
 
     if protocol is not None:
         get_protocol(protocol)
-    chosen = tuple(m.strip() for m in metrics.split(",")) if metrics else IMAGE_METRICS
+    chosen = tuple(m.strip() for m in metrics.split(",")) if metrics else None  # None: every image metric
     options = {"metrics": chosen, "features": features, "weights": inception_weights}
     if real is not None or fake is not None:
         if run_dir is not None or real is None or fake is None or reference_file is not None:

@@ -7,7 +7,7 @@ from click.testing import CliRunner
 from wgan.cli import main
 from wgan.evaluation import compare_image_sets
 from wgan.monitor import read_metrics
-from wgan.callbacks import best_metric_key
+from wgan.metrics import select_result
 from wgan.trainer import Trainer
 
 
@@ -47,11 +47,14 @@ def test_unknown_metric_is_named():
 
 
 def test_best_metric_direction():
-    assert best_metric_key("auto", {"fid_domain_1k_test": 3.0}) == ("fid_domain_1k_test", True)
-    assert best_metric_key("auto", {"w1_ratio": 1.2}) == ("w1_ratio", True)
-    assert best_metric_key("coverage", {"coverage_domain_1k_test": 0.5}) == ("coverage_domain_1k_test", False)
-    assert best_metric_key("fid", {"kid_x": 1.0}) == (None, True)
-    assert best_metric_key("is", {"is_domain_2k_quick": 8.0}) == ("is_domain_2k_quick", False)
+    assert select_result("auto", {"fid_domain_1k_test": 3.0}) == ("fid_domain_1k_test", False)
+    assert select_result("auto", {"w1_ratio": 1.2}) == ("w1_ratio", False)
+    assert select_result("coverage", {"coverage_domain_1k_test": 0.5}) == ("coverage_domain_1k_test", True)
+    assert select_result("fid", {"kid_x": 1.0}) == (None, False)
+    assert select_result("is", {"is_domain_2k_quick": 8.0}) == ("is_domain_2k_quick", True)
+    assert select_result("is_std", {"is_std_domain_2k_quick": 0.1}) == ("is_std_domain_2k_quick", False)
+    assert select_result("kl_to_data", {"kl_to_data_domain_2k_test_quick": 0.1})[1] is False
+    assert select_result("modes_covered", {"modes_covered_domain_2k_test_quick": 9})[1] is True
 
 
 def test_eval_every_logs_and_keeps_the_best_checkpoint(tiny_toy_config, tmp_path):

@@ -3,7 +3,7 @@
 import pytest
 
 from wgan.errors import WganError
-from wgan.metrics import METRICS, format_count, get_metric, metric_key, register_metric
+from wgan.metrics import METRICS, direction, format_count, get_metric, metric_key, register_metric
 
 
 def test_registry_lists_every_metric_with_its_inputs():
@@ -23,7 +23,7 @@ def test_registry_lists_every_metric_with_its_inputs():
     assert METRICS["kid"].args == ("real", "fake")
     assert METRICS["inception_score"].args == ("logits",)
     assert METRICS["w1"].args == ("fake", "real", "real_other")
-    assert METRICS["modes"].args == ("samples", "centers", "sd")
+    assert METRICS["modes"].args == ("fake", "centers", "sd")
     assert METRICS["class_accuracy"].args == ("predicted", "requested")
 
 
@@ -40,12 +40,29 @@ def test_register_and_look_up(monkeypatch):
     monkeypatch.setattr("wgan.metrics.METRICS", dict(METRICS))
     import wgan.metrics as metrics
 
-    metric = register_metric("mean_gap", lambda real, fake: 0.0, "features", "a test metric")
+    metric = register_metric("mean_gap", lambda real, fake: 0.0, "features", {"mean_gap": "lower"}, "a test metric")
     assert metrics.METRICS["mean_gap"] is metric and metric.args == ("real", "fake")
+    assert "mean_gap" in metrics.metrics_for("image") and "mean_gap" not in metrics.metrics_for("toy")
+    assert metrics.direction("mean_gap_domain_2k_test_quick") == "lower"
     with pytest.raises(WganError, match="already registered"):
-        register_metric("mean_gap", lambda real, fake: 0.0, "features")
+        register_metric("mean_gap", lambda real, fake: 0.0, "features", {"mean_gap": "lower"})
     with pytest.raises(WganError, match="unknown metric input kind"):
-        register_metric("other", lambda x: 0.0, "images")
+        register_metric("other", lambda x: 0.0, "images", {"other": "lower"})
+    with pytest.raises(WganError, match="unknown direction of 'other'"):
+        register_metric("other", lambda x: 0.0, "features", {"other": "smaller"})
+
+
+def test_every_output_has_a_direction_and_the_longest_name_wins():
+    assert direction("kid_domain_2k_test_quick") == "lower" and direction("kid_std_domain_2k_test_quick") is None
+    assert direction("is_inception_50k_paper") == "higher" and direction("w1_ratio") == "lower"
+    assert direction("feature_space") is None
+
+
+def test_a_metric_takes_what_it_names_of_what_is_available():
+    accuracy = METRICS["class_accuracy"]
+    assert accuracy.arguments({"predicted": [1], "requested": None, "n_classes": 3}) is None
+    assert accuracy.arguments({"predicted": [1], "requested": [1], "n_classes": 3, "sd": 1.0}) == {
+        "predicted": [1], "requested": [1], "n_classes": 3}
 
 
 def test_unknown_metric_names_the_accepted_ones():

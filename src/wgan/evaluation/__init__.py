@@ -14,12 +14,12 @@ from pathlib import Path
 from ..errors import WganError
 from ..files import write_text
 from ..runs import check_run_dir
-from .images import IMAGE_METRICS, compare_image_sets, compare_to_reference, evaluate_images
+from .images import compare_image_sets, compare_to_reference, evaluate_images, image_metrics
 from .protocols import DEFAULT_PROTOCOL, PROTOCOLS, get_protocol
 from .toy import evaluate_toy
 
-__all__ = ["DEFAULT_PROTOCOL", "IMAGE_METRICS", "PROTOCOLS", "compare_image_sets", "compare_to_reference",
-           "evaluate", "get_protocol", "evaluate_images", "evaluate_run", "evaluate_toy", "format_table", "results_path", "write_results"]
+__all__ = ["DEFAULT_PROTOCOL", "PROTOCOLS", "compare_image_sets", "compare_to_reference",
+           "evaluate", "get_protocol", "evaluate_images", "image_metrics", "evaluate_run", "evaluate_toy", "format_table", "results_path", "write_results"]
 
 
 def evaluate(handle, n: int | None = None, seed: int = 0, runtime=None, run_dir=None,

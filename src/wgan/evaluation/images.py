@@ -18,17 +18,11 @@ import numpy as np
 
 from ..errors import choice_error
 from ..memory import check_memory
-from ..metrics import METRICS, feature_stats, metric_key
+from ..metrics import METRICS, feature_stats, metric_key, metrics_for
 from ..sampling import sample_chunks
 from .protocols import DEFAULT_PROTOCOL, get_protocol
 from .reference import ReferenceSet, build_reference, data_config_of, reference_set
 
-IMAGE_METRICS = ("fid", "kid", "precision_recall", "density_coverage", "inception_score", "class_histogram",
-                 "class_accuracy")
-# Numbers each metric reports (others in its result, like counts per class, go under "details").
-_SCALARS = {"fid": ("fid",), "kid": ("kid", "kid_std"), "precision_recall": ("precision", "recall"),
-            "density_coverage": ("density", "coverage"), "inception_score": ("is", "is_std"),
-            "class_histogram": ("modes_covered", "kl_to_data"), "class_accuracy": ("accuracy",)}
 CHUNK = 5000  # generated images drawn and embedded at a time
 PROBE = 250  # the first chunk, timed to tell the user how long the rest will take
 
@@ -54,15 +48,18 @@ class Embedded:
         return Embedded(join("features"), join("logits"), join("predicted"))
 
 
-def _check_metrics(metrics) -> None:
-    for name in metrics:
-        if name not in _SCALARS:
-            raise choice_error("image metric", name, _SCALARS)
+def image_metrics(metrics=None) -> tuple[str, ...]:
+    """``metrics`` checked against the registry's image metrics; None: all of them."""
+    known = metrics_for("image")
+    for name in metrics or ():
+        if name not in known:
+            raise choice_error("image metric", name, known)
+    return tuple(metrics) if metrics else known
 
 
-def embed_images(extractor, images, metrics=IMAGE_METRICS) -> Embedded:
+def embed_images(extractor, images, metrics=None) -> Embedded:
     """The features, logits and predicted classes ``metrics`` need of ``images`` (uint8 NHWC or float NCHW)."""
-    kinds = {METRICS[m].needs for m in metrics}
+    kinds = {METRICS[m].needs for m in image_metrics(metrics)}
     want_features = bool(kinds & {"stats", "features"})
     classifies = getattr(extractor, "predict", None) is not None  # Inception knows no class of the data's
     want_logits = "logits" in kinds or ("labels" in kinds and classifies)
@@ -76,28 +73,28 @@ def embed_images(extractor, images, metrics=IMAGE_METRICS) -> Embedded:
     return Embedded(features, logits, predicted)
 
 
-def compare_image_sets(real: np.ndarray, fake: np.ndarray, extractor, metrics=IMAGE_METRICS,
+def compare_image_sets(real: np.ndarray, fake: np.ndarray, extractor, metrics=None,
                        real_labels=None, requested=None, reference_split: str | None = "test",
                        n_classes: int | None = None, protocol: str = DEFAULT_PROTOCOL) -> dict:
     """Metrics of ``fake`` against ``real`` (both uint8 NHWC) in ``extractor``'s feature space."""
-    _check_metrics(metrics)
+    metrics = image_metrics(metrics)
     needs_features = any(METRICS[m].needs in ("stats", "features") for m in metrics)
     real_features = extractor.features(real) if needs_features else np.empty((len(real), 0))
     reference = ReferenceSet.from_features(extractor, real_features, real_labels, reference_split, protocol)
     return compare_to_reference(reference, fake, metrics, requested, n_classes)
 
 
-def compare_to_reference(reference: ReferenceSet, fake: np.ndarray, metrics=IMAGE_METRICS, requested=None,
+def compare_to_reference(reference: ReferenceSet, fake: np.ndarray, metrics=None, requested=None,
                          n_classes: int | None = None) -> dict:
     """Metrics of ``fake`` (uint8 NHWC) against a reference whose features are already computed."""
-    _check_metrics(metrics)
+    metrics = image_metrics(metrics)
     return measure(reference, embed_images(reference.extractor, fake, metrics), metrics, requested, n_classes)
 
 
-def measure(reference: ReferenceSet, fake: Embedded, metrics=IMAGE_METRICS, requested=None,
+def measure(reference: ReferenceSet, fake: Embedded, metrics=None, requested=None,
             n_classes: int | None = None) -> dict:
     """Metrics of embedded generated images against ``reference``, named by the reference's protocol."""
-    _check_metrics(metrics)
+    metrics = image_metrics(metrics)
     protocol = get_protocol(reference.protocol)
     extractor = reference.extractor
     space = extractor.name
@@ -118,24 +115,24 @@ def measure(reference: ReferenceSet, fake: Embedded, metrics=IMAGE_METRICS, requ
             if fake.logits is None:
                 continue
             out, split = metric.fn(fake.logits, splits=min(protocol.is_splits, n)), None  # no reference involved
-        elif fake.predicted is None or (name == "class_accuracy" and requested is None):
-            continue  # no classifier for this feature space, or an unconditional run
-        elif name == "class_histogram":
+        else:  # labels: what each takes of the classes (no classifier, or no requested classes: skipped)
             data_dist = None
             if reference.labels is not None and n_classes:
                 data_dist = np.bincount(reference.labels, minlength=n_classes) / len(reference.labels)
-            out = metric.fn(fake.predicted, n_classes=n_classes, data_distribution=data_dist)
-        else:
-            out = metric.fn(fake.predicted, requested, n_classes=n_classes)
+            kwargs = metric.arguments({"predicted": fake.predicted, "requested": requested, "n_classes": n_classes,
+                                       "data_distribution": data_dist})
+            if kwargs is None:
+                continue
+            out = metric.fn(**kwargs)
         out = out if isinstance(out, dict) else {name: out}
-        for key in _SCALARS[name]:
+        for key in metric.outputs:
             results[metric_key(key, space, count, split, protocol.name)] = out[key]
-        details[name] = {k: v for k, v in out.items() if k not in _SCALARS[name]}
+        details[name] = {k: v for k, v in out.items() if k not in metric.outputs}
     results["details"] = details
     return results
 
 
-def embed_generated(handle, extractor, n: int, metrics=IMAGE_METRICS, seed: int = 0, runtime=None, log=_log,
+def embed_generated(handle, extractor, n: int, metrics=None, seed: int = 0, runtime=None, log=_log,
                     chunk: int = CHUNK) -> tuple[Embedded, np.ndarray | None] | None:
     """Draw ``n`` images from ``handle`` a chunk at a time and embed each (the main process gets
     ``(embedded, requested labels)``, the others None). The same seed gives the same images however
@@ -171,7 +168,7 @@ def _duration(seconds: float) -> str:
     return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.0f} min"
 
 
-def evaluate_images(handle, n: int | None = None, seed: int = 0, metrics=IMAGE_METRICS, features: str = "domain",
+def evaluate_images(handle, n: int | None = None, seed: int = 0, metrics=None, features: str = "domain",
                     weights=None, extractor=None, run_dir=None, runtime=None, protocol: str = DEFAULT_PROTOCOL,
                     reference: ReferenceSet | None = None) -> dict | None:
     """Draw images from ``handle`` and measure them against the real images ``protocol`` names.
@@ -181,7 +178,7 @@ def evaluate_images(handle, n: int | None = None, seed: int = 0, metrics=IMAGE_M
     read from what ``run_dir`` stored. With a ``runtime`` of several processes each draws its part;
     the main one measures (the others get None).
     """
-    _check_metrics(metrics)
+    metrics = image_metrics(metrics)
     count = get_protocol(protocol).sample_count(n)
     # What the generated side keeps: every image's float32 features and logits (Inception's are the
     # largest), and a chunk of images with their float copy while one is embedded.

@@ -1,20 +1,24 @@
 """Evaluation metrics: pure functions on arrays, listed in one registry.
 
 Each metric lives in its own module and takes plain arrays (NumPy or torch);
-nothing here loads data, runs networks or writes files. The registry says
-what each metric needs, so the evaluation code can pick the ones that fit:
+nothing here loads data, runs networks or writes files. A registered
+:class:`Metric` says what it needs, so the evaluation code can pick the ones
+that fit, and which numbers it reports and whether each is better higher or
+lower (the best-checkpoint rule reads that). What a metric needs:
 
 - ``"stats"``: the mean and covariance of real and of fake features, called
   ``fn(real_stats, fake_stats)`` (FID: a reference can be kept as these two alone);
-- ``"features"``: real and fake feature arrays, called ``fn(real, fake, **options)``
+- ``"features"``: real and fake feature arrays, called ``fn(real, fake)``
   (KID, precision/recall, density/coverage);
-- ``"logits"``: a classifier's logits of generated samples (Inception score);
-- ``"labels"``: classifier labels of generated samples (class histogram,
-  requested-class accuracy);
-- ``"points"``: 2-D samples (exact W1, mode coverage).
+- ``"logits"``: a classifier's logits of generated samples, ``fn(logits, splits=...)``
+  (Inception score);
+- ``"labels"``: classifier labels of generated samples, by keyword: ``predicted`` and any of
+  ``requested``, ``n_classes``, ``data_distribution`` (class histogram, requested-class accuracy);
+- ``"points"``: 2-D samples, by keyword: ``fake`` and any of ``real``, ``real_other``,
+  ``centers``, ``sd`` (exact W1, mode coverage).
 
-``Metric.args`` lists the arguments a metric requires, in order. A metric
-returns a float (named by the metric) or a dict of named values.
+A metric returns a float (named by the metric) or a dict of named values; the
+ones in ``outputs`` are the results, the rest are details.
 :func:`metric_key` names a result by its protocol, e.g. ``fid_domain_10k_test_quick``.
 
 The functions ``fid``, ``kid`` and ``prdc`` are re-exported here under their
@@ -37,6 +41,7 @@ from .prdc import density_coverage, precision_recall, prdc
 from .toy import mode_report, w1, w1_report
 
 KINDS = ("stats", "features", "logits", "labels", "points")
+DIRECTIONS = ("lower", "higher", None)  # which way an output is better; None: neither (a spread, a count)
 
 
 @dataclass(frozen=True)
@@ -44,6 +49,7 @@ class Metric:
     name: str
     fn: Callable
     needs: str  # one of KINDS
+    outputs: dict[str, str | None]  # each number it reports -> "lower" or "higher" is better, or None
     description: str = ""
 
     @property
@@ -52,17 +58,28 @@ class Metric:
         params = inspect.signature(self.fn).parameters.values()
         return tuple(p.name for p in params if p.default is inspect.Parameter.empty)
 
+    def arguments(self, available: dict) -> dict | None:
+        """The entries of ``available`` (None values count as absent) that ``fn`` takes by name, or None
+        when one it requires is absent (class accuracy of an unconditional run)."""
+        params = inspect.signature(self.fn).parameters
+        given = {k: v for k, v in available.items() if k in params and v is not None}
+        return given if all(name in given for name in self.args) else None
+
 
 METRICS: dict[str, Metric] = {}
 
 
-def register_metric(name: str, fn: Callable, needs: str, description: str = "") -> Metric:
+def register_metric(name: str, fn: Callable, needs: str, outputs: dict[str, str | None],
+                    description: str = "") -> Metric:
     """Add a metric to :data:`METRICS` (a name may be registered once)."""
     if needs not in KINDS:
         raise choice_error("metric input kind", needs, KINDS)
     if name in METRICS:
         raise WganError(f"metric {name!r} is already registered")
-    METRICS[name] = metric = Metric(name, fn, needs, description)
+    for output, direction in outputs.items():
+        if direction not in DIRECTIONS:
+            raise choice_error(f"direction of {output!r}", direction, DIRECTIONS)
+    METRICS[name] = metric = Metric(name, fn, needs, dict(outputs), description)
     return metric
 
 
@@ -71,6 +88,28 @@ def get_metric(name: str) -> Metric:
     if name not in METRICS:
         raise choice_error("metric", name, METRICS)
     return METRICS[name]
+
+
+def metrics_for(kind: str) -> tuple[str, ...]:
+    """Names of the registered metrics of images (``"image"``) or of 2-D points (``"toy"``)."""
+    return tuple(name for name, m in METRICS.items() if (m.needs == "points") == (kind == "toy"))
+
+
+def direction(key: str) -> str | None:
+    """Whether the result ``key`` (``fid_domain_2k_test_quick``, ``w1_ratio``) is better "lower" or
+    "higher" (None: neither, or no registered output names it): the longest output it begins with."""
+    outputs = {o: d for m in METRICS.values() for o, d in m.outputs.items()}
+    found = [o for o in outputs if key == o or key.startswith(o + "_")]
+    return outputs[max(found, key=len)] if found else None
+
+
+def select_result(name: str, results: dict) -> tuple[str | None, bool]:
+    """The result key ``name`` selects (exact, or the first key starting with it) and whether it is
+    better higher; ``auto``: FID for images, the W1 ratio for 2-D points."""
+    if name == "auto":
+        name = "w1_ratio" if "w1_ratio" in results else "fid"
+    key = name if name in results else next((k for k in results if k.startswith(name + "_")), None)
+    return key, key is not None and direction(key) == "higher"
 
 
 def format_count(n: int) -> str:
@@ -98,22 +137,33 @@ def metric_key(name: str, feature_space: str | None, n: int, reference_split: st
     return "_".join(p for p in parts if p)
 
 
-register_metric("fid", fid_from_stats, "stats",
-                "Frechet distance between Gaussians fitted to the features (lower is better)")
-register_metric("kid", kid, "features", "unbiased polynomial-kernel MMD^2 over subsets, with its std (lower is better)")
-register_metric("precision_recall", precision_recall, "features", "k-NN manifold precision and recall, k = 3")
-register_metric("density_coverage", density_coverage, "features", "k-NN density and coverage, k = 5")
-register_metric("inception_score", inception_score, "logits",
-                "exp E KL(p(y|x) || p(y)) over 10 splits, with its std (higher is better)")
-register_metric("class_histogram", class_histogram, "labels", "classes covered and KL(generated || data)")
-register_metric("class_accuracy", class_accuracy, "labels", "share of samples of the requested class")
-register_metric("w1", w1_report, "points", "exact W1 to real data, its real-vs-real floor and their ratio")
-register_metric("modes", mode_report, "points", "Gaussian-mixture modes covered and high-quality share")
+register_metric("fid", fid_from_stats, "stats", {"fid": "lower"},
+                "Frechet distance between Gaussians fitted to the features")
+register_metric("kid", kid, "features", {"kid": "lower", "kid_std": None},
+                "unbiased polynomial-kernel MMD^2 over subsets, with its std")
+register_metric("precision_recall", precision_recall, "features", {"precision": "higher", "recall": "higher"},
+                "k-NN manifold precision and recall, k = 3")
+register_metric("density_coverage", density_coverage, "features", {"density": "higher", "coverage": "higher"},
+                "k-NN density and coverage, k = 5")
+register_metric("inception_score", inception_score, "logits", {"is": "higher", "is_std": None},
+                "exp E KL(p(y|x) || p(y)) over 10 splits, with its std")
+register_metric("class_histogram", class_histogram, "labels", {"modes_covered": "higher", "kl_to_data": "lower"},
+                "classes covered and KL(generated || data)")
+register_metric("class_accuracy", class_accuracy, "labels", {"accuracy": "higher"},
+                "share of samples of the requested class")
+register_metric("w1", w1_report, "points", {"w1": "lower", "w1_floor": None, "w1_ratio": "lower"},
+                "exact W1 to real data, its real-vs-real floor and their ratio")
+register_metric("modes", mode_report, "points", {"modes_covered": "higher", "modes_total": None,
+                                                 "high_quality": "higher"},
+                "Gaussian-mixture modes covered and high-quality share")
 
 __all__ = [
     "KINDS",
     "METRICS",
     "Metric",
+    "direction",
+    "metrics_for",
+    "select_result",
     "class_accuracy",
     "class_histogram",
     "density_coverage",

@@ -76,8 +76,8 @@ def w1_report(fake, real, real_other) -> dict:
     }
 
 
-def mode_report(samples, centers, sd, min_count=None) -> dict:
-    """Modes covered and high-quality share of samples from a Gaussian mixture.
+def mode_report(fake, centers, sd, min_count=None) -> dict:
+    """Modes covered and high-quality share of samples ``fake`` from a Gaussian mixture.
 
     Definitions of VEEGAN (Srivastava et al. 2017, section 5.1) and PacGAN
     (Lin et al. 2018, section 5.1): each sample is assigned to its nearest mode
@@ -97,7 +97,7 @@ def mode_report(samples, centers, sd, min_count=None) -> dict:
     [0, 1]), ``counts`` (high-quality samples per mode, in ``centers`` order),
     ``min_count`` and ``n``.
     """
-    samples = as_rows(samples, "samples")
+    samples = as_rows(fake, "samples")
     centers = as_rows(centers, "centers")
     same_dim(samples, centers, "point")
     if not sd > 0:
