@@ -7,7 +7,8 @@ import time
 import pytest
 
 from wgan.errors import WganError
-from wgan.runs import LOCK_FILE, RunLock
+from wgan.run_folder import RunFolder
+from wgan.runs import RunLock
 
 HOLD = """
 import sys, time
@@ -39,16 +40,16 @@ def test_the_lock_is_free_again_when_its_holder_dies(tmp_path, holder):
     holder.wait()
     with pytest.warns(UserWarning, match=rf"took over the lock .* from process {holder.pid}"):
         with RunLock(tmp_path):
-            record = json.loads((tmp_path / LOCK_FILE).read_text())
+            record = json.loads(RunFolder(tmp_path).lock.read_text())
             assert record["pid"] == os.getpid()
-    assert (tmp_path / LOCK_FILE).read_text() == ""  # released cleanly: nothing to warn about next time
+    assert RunFolder(tmp_path).lock.read_text() == ""  # released cleanly: nothing to warn about next time
 
 
 def test_the_lock_is_reentrant_in_one_process(tmp_path):
     with RunLock(tmp_path):
         with RunLock(tmp_path):
             pass
-        assert json.loads((tmp_path / LOCK_FILE).read_text())["pid"] == os.getpid()
+        assert json.loads(RunFolder(tmp_path).lock.read_text())["pid"] == os.getpid()
 
 
 def test_two_resumes_of_one_run_never_both_train(tmp_path):

@@ -5,7 +5,8 @@ from PIL import Image
 from wgan import video
 from wgan.errors import WganError
 from wgan.plots.images import write_png
-from wgan.video import MACRO_BLOCK, find_grids, grid_durations, make_video
+from wgan.run_folder import RunFolder
+from wgan.video import MACRO_BLOCK, grid_durations, make_video
 
 
 def write_grids(run_dir, steps, size=(62, 62), channels=1):
@@ -35,7 +36,7 @@ def no_ffmpeg(monkeypatch):
 
 def test_find_grids_orders_by_step_and_skips_other_files(tmp_path):
     write_grids(tmp_path, [1000, 0, 250])
-    assert [s for s, _ in find_grids(tmp_path)] == [0, 250, 1000]
+    assert [s for s, _ in RunFolder(tmp_path).grids()] == [0, 250, 1000]
 
 
 def test_durations_follow_the_training_clock():

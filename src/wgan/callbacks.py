@@ -14,10 +14,11 @@ from pathlib import Path
 
 from .checkpoint import first_non_finite, save_checkpoint, tensors_of
 from .files import atomic_write, write_text
-from .handle import NonFiniteSamples, checkpoint_stem, generator_file_for, write_generator_file
+from .handle import NonFiniteSamples, write_generator_file
 from .loop import Callback
 from .metrics import select_result
 from .monitor import Monitor
+from .run_folder import RunFolder
 
 # Results of evaluations that go to metrics.jsonl and TensorBoard (not counts and names).
 _NOT_LOGGED = ("step", "n", "n_reference", "train_seconds")
@@ -78,28 +79,27 @@ class Checkpoints(Callback):
 
     def save(self, trainer, stem: str = "last") -> None:
         """Write ``<stem>.pt`` and its generator file, atomically; refuse (as divergence) a non-finite state."""
-        folder = trainer.run_dir / "checkpoints"
+        folder = RunFolder(trainer.run_dir)
         state = trainer.state_dict()
         bad = first_non_finite(tensors_of(state))
         if bad is not None:
             raise trainer.diverged(f"{bad} is not finite, so no checkpoint was written")
-        save_checkpoint(state, folder / f"{stem}.pt")
-        write_generator_file(folder / generator_file_for(stem), state["generator_info"], trainer.generator,
+        save_checkpoint(state, folder.checkpoint(stem))
+        write_generator_file(folder.generator_file(stem), state["generator_info"], trainer.generator,
                              trainer.generator_ema, trainer.fixed_z)
         if stem == "last":
-            trainer.last_checkpoint = (folder / "last.pt", trainer.step)
+            trainer.last_checkpoint = (folder.checkpoint("last"), trainer.step)
 
     def _snapshot(self, trainer) -> None:
         """``step_NNNNNNN.pt`` as a second name of the ``last.pt`` just written, then drop the oldest."""
         if not self.keep:
             return
-        folder, stem = trainer.run_dir / "checkpoints", checkpoint_stem(trainer.step)
-        for source, name in (("last.pt", f"{stem}.pt"), (generator_file_for("last"), generator_file_for(stem))):
-            link_or_copy(folder / source, folder / name)
-        kept = sorted(folder.glob("step_*.pt"))
-        for old in kept[:-self.keep]:
-            old.unlink(missing_ok=True)
-            (folder / generator_file_for(old.stem)).unlink(missing_ok=True)
+        folder, step = RunFolder(trainer.run_dir), trainer.step
+        link_or_copy(folder.checkpoint("last"), folder.checkpoint(step))
+        link_or_copy(folder.generator_file("last"), folder.generator_file(step))
+        for old in folder.kept_steps()[:-self.keep]:
+            folder.checkpoint(old).unlink(missing_ok=True)
+            folder.generator_file(old).unlink(missing_ok=True)
 
     def on_checkpoint(self, trainer) -> None:
         self.save(trainer)
@@ -122,7 +122,7 @@ class Checkpoints(Callback):
                 value > best["value"] if higher_is_better else value < best["value"]):
             trainer.best = {"metric": key, "value": value, "step": trainer.step}
             self.save(trainer, "best")
-            write_text(trainer.run_dir / "checkpoints" / "best.json", json.dumps(trainer.best) + "\n")
+            write_text(RunFolder(trainer.run_dir).best_record, json.dumps(trainer.best) + "\n")
 
 
 def link_or_copy(source: Path, target: Path) -> None:

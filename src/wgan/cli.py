@@ -326,13 +326,14 @@ def _stats_data(data: str, image_size, channels, classes):
     from dataclasses import replace
 
     from .config import Config, DataConfig
+    from .run_folder import RunFolder
 
-    folder = Path(data)
-    if (folder / "config.yaml").is_file():
+    config = RunFolder(data).config
+    if config.is_file():
         if image_size or channels or classes:
             raise WganError(f"{data} is a run folder: its data, size and classes are the run's; leave out "
                             "--image-size, --channels and --classes")
-        return replace(Config.load(folder / "config.yaml").data)
+        return replace(Config.load(config).data)
     try:
         kept = [int(c) for c in classes.split(",")] if classes else None
     except ValueError:

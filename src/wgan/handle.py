@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from pathlib import Path
 
 import torch
@@ -35,7 +34,6 @@ from .rng import seeded, stream_seed
 
 FORMAT = 1
 META_KEY = "wgan"
-LAST_GENERATOR = "generator.safetensors"
 
 
 class NonFiniteSamples(WganError):
@@ -295,42 +293,6 @@ def net_dtype(net: nn.Module) -> torch.dtype:
     return next(net.parameters()).dtype
 
 
-# ---- finding a checkpoint in a run folder ----------------------------------------------------------
-CHECKPOINT_HELP = "last, best or a step number (a checkpoint the run kept; see train.keep_checkpoints)"
-
-
-def checkpoint_stem(checkpoint: str | int) -> str:
-    """The file stem in checkpoints/ for ``--checkpoint``: last, best, or step_NNNNNNN."""
-    text = str(checkpoint).strip()
-    if text in ("last", "best"):
-        return text
-    if re.fullmatch(r"\d+", text):
-        return f"step_{int(text):07d}"
-    raise WganError(f"--checkpoint {checkpoint!r}: accepted: {CHECKPOINT_HELP}")
-
-
-def generator_file_for(stem: str) -> str:
-    return LAST_GENERATOR if stem == "last" else f"{stem}.generator.safetensors"
-
-
-def available_checkpoints(run_dir: Path) -> list[str]:
-    folder = Path(run_dir) / "checkpoints"
-    names = sorted(p.stem for p in folder.glob("*.pt")) if folder.is_dir() else []
-    steps = [str(int(n[5:])) for n in names if n.startswith("step_")]
-    return [n for n in ("last", "best") if n in names] + steps
-
-
-def checkpoint_files(run_dir: Path, checkpoint: str | int = "last") -> tuple[Path, Path]:
-    """``(training checkpoint, generator file)`` of ``--checkpoint`` in ``run_dir``; a clear error if absent."""
-    stem = checkpoint_stem(checkpoint)
-    folder = Path(run_dir) / "checkpoints"
-    pt, gen = folder / f"{stem}.pt", folder / generator_file_for(stem)
-    if not pt.is_file() and not gen.is_file():
-        have = ", ".join(available_checkpoints(run_dir)) or "none yet"
-        raise WganError(f"{run_dir} has no checkpoint {checkpoint!r}; it has: {have}")
-    return pt, gen
-
-
 def load_generator(source: str | os.PathLike, checkpoint: str | int = "last", device="cpu",
                    ema: bool = True) -> GeneratorHandle:
     """A run's generator from its run folder (``checkpoint``: last, best or a step) or from a generator file.
@@ -342,10 +304,11 @@ def load_generator(source: str | os.PathLike, checkpoint: str | int = "last", de
     if source.is_file():
         info, tensors = read_generator_file(source)
         return handle_from_parts(info, tensors, ema, str(source), device)
+    from .run_folder import RunFolder
     from .runs import check_run_dir
 
     run_dir = check_run_dir(source)
-    pt, gen = checkpoint_files(run_dir, checkpoint)
+    pt, gen = RunFolder(run_dir).checkpoint_files(checkpoint)
     if gen.is_file():
         info, tensors = read_generator_file(gen)
         return handle_from_parts(info, tensors, ema, str(gen), device)

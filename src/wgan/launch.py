@@ -17,7 +17,8 @@ from typing import Callable
 from .config import Config
 from .errors import CollectiveError, WganError
 from .run_config import Setting, record_changes, resume_changes
-from .runs import CONFIG_FILE, RunLock, check_run_dir, new_run_dir, refuse_links
+from .run_folder import RunFolder
+from .runs import RunLock, check_run_dir, new_run_dir, refuse_links
 from .runtime import Runtime
 
 
@@ -95,7 +96,7 @@ def train_resume(run_dir: Path, settings: list[Setting], checkpoint: str = "last
 
     run_dir = check_run_dir(run_dir)
     refuse_links(run_dir)  # before reading its config: nothing is read or written through a link
-    saved = Config.load(run_dir / CONFIG_FILE)
+    saved = Config.load(RunFolder(run_dir).config)
     changes = resume_changes(saved, settings, allow_batch_change)
     cfg = Config.from_dict(saved.to_dict())
     for key, (_, new) in changes.items():
@@ -113,7 +114,7 @@ def train_resume(run_dir: Path, settings: list[Setting], checkpoint: str = "last
                 raise CollectiveError(f"--steps {cfg.train.steps} is below the run's current step {trainer.step}; "
                                       f"give a new total of at least {trainer.step} (nothing was changed)")
             if changes and runtime.main:
-                record_changes(saved, run_dir / CONFIG_FILE, changes, trainer.step)
+                record_changes(saved, RunFolder(run_dir).config, changes, trainer.step)
             described = ", ".join(f"{k} {old!r} -> {new!r}" for k, (old, new) in changes.items())
             _main_echo(runtime, echo, f"resuming {run_dir} at step {trainer.step} of {cfg.train.steps}"
                        + (f" ({described})" if described else ""))

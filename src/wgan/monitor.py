@@ -11,7 +11,7 @@ from pathlib import Path
 from tqdm.auto import tqdm
 
 from .files import append_line, write_error
-from .runs import METRICS_FILE
+from .run_folder import RunFolder
 
 
 # The AC-WGAN MNIST tutorial's progress bar: critic on real and fake (is-fake and class heads), and D(G) (is-fake and class).
@@ -31,11 +31,11 @@ class Monitor:
         from torch.utils.tensorboard import SummaryWriter  # import late: tensorboard is slow to import
 
         self.run_dir = Path(run_dir)
-        self.metrics_path = self.run_dir / METRICS_FILE
+        self.metrics_path = RunFolder(run_dir).metrics
         _quiet_writer_threads()
         # purge_step drops events a killed run wrote past the checkpoint we resume from.
         with self._writing():
-            self.tb = SummaryWriter(str(self.run_dir), purge_step=start_step or None)
+            self.tb = SummaryWriter(str(RunFolder(run_dir).tensorboard), purge_step=start_step or None)
         self.start_time = time.time()
         self.sinks = list(sinks)
         self.progress = TimedProgress(total_steps, start_step, time_limit_s, progress) if time_limit_s \
@@ -73,7 +73,7 @@ class Monitor:
 
     def _writing(self):
         """TensorBoard writes in a thread of its own; its OSError (a full disk) comes back here as one line."""
-        return _TensorBoardErrors(self.run_dir)
+        return _TensorBoardErrors(RunFolder(self.run_dir).tensorboard)
 
 
 class _TensorBoardErrors:

@@ -1,4 +1,5 @@
-"""Run folders: ``runs/NNNN-<data>-<objective>[-<name>]/`` with a fixed layout."""
+"""Run folders: naming a new one ``runs/NNNN-<data>-<objective>[-<name>]/``, recognising one, and the
+lock a trainer holds on it. Where a run keeps what is :mod:`wgan.run_folder`'s."""
 
 from __future__ import annotations
 
@@ -15,13 +16,8 @@ from pathlib import Path
 from .config import Config
 from .errors import WganError
 from .files import NOFOLLOW, linked_error, remove_stray_temporaries
+from .run_folder import RunFolder
 
-SUBDIRS = ("samples", "plots", "checkpoints", "eval")
-CONFIG_FILE = "config.yaml"
-METRICS_FILE = "metrics.jsonl"
-LOCK_FILE = ".lock"
-LAST_CHECKPOINT = "checkpoints/last.pt"
-BEST_CHECKPOINT = "checkpoints/best.pt"
 
 
 def _slug(text: str) -> str:
@@ -57,15 +53,15 @@ def new_run_dir(out: Path, cfg: Config) -> Path:
             break
         except FileExistsError:  # another process took this number first
             number += 1
-    for sub in SUBDIRS:
-        (run / sub).mkdir()
+    RunFolder(run).make()
     return run
 
 
 def check_run_dir(run: Path) -> Path:
     run = Path(run)
-    if not (run / CONFIG_FILE).is_file():
-        raise WganError(f"{run} is not a run folder (no {CONFIG_FILE}); pass a folder made by `wgan train`")
+    config = RunFolder(run).config
+    if not config.is_file():
+        raise WganError(f"{run} is not a run folder (no {config.name}); pass a folder made by `wgan train`")
     return run
 
 
@@ -93,7 +89,7 @@ class RunLock:
     _held: dict[Path, "RunLock"] = {}
 
     def __init__(self, run_dir: Path):
-        self.path = Path(run_dir).resolve() / LOCK_FILE
+        self.path = RunFolder(Path(run_dir).resolve()).lock
         self._fd: int | None = None
         self._depth = 0
 
@@ -170,9 +166,9 @@ class RunLock:
 def refuse_links(run_dir: Path) -> None:
     """A one-line error when a folder or file the trainer writes in ``run_dir`` is a link: writes
     through it would land outside the run (a shared run folder can carry such links)."""
-    for name in (*SUBDIRS, CONFIG_FILE, METRICS_FILE):
-        if (Path(run_dir) / name).is_symlink():
-            raise linked_error(Path(run_dir) / name)
+    for path in RunFolder(run_dir).written_by_training():
+        if path.is_symlink():
+            raise linked_error(path)
 
 
 def _read_holder(fd: int) -> dict:

@@ -39,7 +39,8 @@ from .monitor import Monitor
 from .objectives import build_objective
 from .optim import build_optimizers, build_schedulers, resolve_optim
 from .rng import SharedRandom, seeded
-from .runs import CONFIG_FILE, LAST_CHECKPOINT, SUBDIRS, RunLock, check_run_dir
+from .run_folder import RunFolder
+from .runs import RunLock, check_run_dir
 from .runtime import Runtime, local_batch, on_for_cpu, resolve_precision
 from .step import DTYPES, ClassWeights, TrainingStep
 
@@ -151,10 +152,10 @@ class Trainer:
         self.run_dir = Path(run_dir)
         if not self.runtime.main:
             return
-        for sub in SUBDIRS:
-            (self.run_dir / sub).mkdir(parents=True, exist_ok=True)
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        folder = RunFolder(self.run_dir).make()
         if write_config:
-            self.cfg.save(self.run_dir / CONFIG_FILE, {"versions": versions()})
+            self.cfg.save(folder.config, {"versions": versions()})
         self.artifacts = build_artifacts(self.data.kind, self.run_dir)
 
     # ---- sampling -------------------------------------------------------------------------
@@ -298,12 +299,10 @@ class Trainer:
     def resume(cls, run_dir: Path, progress: bool = True, runtime: Runtime | None = None,
                checkpoint: str | int = "last", cfg: Config | None = None) -> "Trainer":
         """Rebuild a trainer from a run folder's config (or ``cfg``) and a checkpoint (last, best or a step)."""
-        from .handle import checkpoint_files
-
         run_dir = check_run_dir(run_dir)
-        pt, _ = checkpoint_files(run_dir, checkpoint)
+        pt, _ = RunFolder(run_dir).checkpoint_files(checkpoint)
         state = load_checkpoint(pt)
-        cfg = cfg if cfg is not None else Config.load(run_dir / CONFIG_FILE)
+        cfg = cfg if cfg is not None else Config.load(RunFolder(run_dir).config)
         trainer = cls(cfg, progress=progress, runtime=runtime)
         trainer.attach_run_dir(run_dir, write_config=False)
         try:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import math
 import os
-import re
 from pathlib import Path
 from typing import Iterable, Iterator
 
@@ -23,6 +22,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from .errors import WganError
 from .files import atomic_write
+from .run_folder import RunFolder
 
 ITERATIONS_PER_SECOND = 250  # the AC-WGAN MNIST tutorial
 LAST_HOLD_S = 1.0  # the final grid stays up this long: the result deserves a look
@@ -34,19 +34,6 @@ MAX_SECONDS = 3600
 MAX_FRAMES = 100_000
 MIN_WIDTH = 512  # small grids (28x28 digits) are enlarged, pixel for pixel, to at least this
 MACRO_BLOCK = 16  # H.264 codes 16x16 blocks; frames are padded to that instead of rescaled
-
-_GRID_NAME = re.compile(r"step_(\d+)\.png$")
-
-
-def find_grids(run_dir: str | os.PathLike) -> list[tuple[int, Path]]:
-    """(step, path) of every fixed-noise grid in ``run_dir/samples``, in step order."""
-    found = []
-    for path in (Path(run_dir) / "samples").glob("step_*.png"):
-        match = _GRID_NAME.fullmatch(path.name)
-        if match:
-            found.append((int(match.group(1)), path))
-    return sorted(found)
-
 
 def grid_durations(steps: list[int], iterations_per_second: float = ITERATIONS_PER_SECOND) -> list[float]:
     """Seconds each grid is shown: the step gap to the next grid, and ``LAST_HOLD_S`` for the last."""
@@ -82,9 +69,10 @@ def make_video(run_dir: str | os.PathLike, out: str | os.PathLike | None = None,
         raise WganError(f"--iterations-per-second must be positive, got {iterations_per_second}")
     if fps is not None:
         check_fps(fps)
-    grids = [(step, path) for step, path in find_grids(run_dir) if until_step is None or step <= until_step]
+    folder = RunFolder(run_dir)
+    grids = [(step, path) for step, path in folder.grids() if until_step is None or step <= until_step]
     if len(grids) < 2:
-        raise WganError(f"{run_dir / 'samples'} holds {len(grids)} sample grid(s); a video needs at least 2 "
+        raise WganError(f"{folder.samples} holds {len(grids)} sample grid(s); a video needs at least 2 "
                         f"(train longer or lower train.sample_every)")
     out = _output_path(run_dir, out)
 
@@ -149,7 +137,7 @@ def write_animation(out: str | os.PathLike, frames: Iterable[Image.Image], count
 
 def _output_path(run_dir: Path, out) -> Path:
     if out is None:
-        return run_dir / "plots" / ("progress.mp4" if ffmpeg_available() else "progress.gif")
+        return RunFolder(run_dir).video(".mp4" if ffmpeg_available() else ".gif")
     return _checked_suffix(Path(out))
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import WganError, choice_error
+from .run_folder import RunFolder
 
 MODES = ("offline", "online")
 PROJECT = "wgan"
@@ -35,7 +36,7 @@ class WandbLogger:
                             "(or pip install 'wgan[wandb]')") from None
         self._wandb = wandb
         run_dir = Path(run_dir)
-        wandb_dir = run_dir / "wandb"
+        wandb_dir = RunFolder(run_dir).wandb
         wandb_dir.mkdir(parents=True, exist_ok=True)
         id_file = wandb_dir / _ID_FILE
         if not id_file.exists():

@@ -7,9 +7,10 @@ import pytest
 import torch
 from PIL import Image
 
-from wgan.artifacts.image import ImageArtifacts, grid_path
+from wgan.artifacts.image import ImageArtifacts
 from wgan.data.space import DataSpace
 from wgan.handle import GeneratorHandle
+from wgan.run_folder import RunFolder
 from wgan.latent import Latent
 from wgan.plots.images import PADDING
 
@@ -115,7 +116,7 @@ def test_finish_writes_plots_final_grid_and_video(tmp_path):
     assert names[:3] == ["plots/losses.png", "plots/wasserstein.png", "samples/final.png"]
     assert names[3] in ("plots/progress.gif", "plots/progress.mp4")
     assert all(p.is_file() and p.stat().st_size > 0 for p in written)
-    assert grid_path(tmp_path / "samples", 300).is_file()
+    assert RunFolder(tmp_path).grid(300).is_file()
 
 
 def test_finish_with_a_single_grid_makes_no_video(tmp_path):

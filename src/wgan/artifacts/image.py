@@ -16,16 +16,12 @@ import torch
 from ..monitor import read_metrics
 from ..plots.curves import plot_losses, plot_wasserstein
 from ..plots.images import class_grid_order, make_grid, write_png
-from ..runs import METRICS_FILE
+from ..run_folder import RunFolder
 
 GRID_SIDE = 10  # a 10x10 grid, as in the AC-WGAN and MNIST-sevens tutorials
 # Up to this many classes get one column each; beyond it (CIFAR-100, EMNIST)
 # such a grid would be too wide to read, and the classes cycle through a 10x10 grid.
 MAX_CLASS_COLUMNS = 20
-
-
-def grid_path(samples_dir: Path, step: int) -> Path:
-    return Path(samples_dir) / f"step_{step:07d}.png"
 
 
 def fixed_noise_grid(handle) -> np.ndarray:
@@ -46,35 +42,31 @@ def fixed_noise_grid(handle) -> np.ndarray:
 class ImageArtifacts:
     def __init__(self, run_dir: Path):
         self.run_dir = Path(run_dir)
-        self.samples_dir = self.run_dir / "samples"
-        self.plots_dir = self.run_dir / "plots"
+        self.folder = RunFolder(run_dir)
 
     def snapshot(self, handle, monitor=None) -> Path:
         """``samples/step_NNNNNNN.png`` and, given a monitor, the same grid in TensorBoard."""
         grid = fixed_noise_grid(handle)
-        path = write_png(grid, grid_path(self.samples_dir, handle.step))
+        path = write_png(grid, self.folder.grid(handle.step))
         if monitor is not None:
             monitor.image("samples", np.ascontiguousarray(grid.transpose(2, 0, 1)), handle.step)
         return path
 
-    def grids(self) -> list[Path]:
-        return sorted(self.samples_dir.glob("step_*.png"))
-
     def finish(self, handle, training=None) -> list[Path]:
         """The curves, ``samples/final.png`` and the training video (from two grids on)."""
-        records = read_metrics(self.run_dir / METRICS_FILE)
+        records = read_metrics(self.folder.metrics)
         grid = fixed_noise_grid(handle)
         written = [
-            plot_losses(records, self.plots_dir / "losses.png"),
-            plot_wasserstein(records, self.plots_dir / "wasserstein.png"),
-            write_png(grid, self.samples_dir / "final.png"),
+            plot_losses(records, self.folder.plot("losses")),
+            plot_wasserstein(records, self.folder.plot("wasserstein")),
+            write_png(grid, self.folder.final_grid),
         ]
         # The last step is rarely a multiple of sample_every: add its grid so
         # that the video ends where training ended.
-        last = grid_path(self.samples_dir, handle.step)
+        last = self.folder.grid(handle.step)
         if not last.exists():
             write_png(grid, last)
-        if len(self.grids()) >= 2:
+        if len(self.folder.grids()) >= 2:
             from ..video import make_video
 
             written.append(make_video(self.run_dir))

@@ -14,7 +14,7 @@ from ..files import write_npz
 from ..monitor import read_metrics
 from ..plots.curves import plot_losses, plot_wasserstein
 from ..plots.toy import plot_critic_landscape, plot_feature_space, plot_scatter_snapshots
-from ..runs import METRICS_FILE
+from ..run_folder import RunFolder
 
 N_PLOT = 2000  # points per cloud in the figures
 
@@ -22,40 +22,36 @@ N_PLOT = 2000  # points per cloud in the figures
 class ToyArtifacts:
     def __init__(self, run_dir: Path):
         self.run_dir = Path(run_dir)
-        self.samples_dir = self.run_dir / "samples"
-        self.plots_dir = self.run_dir / "plots"
+        self.folder = RunFolder(run_dir)
 
     def snapshot(self, handle, monitor=None) -> None:
         """The fixed-noise generator output in data coordinates, ``samples/step_NNNNNNN.npz``."""
         points = handle.decode(handle.fixed_z).numpy()
         arrays = {"samples": points, "step": np.asarray(handle.step)}
-        write_npz(self.samples_dir / f"step_{handle.step:07d}.npz", arrays)
+        write_npz(self.folder.points(handle.step), arrays)
 
     def snapshots(self) -> list[tuple[int, np.ndarray]]:
-        out = []
-        for path in sorted(self.samples_dir.glob("step_*.npz")):
-            out.append(read_snapshot(path))
-        return out
+        return [read_snapshot(path) for path in self.folder.point_snapshots()]
 
     def finish(self, handle, training=None) -> list[Path]:
         """The curves and point clouds; with ``training`` (the run's TrainingStep) also the critic's views."""
-        records = read_metrics(self.run_dir / METRICS_FILE)
+        records = read_metrics(self.folder.metrics)
         real = reference_points(handle.space.name, N_PLOT, seed=0).numpy()
         fake = handle.decode(handle.fixed_z[:N_PLOT]).numpy()
         written = [
-            plot_losses(records, self.plots_dir / "losses.png"),
-            plot_wasserstein(records, self.plots_dir / "wasserstein.png"),
-            plot_scatter_snapshots(real, self.snapshots(), self.plots_dir / "scatter.png"),
+            plot_losses(records, self.folder.plot("losses")),
+            plot_wasserstein(records, self.folder.plot("wasserstein")),
+            plot_scatter_snapshots(real, self.snapshots(), self.folder.plot("scatter")),
         ]
         if training is None:
             return written
         critic, space = training.critic, handle.space
         written.append(plot_critic_landscape(_critic_in_data_space(critic, space), real, fake,
-                                             self.plots_dir / "critic.png",
+                                             self.folder.plot("critic"),
                                              grad_fn=_critic_grad_norm_in_data_space(critic, space)))
         if getattr(critic, "features", None) is not None and handle.info.get("model", {}).get("feature_dim") == 2:
             before, after = feature_views(training, handle)
-            written.append(plot_feature_space(before, after, self.plots_dir / "features.png"))
+            written.append(plot_feature_space(before, after, self.folder.plot("features")))
         return written
 
 

@@ -13,13 +13,14 @@ from pathlib import Path
 
 from ..errors import WganError
 from ..files import write_text
+from ..run_folder import RunFolder
 from ..runs import check_run_dir
 from .images import compare_image_sets, compare_to_reference, evaluate_images, image_metrics
 from .protocols import DEFAULT_PROTOCOL, PROTOCOLS, get_protocol
 from .toy import evaluate_toy
 
 __all__ = ["DEFAULT_PROTOCOL", "PROTOCOLS", "compare_image_sets", "compare_to_reference",
-           "evaluate", "get_protocol", "evaluate_images", "image_metrics", "evaluate_run", "evaluate_toy", "format_table", "results_path", "write_results"]
+           "evaluate", "get_protocol", "evaluate_images", "image_metrics", "evaluate_run", "evaluate_toy", "format_table", "write_results"]
 
 
 def evaluate(handle, n: int | None = None, seed: int = 0, runtime=None, run_dir=None,
@@ -67,16 +68,7 @@ def evaluate_run(run_dir: Path, n: int | None = None, seed: int = 0, checkpoint:
         image_options["reference"] = reference
     image_options = {k: v for k, v in image_options.items() if v is not None}
     results = evaluate(handle, n=n, seed=seed, run_dir=run_dir, protocol=protocol, **image_options)
-    return results, write_results(results, results_path(run_dir, protocol, checkpoint))
-
-
-def results_path(run_dir: Path, protocol: str = DEFAULT_PROTOCOL, checkpoint: str = "last") -> Path:
-    """``eval/metrics.json`` for the quick protocol and the last weights; the others named by
-    protocol and checkpoint (``metrics-paper.json``, ``metrics-best.json``, ``metrics-paper-best.json``),
-    so an evaluation never replaces one made another way."""
-    parts = [p for p in (None if protocol == DEFAULT_PROTOCOL else protocol,
-                         None if str(checkpoint) == "last" else str(checkpoint)) if p]
-    return Path(run_dir) / "eval" / ("-".join(["metrics", *parts]) + ".json")
+    return results, write_results(results, RunFolder(run_dir).results(protocol, checkpoint))
 
 
 def write_results(results: dict, path: Path) -> Path:

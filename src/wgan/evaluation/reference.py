@@ -33,6 +33,7 @@ from ..data.sources.arrays import holdout_split
 from ..errors import WganError, first_line
 from ..features import get_feature_extractor
 from ..metrics import feature_stats
+from ..run_folder import RunFolder
 from .protocols import DEFAULT_PROTOCOL, get_protocol
 
 FORMAT = "wgan-reference"
@@ -116,16 +117,6 @@ def data_available(data_cfg) -> bool:
     return Path(name).expanduser().exists()
 
 
-def bundle_path(run_dir: Path, space: str, protocol: str = DEFAULT_PROTOCOL) -> Path:
-    """Where an evaluation keeps its reference in the run folder."""
-    return Path(run_dir) / "eval" / f"reference-{space}-{protocol}.npz"
-
-
-def legacy_bundle_path(run_dir: Path, space: str) -> Path:
-    """Where evaluations before named protocols kept the (quick) reference."""
-    return Path(run_dir) / "eval" / f"reference-{space}.safetensors"
-
-
 def build_reference(data_cfg, features: str = "domain", weights=None, device=None, protocol: str = DEFAULT_PROTOCOL,
                     log=None, extractor=None) -> ReferenceSet:
     """The reference of ``data_cfg`` under ``protocol``, from the data: in the ``features`` space, or in
@@ -140,7 +131,7 @@ def reference_set(data_cfg, features: str = "domain", weights=None, device=None,
                   log=None, protocol: str = DEFAULT_PROTOCOL) -> ReferenceSet:
     """The reference of ``data_cfg`` in the ``features`` space: from the data when it is here (and then
     stored in ``run_dir``), else from what ``run_dir`` stored."""
-    stored = bundle_path(run_dir, features, protocol) if run_dir is not None else None
+    stored = RunFolder(run_dir).reference(features, protocol) if run_dir is not None else None
     if data_available(data_cfg):
         ref = build_reference(data_cfg, features, weights, device, protocol, log)
         if stored is not None:
@@ -148,7 +139,8 @@ def reference_set(data_cfg, features: str = "domain", weights=None, device=None,
         return ref
     if stored is not None and stored.is_file():
         return load_reference(stored, weights=weights, device=device)
-    legacy = legacy_bundle_path(run_dir, features) if run_dir is not None and protocol == DEFAULT_PROTOCOL else None
+    legacy = (RunFolder(run_dir).legacy_reference(features) if run_dir is not None and protocol == DEFAULT_PROTOCOL
+              else None)
     if legacy is not None and legacy.is_file():
         return load_legacy_reference(legacy, weights=weights, device=device)
     where = f"; nor does {stored} exist" if stored is not None else ""

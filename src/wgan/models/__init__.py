@@ -1,9 +1,11 @@
 """Generator and critic networks, one small file per family, behind a registry.
 
 Every generator maps ``(z, labels=None) -> x`` with x in the normalised data
-space (images in [-1, 1]). Every critic maps ``(x, labels=None) -> score`` of
-shape ``(B,)``. Builders take the model config, the shape of one sample and
-the number of classes (0 when unconditional).
+space (images in [-1, 1]). Every critic is a :class:`~wgan.models.heads.Critic`:
+a body and a head builder, which it turns into ``(x, labels=None) -> score`` of
+shape ``(B,)`` (and a class head for AC-WGAN). Builders take the model config,
+the shape of one sample and the number of classes (0 when unconditional); a new
+family registers its two with :func:`register_generator` and :func:`register_critic`.
 """
 
 from __future__ import annotations

@@ -21,6 +21,7 @@ from ..config import Config
 from ..errors import WganError
 from ..monitor import read_metrics
 from ..plots.curves import series
+from ..run_folder import RunFolder
 from ..runs import check_run_dir, refuse_links
 
 # The training curves a report draws, in this order, when a run logged them: (key, title).
@@ -97,13 +98,6 @@ def _evenly(items: list, k: int) -> list:
     return [items[i] for i in np.linspace(0, len(items) - 1, k).round().astype(int)]
 
 
-def _step_of(path: Path) -> int | None:
-    try:
-        return int(path.stem.rsplit("_", 1)[1])
-    except (IndexError, ValueError):
-        return None
-
-
 def _json(path: Path) -> dict | None:
     """A small JSON object the run wrote; None for anything else (a link, a FIFO, a huge file)."""
     try:
@@ -143,8 +137,9 @@ def load_run(path: str | Path) -> RunSummary:
     """The summary of the run folder at ``path`` (a one-line error when it is not one)."""
     run_dir = check_run_dir(Path(path))
     refuse_links(run_dir)  # its config and log are read whole: never through a link
-    config = flatten(Config.load(run_dir / "config.yaml").to_dict())  # one-line errors of its own
-    records = read_metrics(run_dir / "metrics.jsonl")
+    folder = RunFolder(run_dir)
+    config = flatten(Config.load(folder.config).to_dict())  # one-line errors of its own
+    records = read_metrics(folder.metrics)
     curves = {}
     for key, _ in CURVES:
         steps, values = series(records, key)
@@ -160,23 +155,22 @@ def load_run(path: str | Path) -> RunSummary:
         final.update({k: v for k, v in rec.items() if not k.startswith("eval/")})
     results = evaluations(run_dir) or {
         k[len("eval/"):]: v for rec in records for k, v in rec.items() if k.startswith("eval/")}
-    samples = run_dir / "samples"
-    grids = sorted((s, p) for p in samples.glob("step_*.png") if (s := _step_of(p)) is not None and is_png(p))
-    views = sorted(p for p in (run_dir / "plots").glob("*.png") if p.name not in REDRAWN and is_png(p))
-    final_grid = samples / "final.png"
+    grids = [(step, path) for step, path in folder.grids() if is_png(path)]
+    views = sorted(p for p in folder.plots.glob("*.png") if p.name not in REDRAWN and is_png(p))
+    final_grid = folder.final_grid
     return RunSummary(run_dir, run_dir.name, config, curves, final, results,
-                      _json(run_dir / "checkpoints" / "best.json"), _evenly(grids, MAX_GRIDS),
+                      _json(folder.best_record), _evenly(grids, MAX_GRIDS),
                       final_grid if final_grid.exists() and is_png(final_grid) else None, views)
 
 
 def evaluations(run_dir: Path) -> dict:
     """The latest evaluation of the run's last weights under each protocol, in one dict: every result
     key names its protocol, so numbers measured differently never share a key (nor a report row)."""
-    from ..evaluation import PROTOCOLS, results_path
+    from ..evaluation import PROTOCOLS
 
     merged: dict = {}
     for name in PROTOCOLS:
-        found = _json(results_path(run_dir, name))
+        found = _json(RunFolder(run_dir).results(name))
         if found and "protocol" not in found:  # written before protocols had names: all of it, as it was
             merged.update(found)
         elif found:  # only the keys that name the protocol (not its sample counts and the like)
