@@ -139,3 +139,28 @@ def test_train_help_names_every_registered_family_and_objective():
         assert name in helps["model"], name
     for name in OBJECTIVES:
         assert name in helps["objective"], name
+
+
+def test_dry_run_prints_the_resolved_config_and_writes_nothing(tmp_path):
+    import yaml
+
+    code, out = run("train", "--preset", "wgan-gp-8gaussians", "--steps", 7, "--lipschitz", "clip", "--dry-run",
+                    "--out", tmp_path / "runs")
+    assert code == 0, out
+    cfg = yaml.safe_load(out)  # the optimiser as the run will use it: clipping's paper trains with RMSProp 5e-5
+    assert cfg["train"]["steps"] == 7 and cfg["optim"]["name"] == "rmsprop" and cfg["optim"]["lr_g"] == 5e-5
+    assert f"would write a new run folder {tmp_path / 'runs' / '0001-8gaussians-wgan'}" in out
+    assert "checkpoints/last.pt: the training state every" in out
+    assert not (tmp_path / "runs").exists()
+    code, out = run("train", "--preset", "wgan-gp-8gaussians", "--model", "nope", "--dry-run")
+    assert code == 2 and "unknown generator 'nope'" in out
+
+
+def test_dry_run_of_a_resume_names_the_changes(tmp_path):
+    run_dir = train_toy(tmp_path / "runs")
+    before = sorted(p.name for p in run_dir.rglob("*"))
+    code, out = run("train", "--resume", run_dir, "--steps", 9, "--dry-run")
+    assert code == 0 and f"would resume {run_dir} from checkpoint last (changes: train.steps 4 -> 9)" in out, out
+    assert sorted(p.name for p in run_dir.rglob("*")) == before
+    code, out = run("train", "--resume", run_dir, "--lr", 0.1, "--dry-run")
+    assert code == 2 and "which a resumed run cannot change" in out

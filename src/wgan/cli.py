@@ -14,6 +14,7 @@ import click
 from .errors import WganError, first_line
 
 from .run_config import DEFAULT_PRESET, train_flags
+from .run_folder import RunFolder
 
 
 class WganGroup(click.Group):
@@ -139,7 +140,10 @@ global batch, split evenly over the processes; only rank 0 writes the run folder
 @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
               help="Set any config key, e.g. --set train.log_every=10 --set model.width=256 (repeatable).")
 @click.option("--no-progress", is_flag=True, help="Hide the progress bar.")
-def train(config_file, preset, out, resume, checkpoint, allow_batch_change, overrides, no_progress, **flags):
+@click.option("--dry-run", is_flag=True, help="Print the resolved config and where the run would be written, "
+              "then exit (no data is loaded and nothing is written).")
+def train(config_file, preset, out, resume, checkpoint, allow_batch_change, overrides, no_progress, dry_run,
+          **flags):
     """Train a GAN; writes a run folder runs/NNNN-<data>-<objective>[-<name>]/.
 
     Flags override the preset; --set overrides any config key (config.yaml in a run folder lists them all).
@@ -153,6 +157,14 @@ def train(config_file, preset, out, resume, checkpoint, allow_batch_change, over
         if config_file is not None or preset is not None:
             raise WganError("--resume continues a run from its own config.yaml; --config and --preset start new "
                             "runs (use --config RUN/config.yaml for a new run like it)")
+        if dry_run:
+            from .launch import resume_plan
+
+            run_dir, _, cfg, changes = resume_plan(resume, settings, allow_batch_change)
+            RunFolder(run_dir).checkpoint_files(checkpoint)  # the checkpoint must be there
+            described = ", ".join(f"{k} {old!r} -> {new!r}" for k, (old, new) in changes.items()) or "none"
+            _describe_run(cfg, run_dir, f"would resume {run_dir} from checkpoint {checkpoint} (changes: {described})")
+            return
         train_resume(resume, settings, checkpoint, allow_batch_change, progress=not no_progress, echo=click.echo)
         return
     if checkpoint != "last" or allow_batch_change:
@@ -164,7 +176,34 @@ def train(config_file, preset, out, resume, checkpoint, allow_batch_change, over
         hint = PRESETS[cfg.preset].data_hint
         if hint and flags["data"] is None and not Path(cfg.data.name).exists():
             raise WganError(hint)
+    if dry_run:
+        from .runs import next_run_dir
+
+        run_dir = next_run_dir(out, cfg)
+        _describe_run(cfg, run_dir, f"would write a new run folder {run_dir} (its number is taken when it starts)")
+        return
     train_new(cfg, out, progress=not no_progress, echo=click.echo)
+
+
+def _describe_run(cfg, run_dir: Path, where: str) -> None:
+    """``--dry-run``: the resolved config as config.yaml would hold it, and what goes where."""
+    import yaml
+
+    from .config import Config
+    from .optim import resolve_optim
+
+    cfg = Config.from_dict(cfg.to_dict())
+    resolve_optim(cfg)  # the optimiser and learning rates the run will use, not "auto"
+    folder = RunFolder(run_dir)
+    click.echo(yaml.safe_dump(cfg.to_dict(), sort_keys=False).rstrip())
+    click.echo(f"# {where}:")
+    for path, what in ((folder.config, "this config"), (folder.metrics, f"a record every {cfg.train.log_every} steps"),
+                       (folder.samples, f"fixed-noise samples every {cfg.train.sample_every} steps"),
+                       (folder.checkpoint(), f"the training state every {cfg.train.checkpoint_every} steps"),
+                       (folder.generator_file(), "the generator alone"), (folder.plots, "figures at the end"),
+                       (folder.eval, "evaluations" + (f" every {cfg.train.eval_every} steps"
+                                                      if cfg.train.eval_every else " (wgan eval)"))):
+        click.echo(f"#   {path}: {what}")
 
 
 def _generator(source: Path, checkpoint: str, device: str):

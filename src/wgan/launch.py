@@ -89,11 +89,10 @@ def _make_run_folder(trainer, out: Path) -> Path:
     return run_dir
 
 
-def train_resume(run_dir: Path, settings: list[Setting], checkpoint: str = "last", allow_batch_change: bool = False,
-                 progress: bool = True, echo: Callable[[str], None] = print) -> Path:
-    """Continue ``run_dir`` from ``checkpoint`` with the allowed ``settings`` changes, recorded in its config."""
-    from .trainer import Trainer
-
+def resume_plan(run_dir: Path, settings: list[Setting], allow_batch_change: bool = False
+                ) -> tuple[Path, Config, Config, dict]:
+    """``(run folder, saved config, config to train with, changes)`` of a resume; refused in one line
+    when the folder is not a run, has links, or the settings change what a resumed run cannot."""
     run_dir = check_run_dir(run_dir)
     refuse_links(run_dir)  # before reading its config: nothing is read or written through a link
     saved = Config.load(RunFolder(run_dir).config)
@@ -101,6 +100,15 @@ def train_resume(run_dir: Path, settings: list[Setting], checkpoint: str = "last
     cfg = Config.from_dict(saved.to_dict())
     for key, (_, new) in changes.items():
         cfg.set(key, new)
+    return run_dir, saved, cfg, changes
+
+
+def train_resume(run_dir: Path, settings: list[Setting], checkpoint: str = "last", allow_batch_change: bool = False,
+                 progress: bool = True, echo: Callable[[str], None] = print) -> Path:
+    """Continue ``run_dir`` from ``checkpoint`` with the allowed ``settings`` changes, recorded in its config."""
+    from .trainer import Trainer
+
+    run_dir, saved, cfg, changes = resume_plan(run_dir, settings, allow_batch_change)
     runtime = Runtime.start(cfg.train.device, cfg.train.threads)
     finished = False
     try:

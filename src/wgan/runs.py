@@ -39,20 +39,26 @@ def ensure_writable(folder: Path) -> None:
         raise WganError(f"output folder {folder} cannot be written ({e.strerror or e}); pass --out DIR") from None
 
 
+def next_run_dir(out: Path, cfg: Config, number: int | None = None) -> Path:
+    """The run folder ``cfg`` would get under ``out`` (the next free number, or ``number``); not created."""
+    out = Path(out)
+    if number is None:
+        found = out.iterdir() if out.is_dir() else ()
+        number = max((int(m.group(1)) for p in found if (m := re.match(r"(\d{4,})-", p.name))), default=0) + 1
+    parts = [data_label(cfg.data.name), cfg.loss.objective] + ([_slug(cfg.name)] if cfg.name else [])
+    return out / f"{number:04d}-{'-'.join(parts)}"
+
+
 def new_run_dir(out: Path, cfg: Config) -> Path:
     """Create the next numbered run folder under ``out``; never reuses an existing one."""
-    out = Path(out)
-    ensure_writable(out)
-    numbers = [int(m.group(1)) for p in out.iterdir() if (m := re.match(r"(\d{4,})-", p.name))]
-    parts = [data_label(cfg.data.name), cfg.loss.objective] + ([_slug(cfg.name)] if cfg.name else [])
-    number = max(numbers, default=0) + 1
+    ensure_writable(Path(out))
+    run = next_run_dir(out, cfg)
     while True:
-        run = out / f"{number:04d}-{'-'.join(parts)}"
         try:
             run.mkdir()
             break
         except FileExistsError:  # another process took this number first
-            number += 1
+            run = next_run_dir(out, cfg, int(run.name.split("-", 1)[0]) + 1)
     RunFolder(run).make()
     return run
 
