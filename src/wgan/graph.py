@@ -54,7 +54,7 @@ def capture_blockers(device: torch.device, data, decay: str, precision: str = "f
         reasons.append("the fp16 gradient scaler decides on the host whether to skip each update")
     if device.type != "cuda":
         reasons.append("CUDA graphs need a CUDA device")
-    if getattr(data, "streaming", False):
+    if data.streaming:
         reasons.append("the data set is streamed from the host (too large to keep on the device)")
     if decay != "none":
         reasons.append("optim.decay changes the learning rates between steps")

@@ -183,8 +183,8 @@ class TrainingLoop:
         values.update(it_per_s=rate, img_per_s=rate * t.cfg.train.batch_size, train_seconds=t.elapsed,
                       threads=torch.get_num_threads())
         self.runtime.adapt_threads()
-        if hasattr(t.data, "__len__"):  # an epoch as the tutorials count it: len(data) / batch generator steps
-            values["epoch_seconds"] = len(t.data) / max(values["img_per_s"], 1e-9)
+        if t.data.size:  # an epoch as the tutorials count it: size / batch generator steps
+            values["epoch_seconds"] = t.data.size / max(values["img_per_s"], 1e-9)
         self._call("on_log", values)
 
     def _checkpoint(self, final: bool = False) -> None:

@@ -172,7 +172,7 @@ class Runtime:
     def average_gradients(self, params) -> None:
         """Average the gradients of ``params`` over the processes: one all-reduce of them all, flattened.
 
-        The stylegan2-ada way, not DistributedDataParallel's wrapper, which is fragile with a
+        As stylegan3's training loop does, not DistributedDataParallel's wrapper, which is fragile with a
         gradient penalty's double backward. A parameter without a gradient counts as zeros.
         """
         if not self.distributed:

@@ -269,8 +269,7 @@ class TrainingStep:
                  "opt_g": self.opt_g.state_dict(), "opt_c": self.opt_c.state_dict()}
         if self.generator_ema is not None:
             state["generator_ema"] = self.generator_ema.state_dict()
-        if hasattr(self.data, "state_dict"):
-            state["data"] = self.data.state_dict()
+        state["data"] = self.data.state_dict()
         if self.scalers:
             state["amp"] = {name: {**scaler.state_dict(), "skipped": self.skipped[name]}
                             for name, scaler in self.scalers.items()}
@@ -283,7 +282,7 @@ class TrainingStep:
         self.opt_c.load_state_dict(state["opt_c"])
         if self.generator_ema is not None and "generator_ema" in state:
             self.generator_ema.load_state_dict(state["generator_ema"])
-        if hasattr(self.data, "load_state_dict") and "data" in state:
+        if "data" in state:
             self.data.load_state_dict(state["data"])
         for name, saved in state.get("amp", {}).items():  # none when the run was not fp16 before
             if name in self.scalers:

@@ -14,12 +14,23 @@ from typing import Protocol
 
 import torch
 
+from .space import DataSpace
+
 
 class Dataset(Protocol):
     name: str
     kind: str  # "toy" (2-D points) or "image"
     shape: tuple[int, ...]  # one sample: (2,) or (C, H, W)
     num_classes: int  # 0 when the source has no labels
+    space: DataSpace  # what a generator file records of the data (kind, shape, class names, normalisation)
+    size: int | None  # samples in one pass over the data (an epoch); None for the endless 2-D toys
+    streaming: bool  # read from disk by worker processes while training (not replayable in a CUDA graph)
+
+    def state_dict(self) -> dict:
+        """Where the data set is in its stream, for a checkpoint ({} when it has no such state)."""
+
+    def load_state_dict(self, state: dict) -> None:
+        """Continue from :meth:`state_dict`'s record."""
 
     def to(self, device: torch.device) -> "Dataset":
         """Move the stored data to ``device`` (returns self)."""

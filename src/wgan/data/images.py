@@ -44,6 +44,16 @@ class _ImageSpace:
     def space(self) -> DataSpace:
         return DataSpace("image", tuple(self.shape), self.name, class_names=tuple(self.class_names or ()))
 
+    @property
+    def size(self) -> int:
+        return len(self)
+
+    def state_dict(self) -> dict:
+        return {}
+
+    def load_state_dict(self, state: dict) -> None:
+        pass
+
     def to_data(self, x: torch.Tensor) -> torch.Tensor:
         return self.space.to_data(x)
 

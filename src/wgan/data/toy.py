@@ -85,6 +85,8 @@ class ToyDataset:
     kind = "toy"
     shape = (2,)
     num_classes = 0
+    size = None  # the points are drawn from a pool, without epochs
+    streaming = False
 
     def __init__(self, name: str, normalize: bool = True, seed: int = 0, pool_size: int = POOL_SIZE):
         if name not in GENERATORS:
@@ -118,6 +120,12 @@ class ToyDataset:
 
     def to_data(self, x: torch.Tensor) -> torch.Tensor:
         return self.space.to_data(x)
+
+    def state_dict(self) -> dict:
+        return {}
+
+    def load_state_dict(self, state: dict) -> None:
+        pass
 
     def from_data(self, x: torch.Tensor) -> torch.Tensor:
         return self.space.from_data(x)

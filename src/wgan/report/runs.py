@@ -49,7 +49,7 @@ REDRAWN = ("losses.png", "wasserstein.png")
 class RunSummary:
     path: Path
     name: str
-    config: dict[str, object]  # flattened: "train.lr" -> value (no record sections)
+    config: dict[str, object]  # flattened: "optim.lr_g" -> value (no record sections)
     curves: dict[str, tuple[np.ndarray, np.ndarray]]  # key -> (steps, values), downsampled
     final: dict[str, float]  # the last logged value of each training number
     results: dict[str, object]  # the latest evaluation (eval/metrics.json, else the last eval/* log)
@@ -69,7 +69,7 @@ class RunSummary:
 
 
 def flatten(tree: dict, prefix: str = "") -> dict[str, object]:
-    """``{"train": {"lr": 1}}`` -> ``{"train.lr": 1}``."""
+    """``{"optim": {"lr_g": 1}}`` -> ``{"optim.lr_g": 1}``."""
     out: dict[str, object] = {}
     for key, value in tree.items():
         name = f"{prefix}{key}"
