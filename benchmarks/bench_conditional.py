@@ -93,7 +93,7 @@ def main() -> None:
         cells = " | ".join(f"{100 * a:.0f}" for a in per_class)
         quality = evaluate_images(trainer.handle(), n=EVAL_N, metrics=("fid", "precision_recall", "density_coverage"))
         spread = " | ".join(f"{quality[metric_key(key, 'domain', EVAL_N, 'test')]:.3g}" for key in DIVERSITY)
-        print(f"| {name} | {trainer.step} | {cells} | {100 * np.mean(per_class):.1f} | {spread} |", flush=True)
+        print(f"| {name} | {trainer.state.step} | {cells} | {100 * np.mean(per_class):.1f} | {spread} |", flush=True)
         print(f"  run folder: {trainer.run_dir}")
 
 

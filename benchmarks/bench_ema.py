@@ -43,7 +43,7 @@ def main() -> None:
     cfg.apply_overrides(args.overrides)
     trainer = Trainer(cfg, progress=False)
     decays = [float(d) for d in args.decays.split(",") if d]  # "" for none
-    averages = {d: copy.deepcopy(trainer.generator).eval() for d in decays}
+    averages = {d: copy.deepcopy(trainer.algorithm.generator).eval() for d in decays}
     extractor = get_feature_extractor("domain", cfg.data, device=trainer.device, log=print)
     test, split = reference_images(cfg.data)
     keys = {m: metric_key(m, "domain", args.n, split) for m in ("fid", "recall")}
@@ -61,16 +61,16 @@ def main() -> None:
     while trained + time.perf_counter() - start < 60 * args.minutes:
         trainer.train_step()
         for decay, average in averages.items():
-            update_average(average, trainer.generator, decay)
+            update_average(average, trainer.algorithm.generator, decay)
         last = trained + time.perf_counter() - start >= 60 * args.minutes
-        if trainer.step in at or last:
+        if trainer.state.step in at or last:
             trained += time.perf_counter() - start
-            rows = [measure("trained", trainer.generator)]
+            rows = [measure("trained", trainer.algorithm.generator)]
             for d, average in averages.items():
                 standing = copy.deepcopy(average)
-                recompute_batchnorm(standing, trainer.algorithm.standing_inputs(trainer.step))
+                recompute_batchnorm(standing, trainer.algorithm.standing_inputs(trainer.state.step))
                 rows += [measure(f"EMA {d} live", average), measure(f"EMA {d} standing", standing)]
-            print(f"step {trainer.step} ({trained:.0f} s): " + " | ".join(rows), flush=True)
+            print(f"step {trainer.state.step} ({trained:.0f} s): " + " | ".join(rows), flush=True)
             start = time.perf_counter()
 
 

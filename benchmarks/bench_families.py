@@ -55,7 +55,7 @@ def family_config(family: str, ema: float, device: str, overrides: list[str]):
 def trained_handle(trainer: Trainer):
     """The trained (not averaged) generator, as a handle."""
     handle = trainer.handle()
-    handle.net = trainer.generator
+    handle.net = trainer.algorithm.generator
     return handle
 
 
@@ -87,12 +87,12 @@ def main() -> None:
             fid, recall = (metric_key(k, "domain", args.n, reference.split) for k in ("fid", "recall"))
         print(f"{family}: {trainer.precision}, run folder {trainer.run_dir}", flush=True)
         for minutes in args.at:
-            trainer.cfg.train.max_minutes = minutes - trainer.elapsed / 60
+            trainer.cfg.train.max_minutes = minutes - trainer.state.elapsed / 60
             trainer.fit()
             measured = [compare_to_reference(reference, draw_samples(h, args.n, seed=0).values, METRICS)
                         for h in (trained_handle(trainer), trainer.handle())]
-            rows.append(f"| {family} | {trainer.elapsed / 60:.1f} | {trainer.step} | "
-                        f"{trainer.step / trainer.elapsed:.2f} | {measured[0][fid]:.2f} | {measured[1][fid]:.2f} | "
+            rows.append(f"| {family} | {trainer.state.elapsed / 60:.1f} | {trainer.state.step} | "
+                        f"{trainer.state.step / trainer.state.elapsed:.2f} | {measured[0][fid]:.2f} | {measured[1][fid]:.2f} | "
                         f"{measured[0][recall]:.3f} | {measured[1][recall]:.3f} |")
             print(header, rows[-1], sep="\n", flush=True)
     print(f"\nDomain FID and recall of {args.n} images against the test split (EMA decay {args.ema}, standing "

@@ -113,9 +113,9 @@ def main() -> None:
             last = record["step"]
             marks.append(record["train_seconds"])
             rows.append(row(last, marks[-1], {k: record["eval/" + k] for k in keys.values()}, keys))
-    if trainer.step != last:  # the time limit ended the run between evaluations
-        marks.append(trainer.elapsed)
-        rows.append(row(f"{trainer.step} (end)", marks[-1], measure(trainer.handle(), reference, args.n), keys))
+    if trainer.state.step != last:  # the time limit ended the run between evaluations
+        marks.append(trainer.state.elapsed)
+        rows.append(row(f"{trainer.state.step} (end)", marks[-1], measure(trainer.handle(), reference, args.n), keys))
     header = f"| step | train time (s) | {' | '.join(COLUMNS)} |\n" + "|---" * (len(COLUMNS) + 2) + "|"
     print(f"\n{args.preset} ({' '.join(args.overrides) or 'as registered'}):\n{header}", *rows, sep="\n")
     if not args.no_seed_loop:

@@ -117,6 +117,6 @@ def seed_contender(device: str, workers: int = 2, model: str = "dcgan28"):
                                                "model.init=default"], model),
                      progress=False)
     cfg = holder.cfg
-    loop = SeedLoop(holder.generator, holder.critic, fashion_mnist_torchvision(FASHION_DIR, cfg.data.image_size or 28),
+    loop = SeedLoop(holder.algorithm.generator, holder.algorithm.critic, fashion_mnist_torchvision(FASHION_DIR, cfg.data.image_size or 28),
                     holder.device, batch_size=64, n_critic=5, latent_dim=cfg.model.latent_dim, workers=workers)
     return holder, loop

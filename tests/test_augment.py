@@ -76,9 +76,9 @@ def test_every_critic_input_is_augmented_and_the_generator_still_learns(tiny_ima
 
     monkeypatch.setattr(wgan.step, "augment", spy)
     trainer = Trainer(cfg, progress=False)
-    before = [p.detach().clone() for p in trainer.generator.parameters()]
+    before = [p.detach().clone() for p in trainer.algorithm.generator.parameters()]
     trainer.train_step()
     # Two critic iterations (real and fake each), then the generator's batch.
     assert len(shown) == 5 and all(ops == ("translation", "cutout") for _, ops in shown)
-    after = list(trainer.generator.parameters())
+    after = list(trainer.algorithm.generator.parameters())
     assert any(not torch.equal(a, b) for a, b in zip(before, after))

@@ -14,7 +14,7 @@ def scripted_scores(monkeypatch):
     scores = []
 
     def evaluate(self, n):
-        return {"step": self.step, "w1_ratio": scores.pop(0)}
+        return {"step": self.state.step, "w1_ratio": scores.pop(0)}
 
     monkeypatch.setattr(Trainer, "evaluate", evaluate)
     return scores

@@ -22,8 +22,8 @@ def ac_trainer(data, w_critic, w_generator):
 def test_class_loss_enters_the_critic_update_with_its_weight(tiny_images, w_critic):
     trainer = ac_trainer(tiny_images, w_critic, 0.1)
     real, labels = trainer.algorithm.real_batch()
-    critic = copy.deepcopy(trainer.critic).eval()
-    trainer.critic.eval()  # no dropout, so the logits below are the ones the update saw
+    critic = copy.deepcopy(trainer.algorithm.critic).eval()
+    trainer.algorithm.critic.eval()  # no dropout, so the logits below are the ones the update saw
     expected = w_critic * F.cross_entropy(critic.score_and_logits(real)[1], labels)
     out = trainer.algorithm.critic_update(real, labels)
     if w_critic == 0:
@@ -35,12 +35,12 @@ def test_class_loss_enters_the_critic_update_with_its_weight(tiny_images, w_crit
 @pytest.mark.parametrize("w_generator", [0.0, 0.1])
 def test_class_loss_enters_the_generator_update_with_its_weight(tiny_images, w_generator, monkeypatch):
     trainer = ac_trainer(tiny_images, 1.0, w_generator)
-    trainer.critic.eval()
+    trainer.algorithm.critic.eval()
     labels = torch.arange(8) % 10
-    z = trainer.latent(8)
+    z = trainer.handle(refresh=False).latent(8)
     monkeypatch.setattr(trainer.algorithm, "fake_labels", lambda n: labels[:n])
     monkeypatch.setattr(trainer.algorithm, "noise", lambda n: z[:n])
-    generator, critic = copy.deepcopy(trainer.generator), copy.deepcopy(trainer.critic)
+    generator, critic = copy.deepcopy(trainer.algorithm.generator), copy.deepcopy(trainer.algorithm.critic)
     scores, logits = critic.score_and_logits(generator(z, labels))
     out = trainer.algorithm.generator_update()
     assert out["generator_adv"].item() == pytest.approx(-scores.mean().item(), rel=1e-5)

@@ -104,7 +104,7 @@ def test_a_checkpoint_resumes_under_another_number_of_processes(tmp_path, first,
     assert resumed["step"] == 4 and resumed["world_size"] == second
     keys = ("generator", "critic", "generator_ema", "opt_g", "opt_c")
     assert_close({n: t for n, t in tensors_of({k: resumed[k] for k in keys})},
-                 {n: t for n, t in tensors_of({k: straight.state_dict()[k] for k in keys})})
+                 {n: t for n, t in tensors_of({k: straight.checkpoint()[k] for k in keys})})
 
 
 # ---- torchrun, end to end ---------------------------------------------------------------------------
@@ -145,7 +145,7 @@ FAIL_ON_RANK_1 = """
 import os
 if os.environ.get("RANK") == "1":
     import wgan.step
-    update = wgan.step.TrainingStep.generator_update
+    update = wgan.step.Algorithm.generator_update
     calls = []
 
     def failing(self):
@@ -154,7 +154,7 @@ if os.environ.get("RANK") == "1":
             raise RuntimeError("injected failure")
         return update(self)
 
-    wgan.step.TrainingStep.generator_update = failing
+    wgan.step.Algorithm.generator_update = failing
 """
 
 

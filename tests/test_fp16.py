@@ -1,6 +1,7 @@
 """fp16 training: autocast plus a gradient scaler per network, exercised on the CPU."""
 
 import math
+from types import SimpleNamespace
 
 import pytest
 import torch
@@ -36,7 +37,7 @@ def test_ten_steps_are_finite_and_skipped_updates_are_counted(tiny_image_config)
         trainer.train_step()
     values = trainer.gather()
     assert all(math.isfinite(v) for v in values.values()), values
-    assert all(torch.isfinite(p).all() for p in trainer.generator.parameters())
+    assert all(torch.isfinite(p).all() for p in trainer.algorithm.generator.parameters())
     # Each skipped update halves the scale, and 10 steps are far from the 2,000 clean updates after
     # which it would grow: the skips counted are exactly the halvings.
     for name, scaler in trainer.algorithm.scalers.items():
@@ -57,13 +58,13 @@ def test_scale_and_skips_are_saved_and_resumed_exactly(tiny_image_config, tmp_pa
     start_scale(first, 2.0**20)
     first.fit(5)
     resumed = Trainer.resume(tmp_path / "b", progress=False)
-    assert resumed.step == 5
+    assert resumed.state.step == 5
     for name in ("critic", "generator"):
         assert resumed.algorithm.scalers[name].state_dict() == first.algorithm.scalers[name].state_dict()
         assert resumed.algorithm.skipped[name] == first.algorithm.skipped[name]
     resumed.fit(10)
-    assert torch.equal(params(straight.generator), params(resumed.generator))
-    assert torch.equal(params(straight.critic), params(resumed.critic))
+    assert torch.equal(params(straight.algorithm.generator), params(resumed.algorithm.generator))
+    assert torch.equal(params(straight.algorithm.critic), params(resumed.algorithm.critic))
     for name in ("critic", "generator"):
         assert resumed.algorithm.scalers[name].get_scale() == straight.algorithm.scalers[name].get_scale()
         assert resumed.algorithm.skipped[name] == straight.algorithm.skipped[name]
@@ -79,9 +80,9 @@ def test_penalty_under_fp16_matches_fp32(tiny_image_config):
     norms, whose relative error is smaller still while ||g|| is below 1. 1% allows for the worst case.
     """
     trainer = Trainer(tiny_image_config, progress=False)
-    critic = trainer.critic
+    critic = trainer.algorithm.critic
     real, _ = trainer.algorithm.real_batch()
-    fake = trainer.generate(trainer.latent(real.shape[0]))
+    fake = trainer.handle(refresh=False).generate(trainer.handle(refresh=False).latent(real.shape[0]))
     eps = torch.rand(real.shape[0], generator=torch.Generator().manual_seed(0))
     x = interpolates(real, fake, eps)
     gp = GradientPenalty(10.0)
@@ -97,12 +98,12 @@ def test_penalty_under_fp16_matches_fp32(tiny_image_config):
 def test_an_overflowing_penalty_skips_the_update_instead_of_stopping(tiny_image_config):
     trainer = Trainer(fp16_config(tiny_image_config), progress=False)
     start_scale(trainer, 2.0**60)  # even the loss overflows: every first update is skipped
-    before = params(trainer.critic).clone()
+    before = params(trainer.algorithm.critic).clone()
     real, labels = trainer.algorithm.real_batch()
     with torch.autocast("cpu", dtype=torch.float16):
         out = trainer.algorithm.critic_update(real, labels)
     assert out["amp_skipped_critic"].item() == 1.0
-    assert torch.equal(before, params(trainer.critic))  # the step was skipped
+    assert torch.equal(before, params(trainer.algorithm.critic))  # the step was skipped
     assert all(torch.isfinite(v) for v in out.values())
 
 
@@ -122,4 +123,4 @@ def test_auto_precision_picks_per_device(tmp_path, monkeypatch):
 def test_fp16_refuses_cuda_graph_capture():
     from wgan.graph import capture_blockers
 
-    assert any("scaler" in r for r in capture_blockers(torch.device("cuda"), object(), "none", "fp16"))
+    assert any("scaler" in r for r in capture_blockers(torch.device("cuda"), SimpleNamespace(streaming=False), "none", "fp16"))

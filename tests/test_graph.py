@@ -29,22 +29,22 @@ def test_cpu_trains_eagerly_with_graph_auto(tiny_toy_config):
     tiny_toy_config.train.cuda_graph = "auto"
     trainer = Trainer(tiny_toy_config, progress=False)
     trainer.train_step()
-    assert trainer.runner.captured is None and trainer.step == 1
+    assert trainer.runner.captured is None and trainer.state.step == 1
 
 
 def test_training_state_restores_in_place_and_resets_fresh_optimiser_moments(tiny_toy_config):
     trainer = Trainer(tiny_toy_config, progress=False)
     state = trainer.runner.training_state()  # taken before the first step: Adam has no moments yet
-    weights = [p.detach().clone() for p in trainer.critic.parameters()]
-    pointers = [p.data_ptr() for p in trainer.critic.parameters()]
+    weights = [p.detach().clone() for p in trainer.algorithm.critic.parameters()]
+    pointers = [p.data_ptr() for p in trainer.algorithm.critic.parameters()]
     rng = torch.get_rng_state()
     for _ in range(3):
         trainer.train_step()
-    assert not all(torch.equal(a, b) for a, b in zip(weights, trainer.critic.parameters()))
+    assert not all(torch.equal(a, b) for a, b in zip(weights, trainer.algorithm.critic.parameters()))
     state.restore()
-    assert all(torch.equal(a, b) for a, b in zip(weights, trainer.critic.parameters()))
-    assert pointers == [p.data_ptr() for p in trainer.critic.parameters()]  # the same tensors, refilled
-    moments = [v for s in trainer.opt_c.state.values() for v in s.values() if torch.is_tensor(v)]
+    assert all(torch.equal(a, b) for a, b in zip(weights, trainer.algorithm.critic.parameters()))
+    assert pointers == [p.data_ptr() for p in trainer.algorithm.critic.parameters()]  # the same tensors, refilled
+    moments = [v for s in trainer.algorithm.opt_c.state.values() for v in s.values() if torch.is_tensor(v)]
     assert moments and all(float(v.abs().sum()) == 0 for v in moments)  # as a fresh Adam's
     assert torch.equal(rng, torch.get_rng_state())
 
@@ -55,12 +55,12 @@ def test_restored_state_replays_the_same_training(tiny_toy_config):
     state = trainer.runner.training_state()
     for _ in range(2):
         trainer.train_step()
-    after_two = [p.detach().clone() for p in trainer.generator.parameters()]
+    after_two = [p.detach().clone() for p in trainer.algorithm.generator.parameters()]
     state.restore()
-    trainer.step = 0  # the random numbers are keyed on the step, which capture never moves
+    trainer.state.step = 0  # the random numbers are keyed on the step, which capture never moves
     for _ in range(2):
         trainer.train_step()
-    assert all(torch.equal(a, b) for a, b in zip(after_two, trainer.generator.parameters()))
+    assert all(torch.equal(a, b) for a, b in zip(after_two, trainer.algorithm.generator.parameters()))
 
 
 def unrecordable(self, n_critic):
@@ -73,8 +73,8 @@ def _generator_after_two_steps(cfg, graph_wanted: bool) -> list[torch.Tensor]:
     trainer.runner.wanted = graph_wanted  # as on a GPU where nothing forbids capture
     for _ in range(2):
         trainer.train_step()
-    assert not trainer.runner.wanted and trainer.step == 2
-    return [p.detach().clone() for p in trainer.generator.parameters()]
+    assert not trainer.runner.wanted and trainer.state.step == 2
+    return [p.detach().clone() for p in trainer.algorithm.generator.parameters()]
 
 
 def test_a_failed_capture_warns_and_trains_eagerly_on_the_same_trajectory(tiny_toy_config, monkeypatch):
@@ -114,13 +114,13 @@ def test_captured_training_resumes_and_keeps_learning(tiny_image_config, tmp_pat
     cfg = tiny_image_config
     cfg.update({"train": {"device": "cuda", "cuda_graph": "on", "precision": "bf16"}})
     trainer = Trainer(cfg, tmp_path / "run", progress=False)
-    before = [p.detach().clone() for p in trainer.generator.parameters()]
+    before = [p.detach().clone() for p in trainer.algorithm.generator.parameters()]
     trainer.fit()
-    assert trainer.step == cfg.train.steps
-    assert not all(torch.equal(a, b) for a, b in zip(before, trainer.generator.parameters()))
+    assert trainer.state.step == cfg.train.steps
+    assert not all(torch.equal(a, b) for a, b in zip(before, trainer.algorithm.generator.parameters()))
     resumed = Trainer.resume(tmp_path / "run", progress=False)
     resumed.fit(cfg.train.steps + 2)
-    assert resumed.step == cfg.train.steps + 2
+    assert resumed.state.step == cfg.train.steps + 2
 
 
 def test_cuda_graphs_are_opt_in_until_measured_on_a_gpu():

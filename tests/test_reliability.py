@@ -40,8 +40,8 @@ def trained_run(tmp_path):
 # ---- divergence never poisons the checkpoint ------------------------------------------------------
 def _poison_adam_moment(trainer):
     """A non-finite optimiser moment: Adam then makes zero updates, so the losses stay finite."""
-    param = next(iter(trainer.opt_c.state))
-    trainer.opt_c.state[param]["exp_avg_sq"].fill_(float("inf"))
+    param = next(iter(trainer.algorithm.opt_c.state))
+    trainer.algorithm.opt_c.state[param]["exp_avg_sq"].fill_(float("inf"))
 
 
 def test_non_finite_optimiser_state_stops_at_the_next_log_step(tiny_toy_config, tmp_path):
@@ -70,7 +70,7 @@ def test_check_finite_always_stops_at_the_next_step(tiny_toy_config, tmp_path):
 def test_a_non_finite_state_is_never_saved_and_the_message_says_no_checkpoint_yet(tiny_toy_config, tmp_path):
     trainer = Trainer(tiny_toy_config, tmp_path, progress=False)
     with torch.no_grad():
-        next(trainer.generator_ema.parameters()).fill_(float("nan"))  # EMA weights only
+        next(trainer.algorithm.generator_ema.parameters()).fill_(float("nan"))  # EMA weights only
     with pytest.raises(TrainingDiverged, match="generator_ema.* is not finite.*no checkpoint had been written yet"):
         trainer.save()
     assert not (tmp_path / "checkpoints" / "last.pt").exists()

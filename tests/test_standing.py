@@ -36,12 +36,12 @@ def batch_statistics(generator, inputs):
 
 def test_recomputed_buffers_equal_the_batch_statistics_of_its_own_layers(tiny_image_config):
     trainer = ema_trainer(tiny_image_config)
-    ema = trainer.generator_ema
+    ema = trainer.algorithm.generator_ema
     step = trainer.algorithm
-    inputs = step.standing_inputs(trainer.step)
+    inputs = step.standing_inputs(trainer.state.step)
     assert len(inputs) == 3
     # Before: the trained generator's statistics, copied with each average update.
-    live_means = [m.running_mean.clone() for m in trainer.generator.modules() if isinstance(m, nn.BatchNorm2d)]
+    live_means = [m.running_mean.clone() for m in trainer.algorithm.generator.modules() if isinstance(m, nn.BatchNorm2d)]
     ema_means = [m.running_mean.clone() for m in ema.modules() if isinstance(m, nn.BatchNorm2d)]
     assert all(torch.equal(a, b) for a, b in zip(live_means, ema_means))
 
@@ -72,7 +72,7 @@ def test_refresh_leaves_training_untouched(tiny_image_config):
                     refreshed.algorithm.state_dict()["generator_ema"].values()):
         if a.is_floating_point() and a.dim() > 1:  # weights (buffers differ by design)
             assert torch.equal(a, b)
-    for a, b in zip(plain.generator.parameters(), refreshed.generator.parameters()):
+    for a, b in zip(plain.algorithm.generator.parameters(), refreshed.algorithm.generator.parameters()):
         assert torch.equal(a, b)
 
 

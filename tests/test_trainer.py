@@ -37,17 +37,17 @@ def test_resume_continues_as_if_never_stopped(tiny_toy_config, tmp_path):
     first = Trainer(cfg, tmp_path / "b", progress=False)
     first.fit(3)  # stops after its checkpoint at step 3
     resumed = Trainer.resume(tmp_path / "b", progress=False)
-    assert resumed.step == 3
+    assert resumed.state.step == 3
     resumed.fit(6)
-    assert torch.equal(params(straight.generator), params(resumed.generator))
-    assert torch.equal(params(straight.critic), params(resumed.critic))
+    assert torch.equal(params(straight.algorithm.generator), params(resumed.algorithm.generator))
+    assert torch.equal(params(straight.algorithm.critic), params(resumed.algorithm.critic))
 
 
 def test_clip_training_keeps_weights_bounded_and_logs_fraction(tiny_toy_config, tmp_path):
     tiny_toy_config.update({"loss": {"lipschitz": "clip"}})
     trainer = Trainer(tiny_toy_config, tmp_path, progress=False)
     trainer.fit()
-    assert params(trainer.critic).abs().max().item() <= 0.01
+    assert params(trainer.algorithm.critic).abs().max().item() <= 0.01
     assert "clip_fraction" in read_metrics(tmp_path / "metrics.jsonl")[-1]
 
 
@@ -63,7 +63,7 @@ def test_non_finite_loss_stops_with_a_clear_error_and_keeps_the_checkpoint(tiny_
     trainer.fit(3)
     good = (tmp_path / "checkpoints" / "last.pt").read_bytes()
     with torch.no_grad():
-        trainer.critic.score_head.weight.fill_(float("nan"))
+        trainer.algorithm.critic.score_head.weight.fill_(float("nan"))
     with pytest.raises(TrainingDiverged, match="non-finite"):
         trainer.fit(6)
     assert (tmp_path / "checkpoints" / "last.pt").read_bytes() == good
@@ -101,7 +101,7 @@ def test_speed_options_train_an_image_gan_on_cpu(tiny_image_config, option):
         trainer.train_step()
     values = trainer.gather()
     assert all(torch.isfinite(torch.tensor(v)) for v in values.values())
-    assert values["loss_critic"] != 0 and trainer.generator(trainer.latent(2)).dtype == torch.float32
+    assert values["loss_critic"] != 0 and trainer.algorithm.generator(trainer.handle(refresh=False).latent(2)).dtype == torch.float32
 
 
 def test_channels_last_auto_is_on_for_images_on_cpu_only(tiny_image_config):
@@ -110,7 +110,7 @@ def test_channels_last_auto_is_on_for_images_on_cpu_only(tiny_image_config):
     assert not Trainer(toy, progress=False).channels_last  # 2-D points have no channels
     trainer = Trainer(tiny_image_config, progress=False)
     assert trainer.channels_last
-    conv = next(m for m in trainer.critic.modules() if isinstance(m, torch.nn.Conv2d))
+    conv = next(m for m in trainer.algorithm.critic.modules() if isinstance(m, torch.nn.Conv2d))
     assert conv.weight.is_contiguous(memory_format=torch.channels_last)
 
 
@@ -121,7 +121,7 @@ def _dcgan28_trainer(cfg, matmul_conv: str) -> Trainer:
 
 
 def test_matmul_conv_auto_converts_dcgan28s_last_layer_on_cpu(tiny_image_config):
-    last = lambda trainer: list(trainer.generator.net)[9]  # noqa: E731
+    last = lambda trainer: list(trainer.algorithm.generator.net)[9]  # noqa: E731
     assert type(last(_dcgan28_trainer(tiny_image_config, "auto"))) is MatmulConv2d
     assert type(last(_dcgan28_trainer(tiny_image_config, "off"))) is torch.nn.Conv2d
 
@@ -133,7 +133,7 @@ def test_matmul_conv_trains_the_same_as_conv2d(tiny_image_config):
     losses = []
     for mode in ("on", "off"):
         trainer = _dcgan28_trainer(tiny_image_config, mode)
-        assert any(isinstance(m, MatmulConv2d) for m in trainer.generator.modules()) == (mode == "on")
+        assert any(isinstance(m, MatmulConv2d) for m in trainer.algorithm.generator.modules()) == (mode == "on")
         for _ in range(2):
             trainer.train_step()
         losses.append(trainer.gather())

@@ -15,7 +15,7 @@ from pathlib import Path
 from .checkpoint import first_non_finite, save_checkpoint, tensors_of
 from .files import atomic_write, write_text
 from .handle import NonFiniteSamples, write_generator_file
-from .loop import Callback
+from .loop import Callback, Run
 from .metrics import select_result
 from .monitor import Monitor
 from .run_folder import RunFolder
@@ -30,20 +30,22 @@ class MetricsLog(Callback):
     def __init__(self, monitor: Monitor):
         self.monitor = monitor
 
-    def on_step(self, trainer) -> None:
+    def on_step(self, run: Run) -> None:
         self.monitor.advance()
 
-    def on_log(self, trainer, values: dict[str, float]) -> None:
+    def on_log(self, run: Run, values: dict[str, float]) -> None:
         from .diagnostics import critic_diagnostics
 
-        self.monitor.log(trainer.step, {**values, **critic_diagnostics(trainer)})
+        # The generator as it trains: without recomputing the average's statistics for a log line.
+        diagnostics = critic_diagnostics(run.algorithm, run.handle(refresh=False), run.cfg.train.seed, run.state.step)
+        self.monitor.log(run.state.step, {**values, **diagnostics})
 
-    def on_eval(self, trainer, results: dict) -> None:
+    def on_eval(self, run: Run, results: dict) -> None:
         scalars = {f"eval/{k}": float(v) for k, v in results.items()
                    if isinstance(v, (int, float)) and k not in _NOT_LOGGED}
         if "train_seconds" in results:  # unprefixed: the same training clock as the log lines
             scalars["train_seconds"] = float(results["train_seconds"])
-        self.monitor.log(trainer.step, scalars)
+        self.monitor.log(run.state.step, scalars)
 
     def close(self) -> None:
         self.monitor.close()
@@ -54,19 +56,37 @@ class SampleGrids(Callback):
 
     def __init__(self, artifacts, monitor: Monitor | None = None):
         self.artifacts, self.monitor = artifacts, monitor
-        self._last = None
+        self.last_step = None  # the step of the last samples written
 
-    def on_samples(self, trainer) -> None:
+    def on_samples(self, run: Run) -> None:
         try:
-            self.artifacts.snapshot(trainer.handle(), self.monitor)
+            self.artifacts.snapshot(run.handle(), self.monitor)
         except NonFiniteSamples:
-            raise trainer.diverged("the generator's samples are not finite") from None
-        self._last = trainer.step
+            raise run.diverged("the generator's samples are not finite") from None
+        self.last_step = run.state.step
 
-    def on_end(self, trainer) -> None:
-        if self._last != trainer.step:
-            self.on_samples(trainer)
-        self.artifacts.finish(trainer.handle(), trainer.algorithm)
+    def on_end(self, run: Run) -> None:
+        if self.last_step != run.state.step:
+            self.on_samples(run)
+        self.artifacts.finish(run.handle(), run.algorithm)
+
+
+def save_checkpoint_files(run: Run, stem: str = "last", best: dict | None = None) -> dict:
+    """Write ``<stem>.pt`` and its generator file, atomically; refuse (as divergence) a non-finite state.
+    ``best``: a new best evaluation, saved in the checkpoint as the state will hold it. Returns the
+    state's change: the last checkpoint, when ``stem`` is last."""
+    folder = RunFolder(run.run_dir)
+    state = run.checkpoint()
+    if best is not None:
+        state["best"] = dict(best)
+    bad = first_non_finite(tensors_of(state))
+    if bad is not None:
+        raise run.diverged(f"{bad} is not finite, so no checkpoint was written")
+    save_checkpoint(state, folder.checkpoint(stem))
+    algorithm = run.algorithm
+    write_generator_file(folder.generator_file(stem), state["generator_info"], algorithm.generator,
+                         algorithm.generator_ema, run.fixed_z)
+    return {"last_checkpoint": (folder.checkpoint(stem), run.state.step)} if stem == "last" else {}
 
 
 class Checkpoints(Callback):
@@ -77,52 +97,42 @@ class Checkpoints(Callback):
     def __init__(self, keep: int = 0):
         self.keep = keep
 
-    def save(self, trainer, stem: str = "last") -> None:
-        """Write ``<stem>.pt`` and its generator file, atomically; refuse (as divergence) a non-finite state."""
-        folder = RunFolder(trainer.run_dir)
-        state = trainer.state_dict()
-        bad = first_non_finite(tensors_of(state))
-        if bad is not None:
-            raise trainer.diverged(f"{bad} is not finite, so no checkpoint was written")
-        save_checkpoint(state, folder.checkpoint(stem))
-        write_generator_file(folder.generator_file(stem), state["generator_info"], trainer.generator,
-                             trainer.generator_ema, trainer.fixed_z)
-        if stem == "last":
-            trainer.last_checkpoint = (folder.checkpoint("last"), trainer.step)
-
-    def _snapshot(self, trainer) -> None:
+    def _snapshot(self, run: Run) -> None:
         """``step_NNNNNNN.pt`` as a second name of the ``last.pt`` just written, then drop the oldest."""
         if not self.keep:
             return
-        folder, step = RunFolder(trainer.run_dir), trainer.step
+        folder, step = RunFolder(run.run_dir), run.state.step
         link_or_copy(folder.checkpoint("last"), folder.checkpoint(step))
         link_or_copy(folder.generator_file("last"), folder.generator_file(step))
         for old in folder.kept_steps()[:-self.keep]:
             folder.checkpoint(old).unlink(missing_ok=True)
             folder.generator_file(old).unlink(missing_ok=True)
 
-    def on_checkpoint(self, trainer) -> None:
-        self.save(trainer)
-        self._snapshot(trainer)
+    def on_checkpoint(self, run: Run) -> dict:
+        changes = save_checkpoint_files(run)
+        self._snapshot(run)
+        return changes
 
-    def on_end(self, trainer) -> None:
-        self.on_checkpoint(trainer)
+    def on_end(self, run: Run) -> dict:
+        return self.on_checkpoint(run)
 
-    def on_interrupt(self, trainer) -> None:
-        self.save(trainer)
+    def on_interrupt(self, run: Run) -> dict:
+        return save_checkpoint_files(run)
 
-    def on_eval(self, trainer, results: dict) -> None:
+    def on_eval(self, run: Run, results: dict) -> dict | None:
         """``best.pt`` when ``results`` beat the best so far; the best is training state, so a resumed
         run never replaces a better ``best.pt`` with a worse one."""
-        key, higher_is_better = select_result(trainer.cfg.train.best_metric, results)
+        key, higher_is_better = select_result(run.cfg.train.best_metric, results)
         if key is None:
-            return
-        value, best = float(results[key]), trainer.best
-        if best is None or best.get("metric") != key or (
+            return None
+        value, best = float(results[key]), run.state.best
+        if best is not None and best.get("metric") == key and not (
                 value > best["value"] if higher_is_better else value < best["value"]):
-            trainer.best = {"metric": key, "value": value, "step": trainer.step}
-            self.save(trainer, "best")
-            write_text(RunFolder(trainer.run_dir).best_record, json.dumps(trainer.best) + "\n")
+            return None
+        new_best = {"metric": key, "value": value, "step": run.state.step}
+        save_checkpoint_files(run, "best", best=new_best)
+        write_text(RunFolder(run.run_dir).best_record, json.dumps(new_best) + "\n")
+        return {"best": new_best}
 
 
 def link_or_copy(source: Path, target: Path) -> None:

@@ -17,21 +17,21 @@ from .rng import seeded, stream_seed
 MAX_BATCH = 256
 
 
-def critic_diagnostics(trainer) -> dict[str, float]:
+def critic_diagnostics(algorithm, handle, seed: int, step: int) -> dict[str, float]:
     """Mean critic input-gradient norm on real/fake interpolates, clip fraction and the like, and
-    for AC-WGAN the class head's accuracy on real and generated images."""
-    algorithm = trainer.algorithm
+    for AC-WGAN the class head's accuracy on real and generated images. ``algorithm`` is the
+    training step (its critic and last real batch), ``handle`` the generator to draw fakes from."""
     if algorithm.last_real is None:
         return {}
     real, labels = (x[:MAX_BATCH] if x is not None else None for x in algorithm.last_real)
-    device = trainer.device
+    device = real.device
     n = real.shape[0]
-    gen = seeded(stream_seed(trainer.cfg.train.seed, "diagnostics", trainer.step), device)
+    gen = seeded(stream_seed(seed, "diagnostics", step), device)
     devices = [device] if device.type == "cuda" else []
     with torch.random.fork_rng(devices=devices):
-        requested = (torch.randint(0, trainer.num_classes, (n,), generator=gen, device=device)
-                     if trainer.num_classes else None)
-        fake = trainer.generate(algorithm.latent.draw(n, generator=gen, dtype=real.dtype), requested)
+        requested = (torch.randint(0, handle.num_classes, (n,), generator=gen, device=device)
+                     if handle.num_classes else None)
+        fake = handle.generate(algorithm.latent.draw(n, generator=gen, dtype=real.dtype), requested)
         eps = torch.rand(n, generator=gen, device=device, dtype=real.dtype)
         with _without_sync_bn(algorithm.critic):
             norms = input_gradient_norm(algorithm.critic, interpolates(real, fake, eps), labels=labels)

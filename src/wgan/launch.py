@@ -72,7 +72,7 @@ def train_new(cfg: Config, out: Path, progress: bool = True, echo: Callable[[str
         processes = f", {runtime.world_size} processes" if runtime.distributed else ""
         _main_echo(runtime, echo, f"run folder: {run_dir}  (device {trainer.device}, {trainer.precision}{processes})")
         trainer.fit()
-        _main_echo(runtime, echo, f"done: {trainer.step} steps; run folder: {run_dir}")
+        _main_echo(runtime, echo, f"done: {trainer.state.step} steps; run folder: {run_dir}")
         finished = True
         return run_dir
     finally:
@@ -118,13 +118,13 @@ def train_resume(run_dir: Path, settings: list[Setting], checkpoint: str = "last
             agree(runtime, error)
             trainer, error = attempt(lambda: Trainer.resume(run_dir, progress, runtime, checkpoint, cfg))
             agree(runtime, error)
-            if cfg.train.steps < trainer.step:
-                raise CollectiveError(f"--steps {cfg.train.steps} is below the run's current step {trainer.step}; "
-                                      f"give a new total of at least {trainer.step} (nothing was changed)")
+            if cfg.train.steps < trainer.state.step:
+                raise CollectiveError(f"--steps {cfg.train.steps} is below the run's current step {trainer.state.step}; "
+                                      f"give a new total of at least {trainer.state.step} (nothing was changed)")
             if changes and runtime.main:
-                record_changes(saved, RunFolder(run_dir).config, changes, trainer.step)
+                record_changes(saved, RunFolder(run_dir).config, changes, trainer.state.step)
             described = ", ".join(f"{k} {old!r} -> {new!r}" for k, (old, new) in changes.items())
-            _main_echo(runtime, echo, f"resuming {run_dir} at step {trainer.step} of {cfg.train.steps}"
+            _main_echo(runtime, echo, f"resuming {run_dir} at step {trainer.state.step} of {cfg.train.steps}"
                        + (f" ({described})" if described else ""))
             trainer.fit(cfg.train.steps)
         _main_echo(runtime, echo, f"run folder: {run_dir}")

@@ -5,7 +5,8 @@ gathering the logged sums, checking that training is still finite, deciding
 to stop, broadcasting BatchNorm statistics before a save, generating
 evaluation samples. What writes files (metrics, TensorBoard, grids, plots,
 checkpoints) happens in callbacks, and only the main process has callbacks:
-one rank check, in ``Trainer.callbacks``.
+one rank check, in ``Trainer.callbacks``. The loop owns the run's
+:class:`TrainState`; callbacks read it and report their changes back.
 
 The hot path never waits on the device: per-step numbers stay there as running
 sums and are read back every ``train.log_every`` steps.
@@ -16,29 +17,95 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable, Protocol
 
 import torch
 
+from .checkpoint import first_non_finite, tensors_of
 from .errors import CollectiveError, WganError
 from .schedule import critic_iterations
-from .step import Totals, sum_dtype
+from .step import Totals, Algorithm, sum_dtype
+
+if TYPE_CHECKING:
+    from .config import Config
+    from .handle import GeneratorHandle
+    from .runtime import Runtime
 
 
 class TrainingDiverged(CollectiveError):
     """Losses or training state became NaN or infinite; the run stops, its last good checkpoint kept."""
 
 
-class Callback:
-    """Hooks the loop calls on the main process; each may ignore any of them."""
+@dataclass
+class TrainState:
+    """How far a run has got: owned by the loop (the one writer of ``step`` and ``elapsed``) and saved
+    in every checkpoint. Callbacks read it and report what they changed (``best``, ``last_checkpoint``)
+    as the return value of a hook; the loop applies that."""
 
-    def on_start(self, trainer) -> None: ...
-    def on_step(self, trainer) -> None: ...
-    def on_log(self, trainer, values: dict[str, float]) -> None: ...
-    def on_samples(self, trainer) -> None: ...
-    def on_checkpoint(self, trainer) -> None: ...
-    def on_eval(self, trainer, results: dict) -> None: ...
-    def on_end(self, trainer) -> None: ...
-    def on_interrupt(self, trainer) -> None: ...
+    step: int = 0
+    elapsed: float = 0.0  # training seconds over all sessions of the run
+    best: dict | None = None  # the best evaluation so far (train.eval_every): metric, value, step
+    last_checkpoint: tuple[Path, int] | None = None  # (file, step) of the last one written or loaded
+
+    REPORTED = ("best", "last_checkpoint")  # what a callback may change
+
+    def apply(self, changes: dict | None) -> None:
+        for key, value in (changes or {}).items():
+            if key not in self.REPORTED:
+                raise AssertionError(f"a callback may report {self.REPORTED}, not {key!r}")  # a bug, not input
+            setattr(self, key, value)
+
+    def to_checkpoint(self, device: torch.device) -> dict:
+        """The state's part of a checkpoint, with torch's random state (dropout and the like)."""
+        out = {"step": self.step, "elapsed": self.elapsed, "rng_cpu": torch.get_rng_state()}
+        if self.best is not None:
+            out["best"] = dict(self.best)
+        if device.type == "cuda":
+            out["rng_cuda"] = torch.cuda.get_rng_state(device)
+        return out
+
+    def restore(self, state: dict, device: torch.device, distributed: bool) -> None:
+        """Take up :meth:`to_checkpoint`'s record (in place: the loop holds this object)."""
+        self.step, self.elapsed = int(state["step"]), float(state.get("elapsed", 0.0))
+        self.best = dict(state["best"]) if isinstance(state.get("best"), dict) else None
+        if not distributed:  # with several processes each keeps its own stream
+            torch.set_rng_state(state["rng_cpu"])
+            if device.type == "cuda" and "rng_cuda" in state:
+                torch.cuda.set_rng_state(state["rng_cuda"], device)
+
+
+class Run(Protocol):
+    """What the loop and its callbacks read of a run (a :class:`~wgan.trainer.Trainer` provides it)."""
+
+    cfg: Config
+    runtime: Runtime
+    algorithm: Algorithm  # the update (step.py): networks, optimisers, data
+    runner: Callable[[int, int], Totals]  # (step, critic iterations) -> that iteration's numbers
+    schedulers: list
+    run_dir: Path | None
+    fixed_z: torch.Tensor
+    artifacts: object  # wgan.artifacts: sample grids or point clouds, and the figures at the end
+
+    def handle(self, refresh: bool = True) -> GeneratorHandle: ...
+    def checkpoint(self) -> dict: ...
+    def generator_info(self) -> dict: ...
+    def evaluate(self, n: int) -> dict | None: ...
+    def diverged(self, what: str) -> "TrainingDiverged": ...
+
+
+class Callback:
+    """Hooks the loop calls on the main process; each may ignore any of them. A hook reads ``run``
+    (and ``run.state``) and returns the changes it made to the state, if any (``{"best": ...}``)."""
+
+    def on_start(self, run: Run) -> dict | None: ...
+    def on_step(self, run: Run) -> dict | None: ...
+    def on_log(self, run: Run, values: dict[str, float]) -> dict | None: ...
+    def on_samples(self, run: Run) -> dict | None: ...
+    def on_checkpoint(self, run: Run) -> dict | None: ...
+    def on_eval(self, run: Run, results: dict) -> dict | None: ...
+    def on_end(self, run: Run) -> dict | None: ...
+    def on_interrupt(self, run: Run) -> dict | None: ...
     def close(self) -> None: ...
 
 
@@ -83,52 +150,59 @@ class RunningSums:
 
 
 class TrainingLoop:
-    """Runs ``trainer`` (its step, counters and state) and calls ``callbacks`` at ``intervals``."""
+    """Runs generator iterations of ``run`` and calls callbacks at the intervals of ``train.*_every``;
+    the one writer of ``state.step`` and ``state.elapsed``."""
 
-    def __init__(self, trainer, callbacks: list[Callback], intervals: Intervals, max_minutes: float = 0.0,
-                 check_finite: str = "log"):
-        self.trainer, self.callbacks, self.intervals = trainer, callbacks, intervals
-        self.runtime = trainer.runtime
-        self.max_minutes, self.check_finite = max_minutes, check_finite
-        self.sums: RunningSums = trainer.sums
-        self._clock = (time.time(), trainer.step)  # (start of the current log interval, its first step)
+    def __init__(self, run: Run, state: TrainState):
+        self.run, self.state = run, state
+        self.runtime = run.runtime
+        t = run.cfg.train
+        self.intervals = Intervals(t.log_every, t.sample_every, t.checkpoint_every, t.eval_every)
+        self.max_minutes, self.check_finite = t.max_minutes, t.check_finite
+        self.sums = RunningSums(self.runtime.device)  # the numbers of the steps since the last log step
+        self.callbacks: list[Callback] = []
+        self._clock = (time.time(), state.step)  # (start of the current log interval, its first step)
 
     def _call(self, hook: str, *args) -> None:
         for callback in self.callbacks:
-            getattr(callback, hook)(self.trainer, *args)
+            self.state.apply(getattr(callback, hook)(self.run, *args))
 
     def train_step(self) -> None:
         """One generator iteration, its numbers added to the running sums."""
-        t = self.trainer
-        n_critic = critic_iterations(t.step, t.cfg.train)
-        self.sums.add(t.runner(t.step, n_critic))
-        for scheduler in t.schedulers:
+        step = self.state.step
+        self.sums.add(self.run.runner(step, critic_iterations(step, self.run.cfg.train)))
+        for scheduler in self.run.schedulers:
             scheduler.step()
-        t.step += 1
+        self.state.step += 1
 
-    def run(self, until: int) -> None:
-        """Train until step ``until`` or ``max_minutes`` of training time, then finish."""
-        t, iv = self.trainer, self.intervals
+    def gather(self) -> dict[str, float]:
+        """Means of the logged numbers since the last log step (or gather), over all processes."""
+        return self.sums.gather(self.runtime)
+
+    def run_until(self, until: int, callbacks: list[Callback]) -> None:
+        """Train until step ``until`` or ``max_minutes`` of training time, calling ``callbacks``; then finish."""
+        state, iv = self.state, self.intervals
+        self.callbacks = list(callbacks)
         # max_minutes counts training time in this session: evaluations and start-up do not count.
-        limit = t.elapsed + 60 * self.max_minutes if self.max_minutes else math.inf
-        self._clock = (time.time(), t.step)
+        limit = state.elapsed + 60 * self.max_minutes if self.max_minutes else math.inf
+        self._clock = (time.time(), state.step)
         finished = False
         try:
-            if t.step == 0:
+            if state.step == 0:
                 self._call("on_samples")
             self._call("on_start")
-            while t.step < until and not self._time_is_up(limit):
+            while state.step < until and not self._time_is_up(limit):
                 self.train_step()
                 self._call("on_step")
-                if self.check_finite == "always" and not iv.due(t.step, iv.log):
+                if self.check_finite == "always" and not iv.due(state.step, iv.log):
                     self._check_state()
-                if iv.due(t.step, iv.log):
+                if iv.due(state.step, iv.log):
                     self._log()
-                if iv.due(t.step, iv.samples):
+                if iv.due(state.step, iv.samples):
                     self._call("on_samples")
-                if iv.due(t.step, iv.checkpoint):
+                if iv.due(state.step, iv.checkpoint):
                     self._checkpoint()
-                if iv.due(t.step, iv.eval):
+                if iv.due(state.step, iv.eval):
                     self._evaluate()
             if self.sums.steps:  # the last steps since the previous log step
                 self._log()
@@ -139,6 +213,7 @@ class TrainingLoop:
             raise
         finally:
             self._close(report=finished)
+            self.callbacks = []
 
     def _close(self, report: bool) -> None:
         """Close every callback; a failure to close is reported unless another error already is."""
@@ -158,44 +233,45 @@ class TrainingLoop:
         if not self.runtime.distributed:
             return up
         # Clocks differ between processes: decide together, at log steps only (a collective).
-        return self.intervals.due(self.trainer.step, self.intervals.log) and self.runtime.any(up)
+        return self.intervals.due(self.state.step, self.intervals.log) and self.runtime.any(up)
 
     def _training_seconds(self) -> float:
-        return self.trainer.elapsed + time.time() - self._clock[0]
+        return self.state.elapsed + time.time() - self._clock[0]
 
     def _check_state(self) -> None:
-        bad = self.trainer.first_non_finite()
+        bad = first_non_finite(tensors_of(self.run.algorithm.state_dict()))
         if self.runtime.any(bad is not None):
-            raise self.trainer.diverged(f"{bad or 'the state of another process'} is not finite")
+            raise self.run.diverged(f"{bad or 'the state of another process'} is not finite")
 
     def _log(self) -> None:
         """Gather the running sums, check them and the training state, and hand them to the callbacks."""
-        t = self.trainer
-        values = self.sums.gather(self.runtime)
+        state = self.state
+        values = self.gather()
         bad = [k for k, v in values.items() if not math.isfinite(v)]
         if bad:
-            raise t.diverged("non-finite " + ", ".join(bad))
+            raise self.run.diverged("non-finite " + ", ".join(bad))
         self._check_state()
         now, (last_time, last_step) = time.time(), self._clock
-        rate = (t.step - last_step) / max(now - last_time, 1e-9)
-        t.elapsed += now - last_time
-        self._clock = (now, t.step)
-        values.update(it_per_s=rate, img_per_s=rate * t.cfg.train.batch_size, train_seconds=t.elapsed,
+        rate = (state.step - last_step) / max(now - last_time, 1e-9)
+        state.elapsed += now - last_time
+        self._clock = (now, state.step)
+        values.update(it_per_s=rate, img_per_s=rate * self.run.cfg.train.batch_size, train_seconds=state.elapsed,
                       threads=torch.get_num_threads())
         self.runtime.adapt_threads()
-        if t.data.size:  # an epoch as the tutorials count it: size / batch generator steps
-            values["epoch_seconds"] = t.data.size / max(values["img_per_s"], 1e-9)
+        size = self.run.algorithm.data.size
+        if size:  # an epoch as the tutorials count it: size / batch generator steps
+            values["epoch_seconds"] = size / max(values["img_per_s"], 1e-9)
         self._call("on_log", values)
 
     def _checkpoint(self, final: bool = False) -> None:
-        self.trainer.algorithm.broadcast_buffers()
+        self.run.algorithm.broadcast_buffers()
         self._call("on_end" if final else "on_checkpoint")
 
     def _evaluate(self) -> None:
         """Measure the run now (outside the hot loop); its time is not training time."""
         trained = self._training_seconds()  # of the generator measured: quality over training time
         started = time.time()
-        results = self.trainer.evaluate(n=self.trainer.cfg.train.eval_n)
+        results = self.run.evaluate(n=self.run.cfg.train.eval_n)
         self._clock = (self._clock[0] + time.time() - started, self._clock[1])
         if results is not None:
             results["train_seconds"] = trained

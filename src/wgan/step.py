@@ -20,7 +20,7 @@ method, data, the noise and the random numbers. Nothing here parses a config
 or touches a file. After each backward the gradients are averaged over the
 processes (one all-reduce; nothing in one process), which is what keeps
 data-parallel training identical to one process with the same global batch.
-A CUDA graph (``graph.py``) captures :meth:`TrainingStep.iteration` whole.
+A CUDA graph (``graph.py``) captures :meth:`Algorithm.iteration` whole.
 """
 
 from __future__ import annotations
@@ -60,7 +60,10 @@ def update_average(average: nn.Module, live: nn.Module, decay: float) -> None:
         b_avg.copy_(b)
 
 
-class TrainingStep:
+class Algorithm:
+    """The algorithm box above, with its pieces: :meth:`iteration` is one generator iteration. (The
+    int ``step`` elsewhere counts these iterations; this module and class are the update itself.)"""
+
     def __init__(self, generator: nn.Module, critic: nn.Module, opt_g, opt_c, objective, lipschitz, data,
                  latent: Latent, random: SharedRandom, runtime: Runtime, batch_size: int, num_classes: int = 0,
                  class_weights: ClassWeights = ClassWeights(), critic_split: str = "none",

@@ -2,11 +2,12 @@
 
 :class:`Trainer` builds what a :class:`~wgan.config.Config` describes -- the
 runtime (device, threads, process group), the data, the networks, the
-objective, the Lipschitz method and the optimisers -- hands them to a
-:class:`~wgan.step.TrainingStep`, and runs it in a
+objective, the Lipschitz method and the optimisers -- hands them to an
+:class:`~wgan.step.Algorithm` (the update), and runs it in a
 :class:`~wgan.loop.TrainingLoop` with the callbacks that write the run
-folder. It owns the training state (step counter, training time, best
-evaluation) and its checkpoints; it does no training arithmetic itself.
+folder. The loop owns the run's :class:`~wgan.loop.TrainState` (step, training
+time, best evaluation, last checkpoint); the Trainer assembles the pieces,
+saves and restores them, and does no training arithmetic itself.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ from pathlib import Path
 import torch
 
 from .artifacts import build_artifacts
-from .callbacks import Checkpoints, MetricsLog, SampleGrids
-from .checkpoint import first_non_finite, load_checkpoint, tensors_of
+from .callbacks import Checkpoints, MetricsLog, SampleGrids, save_checkpoint_files
+from .checkpoint import load_checkpoint
 from .augment import augmentation_ops
 from .config import Config, versions
 from .data import build_dataset
@@ -30,7 +31,7 @@ from .handle import GeneratorHandle, generator_info
 from .graph import IterationRunner
 from .latent import Latent
 from .lipschitz import build_lipschitz, penalises_pairs
-from .loop import Intervals, RunningSums, TrainingDiverged, TrainingLoop
+from .loop import TrainingDiverged, TrainingLoop, TrainState
 from .models import build_critic, build_generator
 from .models.layers import has_batchnorm
 from .models.matmul_conv import use_matmul_convs
@@ -42,7 +43,7 @@ from .rng import SharedRandom, seeded
 from .run_folder import RunFolder
 from .runs import RunLock, check_run_dir
 from .runtime import Runtime, local_batch, on_for_cpu, resolve_precision
-from .step import DTYPES, ClassWeights, TrainingStep
+from .step import DTYPES, ClassWeights, Algorithm
 
 N_FIXED_NOISE = {"toy": 2000, "image": 100}
 
@@ -58,11 +59,6 @@ def sync_batchnorm(generator, critic, runtime: Runtime):
                         f"this run is {where}: set model.sync_bn=false")
     convert = torch.nn.SyncBatchNorm.convert_sync_batchnorm
     return convert(generator), convert(critic)
-
-
-def _of_step(name: str) -> property:
-    """A read-only view of ``self.algorithm.<name>`` (the :class:`~wgan.step.TrainingStep`)."""
-    return property(lambda self: getattr(self.algorithm, name), doc=f"The training step's ``{name}``.")
 
 
 class Trainer:
@@ -109,7 +105,7 @@ class Trainer:
         rt = self.runtime
         generator_batch = (local_batch(t.generator_batch_size, rt.world_size, "train.generator_batch_size")
                            if t.generator_batch_size else 0)
-        self.algorithm = TrainingStep(
+        self.algorithm = Algorithm(
             generator, critic, opt_g, opt_c, build_objective(cfg.loss.objective), lipschitz, self.data,
             Latent(cfg.model.latent_dim, cfg.model.latent), SharedRandom(t.seed, device, rt.rank, rt.world_size),
             rt, batch_size=local_batch(t.batch_size, rt.world_size), num_classes=self.num_classes,
@@ -124,13 +120,12 @@ class Trainer:
         self._warn_about_choices()
         self.runner = IterationRunner(self.algorithm, t.cuda_graph, cfg.optim.decay)
 
-        self.sums = RunningSums(device)  # the numbers of the steps since the last log step
-        self.step = 0
-        self.elapsed = 0.0  # training seconds over all sessions of this run
-        self.best: dict | None = None  # the best evaluation so far (train.eval_every)
-        self.last_checkpoint: tuple[Path, int] | None = None  # (file, step) of the last one written or loaded
-        self.fixed_z = self.latent(N_FIXED_NOISE[self.data.kind], generator=seeded(t.seed + 1)).to(device)
+        # The noise of the run's sample grids, drawn once and kept (a checkpoint holds it).
+        self.fixed_z = self.algorithm.latent.draw(N_FIXED_NOISE[self.data.kind], generator=seeded(t.seed + 1),
+                                                  device=device, dtype=self.algorithm.dtype).to(device)
         self.run_dir, self.artifacts = None, None
+        self.state = TrainState()
+        self.loop = TrainingLoop(self, self.state)
         if run_dir is not None:
             self.attach_run_dir(run_dir)
 
@@ -138,14 +133,6 @@ class Trainer:
     @property
     def device(self) -> torch.device:
         return self.runtime.device
-
-    # The training step's networks, optimisers and objective, under the names callers know.
-    generator = _of_step("generator")
-    critic = _of_step("critic")
-    generator_ema = _of_step("generator_ema")
-    opt_g = _of_step("opt_g")
-    opt_c = _of_step("opt_c")
-    objective = _of_step("objective")
 
     def attach_run_dir(self, run_dir: Path, write_config: bool = True) -> None:
         """Write into ``run_dir`` from now on (its resolved config.yaml first, on the main process)."""
@@ -159,56 +146,32 @@ class Trainer:
         self.artifacts = build_artifacts(self.data.kind, self.run_dir)
 
     # ---- sampling -------------------------------------------------------------------------
-    def latent(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
-        """``n`` noise vectors: from ``generator`` (on the CPU) or the global generator on the device."""
-        return self.algorithm.latent.draw(n, generator=generator, device=self.device,
-                                          dtype=self.algorithm.dtype)
-
-    def sampling_generator(self) -> torch.nn.Module:
-        return self.algorithm.sampling_generator()
-
-    def handle(self) -> GeneratorHandle:
-        """The live generator as a :class:`~wgan.handle.GeneratorHandle` (its weight average when on,
-        with BatchNorm statistics of its own)."""
-        self.algorithm.refresh_average(self.step)
-        return GeneratorHandle(self.sampling_generator(), self.data.space, self.algorithm.latent, self.num_classes,
-                               self.fixed_z, self.step, self.generator_info())
+    def handle(self, refresh: bool = True) -> GeneratorHandle:
+        """The live generator as a :class:`~wgan.handle.GeneratorHandle`: its weight average when on,
+        with BatchNorm statistics of its own (``refresh=False``: as they are now, for a quick look)."""
+        if refresh:
+            self.algorithm.refresh_average(self.state.step)
+        return GeneratorHandle(self.algorithm.sampling_generator(), self.data.space, self.algorithm.latent,
+                               self.num_classes, self.fixed_z, self.state.step, self.generator_info())
 
     def generator_info(self) -> dict:
-        return generator_info(self.cfg.model, self.data.space, self.num_classes, self.step,
-                              self.generator_ema is not None, dataclasses.asdict(self.cfg.data))
-
-    @torch.no_grad()
-    def generate(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
-        """Samples in network space, generator in eval mode (BatchNorm uses running statistics)."""
-        g = self.sampling_generator()
-        was_training = g.training
-        g.eval()
-        try:
-            z = z.to(self.device, self.algorithm.dtype)
-            return g(z, None if labels is None else labels.to(self.device))
-        finally:
-            g.train(was_training)
+        return generator_info(self.cfg.model, self.data.space, self.num_classes, self.state.step,
+                              self.algorithm.generator_ema is not None, dataclasses.asdict(self.cfg.data))
 
     # ---- training -------------------------------------------------------------------------
     def train_step(self) -> None:
         """One generator iteration outside :meth:`fit`; :meth:`gather` reads its numbers."""
-        self._loop().train_step()
+        self.loop.train_step()
 
     def gather(self) -> dict[str, float]:
         """Means of the logged numbers since the last log step (or gather), over all processes."""
-        return self.sums.gather(self.runtime)
-
-    def _loop(self, callbacks=()) -> TrainingLoop:
-        t = self.cfg.train
-        intervals = Intervals(t.log_every, t.sample_every, t.checkpoint_every, t.eval_every)
-        return TrainingLoop(self, list(callbacks), intervals, t.max_minutes, t.check_finite)
+        return self.loop.gather()
 
     def callbacks(self, total_steps: int) -> list:
         """The writing callbacks: the main process's only."""
         if not self.runtime.main:
             return []
-        monitor = Monitor(self.run_dir, total_steps, self.step, progress=self.progress, sinks=self._extra_sinks(),
+        monitor = Monitor(self.run_dir, total_steps, self.state.step, progress=self.progress, sinks=self._extra_sinks(),
                           time_limit_s=60 * self.cfg.train.max_minutes)
         return [MetricsLog(monitor), Checkpoints(self.cfg.train.keep_checkpoints), SampleGrids(self.artifacts, monitor)]
 
@@ -218,7 +181,7 @@ class Trainer:
             raise WganError("Trainer.fit needs a run folder (Trainer(cfg, run_dir))")
         steps = steps or self.cfg.train.steps
         with RunLock(self.run_dir) if self.runtime.main else contextlib.nullcontext():
-            self._loop(self.callbacks(steps)).run(steps)
+            self.loop.run_until(steps, self.callbacks(steps))
 
     def _extra_sinks(self) -> list:
         if self.cfg.train.wandb == "off":
@@ -226,7 +189,7 @@ class Trainer:
         from .wandb_log import WandbLogger  # optional dependency
 
         logger = WandbLogger(self.run_dir, self.cfg.to_dict(), mode=self.cfg.train.wandb)
-        logger.watch(self.generator, self.critic)
+        logger.watch(self.algorithm.generator, self.algorithm.critic)
         return [logger]
 
     def evaluate(self, n: int) -> dict | None:
@@ -238,58 +201,44 @@ class Trainer:
         return evaluate(self.handle(), n=n, runtime=self.runtime, run_dir=self.run_dir)
 
     # ---- divergence -----------------------------------------------------------------------
-    def first_non_finite(self) -> str | None:
-        """The first weight, buffer, EMA weight or optimiser moment that is NaN or infinite, or None."""
-        return first_non_finite(tensors_of(self.algorithm.state_dict()))
-
     def diverged(self, what: str) -> TrainingDiverged:
-        if self.last_checkpoint is not None:
-            path, step = self.last_checkpoint
+        if self.state.last_checkpoint is not None:
+            path, step = self.state.last_checkpoint
             kept = f"the last good checkpoint, {path} (step {step}), is kept"
         else:
             kept = "no checkpoint had been written yet"
-        return TrainingDiverged(f"training diverged at step {self.step}: {what}; {kept} (try a lower --lr)")
+        return TrainingDiverged(f"training diverged at step {self.state.step}: {what}; {kept} (try a lower --lr)")
 
     # ---- state ----------------------------------------------------------------------------
-    def state_dict(self) -> dict:
-        self.algorithm.refresh_average(self.step)  # the saved average samples as the live one does
-        state = {
+    def checkpoint(self) -> dict:
+        """Everything a checkpoint holds: the step's networks and optimisers, the state, the config."""
+        self.algorithm.refresh_average(self.state.step)  # the saved average samples as the live one does
+        return {
             **self.algorithm.state_dict(),
+            **self.state.to_checkpoint(self.device),
             "schedulers": [s.state_dict() for s in self.schedulers],
-            "step": self.step,
-            "elapsed": self.elapsed,
             "config": self.cfg.to_dict(),
             "generator_info": self.generator_info(),
             "fixed_z": self.fixed_z.cpu(),
-            "rng_cpu": torch.get_rng_state(),
             "world_size": self.runtime.world_size,
             "batch_size": self.cfg.train.batch_size,
         }
-        if self.best is not None:
-            state["best"] = dict(self.best)
-        if self.device.type == "cuda":
-            state["rng_cuda"] = torch.cuda.get_rng_state(self.device)
-        return state
 
-    def load_state_dict(self, state: dict) -> None:
+    def load_checkpoint(self, state: dict) -> None:
+        """Continue from :meth:`checkpoint`'s record."""
         self.algorithm.load_state_dict(state)
         for scheduler, saved in zip(self.schedulers, state.get("schedulers", [])):
             scheduler.load_state_dict(saved)
-        self.step, self.elapsed = int(state["step"]), float(state.get("elapsed", 0.0))
-        self.best = dict(state["best"]) if isinstance(state.get("best"), dict) else None
+        self.state.restore(state, self.device, self.runtime.distributed)
         self.runner.reset()  # the optimisers hold new state tensors: capture again
         self.fixed_z = state["fixed_z"].to(self.device, self.algorithm.dtype)
-        if not self.runtime.distributed:  # with several processes each keeps its own stream
-            torch.set_rng_state(state["rng_cpu"])
-            if self.device.type == "cuda" and "rng_cuda" in state:
-                torch.cuda.set_rng_state(state["rng_cuda"], self.device)
 
     def save(self) -> None:
         """Write checkpoints/last.pt and its generator file; refuse (as divergence) a non-finite state."""
-        Checkpoints().save(self)
+        self.state.apply(save_checkpoint_files(self))
 
     def _warn_about_choices(self) -> None:
-        if penalises_pairs(self.cfg.loss.lipschitz) and has_batchnorm(self.critic) and self.runtime.main:
+        if penalises_pairs(self.cfg.loss.lipschitz) and has_batchnorm(self.algorithm.critic) and self.runtime.main:
             warnings.warn(
                 "the critic uses BatchNorm with a gradient penalty: the penalty is defined per sample, "
                 "and BatchNorm couples the samples of a batch (Gulrajani et al. 2017, section 4); "
@@ -306,12 +255,12 @@ class Trainer:
         trainer = cls(cfg, progress=progress, runtime=runtime)
         trainer.attach_run_dir(run_dir, write_config=False)
         try:
-            trainer.load_state_dict(state)
+            trainer.load_checkpoint(state)
         except (RuntimeError, KeyError, ValueError) as e:
             raise WganError(f"checkpoint {pt} does not match its run's config.yaml ({first_line(e)})") from None
         saved_batch = state.get("batch_size", cfg.train.batch_size)
         if saved_batch != cfg.train.batch_size and trainer.runtime.main:
             warnings.warn(f"the global batch changes from {saved_batch} to {cfg.train.batch_size}: learning rates "
                           "and the critic schedule were tuned for the old one", stacklevel=2)
-        trainer.last_checkpoint = (pt, trainer.step)
+        trainer.state.last_checkpoint = (pt, trainer.state.step)
         return trainer

@@ -56,11 +56,11 @@ def test_trainer_fuses_on_cpu_by_default_and_trains_the_same(tiny_image_config):
         cfg.update({"data": {"image_size": 16}, "model": {"generator": "resnet-wgan", "critic": "resnet-wgan"},
                     "train": {"fused_resample": mode, "precision": "fp64", "n_critic": 1}})
         trainer = Trainer(cfg, progress=False)
-        fused = [m.fused for m in trainer.generator.modules() if isinstance(m, UpConv)]
+        fused = [m.fused for m in trainer.algorithm.generator.modules() if isinstance(m, UpConv)]
         assert all(fused) if mode == "auto" else not any(fused)
         for _ in range(2):
             trainer.train_step()
-        results[mode] = torch.cat([p.detach().flatten() for p in trainer.generator.parameters()])
+        results[mode] = torch.cat([p.detach().flatten() for p in trainer.algorithm.generator.parameters()])
     # Float64 sums in another order differ by ~1e-16 relative; Adam divides each gradient by its own
     # size, so where a gradient is near zero such a difference can move a weight by up to ~1e-10.
     torch.testing.assert_close(results["auto"], results["off"], rtol=1e-9, atol=1e-9)

@@ -34,7 +34,7 @@ class ToyArtifacts:
         return [read_snapshot(path) for path in self.folder.point_snapshots()]
 
     def finish(self, handle, training=None) -> list[Path]:
-        """The curves and point clouds; with ``training`` (the run's TrainingStep) also the critic's views."""
+        """The curves and point clouds; with ``training`` (the run's Algorithm) also the critic's views."""
         records = read_metrics(self.folder.metrics)
         real = reference_points(handle.space.name, N_PLOT, seed=0).numpy()
         fake = handle.decode(handle.fixed_z[:N_PLOT]).numpy()
