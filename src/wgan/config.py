@@ -232,6 +232,7 @@ class Config:
         _one_of("split", self.data.split, ("train", "test", "all"))
         _one_of("critic_split", self.train.critic_split, CRITIC_SPLIT)
         augmentation_ops(self.train.augment)
+        check_best_metric(self.train.best_metric)
         _one_of("W&B mode", self.train.wandb, ("off", "offline", "online"))
         _one_of("precision", self.train.precision, ("fp32", "bf16", "fp16", "fp64", "auto"))
         _one_of("train.check_finite", self.train.check_finite, ("log", "always"))
@@ -353,6 +354,18 @@ def validate_model(model: ModelConfig) -> None:
     if model.conditional == "cbn" and model.sync_bn:
         raise WganError("model.conditional=cbn and model.sync_bn=true cannot be combined: SyncBatchNorm has no "
                         "class-conditional form; set model.sync_bn=false")
+
+
+def check_best_metric(name: str) -> None:
+    """``train.best_metric``: auto, or a result a registered metric reports (``fid``, ``recall``, or a
+    full result name such as ``fid_domain_1k_test_quick``)."""
+    from .metrics import METRICS  # the metrics import this module's neighbours: import when used
+
+    outputs = list(dict.fromkeys(o for m in METRICS.values() for o, d in m.outputs.items() if d is not None))
+    if name == "auto" or any(name == o or name.startswith(o + "_") for o in outputs):
+        return
+    raise WganError(f"unknown train.best_metric {name!r}; accepted: auto, or a result of an evaluation: "
+                    f"{', '.join(outputs)} (or its full name, e.g. fid_domain_1k_test_quick)")
 
 
 def check_device_name(name: str) -> None:
