@@ -2,7 +2,7 @@ import pytest
 import torch
 
 import wgan.step
-from wgan.augment import augment, cutout, translation
+from wgan.augment import augment, color, cutout, translation
 from wgan.config import Config
 from wgan.errors import WganError
 from wgan.presets import preset_config
@@ -53,7 +53,7 @@ def test_no_operations_is_the_identity():
 def test_unknown_operation_is_refused_with_the_accepted_names():
     cfg = Config()
     cfg.train.augment = "translation,flip"
-    with pytest.raises(WganError, match="augmentation .flip.*none, or a comma-separated list of translation, cutout"):
+    with pytest.raises(WganError, match="augmentation .flip.*none, or a comma-separated list of translation, cutout, color"):
         cfg.validate()
 
 
@@ -82,3 +82,24 @@ def test_every_critic_input_is_augmented_and_the_generator_still_learns(tiny_ima
     assert len(shown) == 5 and all(ops == ("translation", "cutout") for _, ops in shown)
     after = list(trainer.algorithm.generator.parameters())
     assert any(not torch.equal(a, b) for a, b in zip(before, after))
+
+
+def test_color_shifts_brightness_saturation_and_contrast_per_image():
+    torch.manual_seed(0)
+    x = torch.rand(500, 3, 8, 8) * 0.5 - 0.25
+    out = color(x)
+    assert out.shape == x.shape
+    # Each image's mean moves by its brightness shift alone (saturation and contrast keep the mean).
+    shift = (out - x).mean(dim=(1, 2, 3))
+    assert shift.abs().max() <= 0.5 and shift.std() > 0.2
+    # Contrast and saturation scale each image's spread by 0 to 3 (saturation 0..2 times contrast 0.5..1.5).
+    ratio = out.std(dim=(1, 2, 3)) / x.std(dim=(1, 2, 3))
+    assert ratio.min() >= 0 and ratio.max() <= 3 and ratio.std() > 0.1
+    grey = torch.rand(4, 1, 8, 8)
+    assert not torch.equal(color(grey), grey)  # brightness and contrast still apply to one channel
+
+
+def test_color_passes_gradients():
+    x = torch.rand(4, 3, 8, 8, requires_grad=True)
+    color(x).sum().backward()
+    assert x.grad is not None and torch.isfinite(x.grad).all() and x.grad.abs().sum() > 0

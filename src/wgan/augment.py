@@ -13,7 +13,11 @@ with its own random draw per image:
 
 - ``translation``: shift by up to an eighth of each side, whole pixels,
   the uncovered border filled with black (-1);
-- ``cutout``: blank a square of half the side at a random place to black.
+- ``cutout``: blank a square of half the side at a random place to black;
+- ``color``: per image, shift the brightness by up to +-0.5 (a quarter of the
+  [-1, 1] range), scale the saturation by 0 to 2 (grey to twice as vivid; no
+  change for one channel) and the contrast by 0.5 to 1.5, in that order, as
+  DiffAugment's colour transform does. For colour images.
 
 Images are float NCHW in [-1, 1]. The random numbers come from ``random``, the
 training step's :class:`~wgan.rng.SharedRandom` (so that every process of a
@@ -37,6 +41,13 @@ def augment(x: torch.Tensor, ops: tuple[str, ...], random=None) -> torch.Tensor:
     for op in ops:
         x = OPERATIONS[op](x, random=random)
     return x
+
+
+def _uniform(random, x: torch.Tensor) -> torch.Tensor:
+    """One number in [0, 1) per image of ``x``, shaped (N, 1, 1, 1) in ``x``'s dtype."""
+    if random is None:
+        return torch.rand((x.shape[0], 1, 1, 1), device=x.device, dtype=x.dtype)
+    return random.uniform(x.shape[0], 1, 1, 1, dtype=x.dtype)
 
 
 def _integers(random, low: int, high: int, x: torch.Tensor) -> torch.Tensor:
@@ -74,7 +85,15 @@ def cutout(x: torch.Tensor, ratio: float = CUTOUT_RATIO, random=None) -> torch.T
     return torch.where(hole.unsqueeze(1), BLACK, x)
 
 
-OPERATIONS = {"translation": translation, "cutout": cutout}  # the one list of them (train.augment)
+def color(x: torch.Tensor, random=None) -> torch.Tensor:
+    x = x + (_uniform(random, x) - 0.5)  # brightness
+    grey = x.mean(dim=1, keepdim=True)
+    x = (x - grey) * (2 * _uniform(random, x)) + grey  # saturation (the identity for one channel)
+    mean = x.mean(dim=(1, 2, 3), keepdim=True)
+    return (x - mean) * (_uniform(random, x) + 0.5) + mean  # contrast
+
+
+OPERATIONS = {"translation": translation, "cutout": cutout, "color": color}  # the one list of them (train.augment)
 
 
 def augmentation_ops(policy: str) -> tuple[str, ...]:
