@@ -32,6 +32,8 @@ def test_set_rejects_bad_values(key, value, message):
     ("loss.lipschitz", "gp+foo", "unknown Lipschitz method"),
     ("train.best_metric", "fdi", "unknown train.best_metric 'fdi'; accepted: auto, or a result of an evaluation: fid"),
     ("model.generator", "dcgan32", "unknown generator 'dcgan32'"),
+    ("model.activation", "gelu", "unknown activation 'gelu'"),
+    ("model.critic_norm", "group", "unknown critic normalisation 'group'"),
     ("train.device", "tpu", "unknown device"),
     ("train.matmul_conv", "yes", "unknown train.matmul_conv 'yes'; accepted: auto, off, on"),
     ("train.threads", -1, "train.threads must be >= 0, got -1"),

@@ -334,9 +334,13 @@ def validate_model(model: ModelConfig) -> None:
     bytes of description from building a network that cannot fit anywhere.
     """
     from .models import CRITICS, GENERATORS  # the networks import this module: import them when used
+    from .models.layers import ACTIVATIONS, CRITIC_NORMS, INIT_SCHEMES
 
     _one_of("generator", model.generator, GENERATORS)
     _one_of("critic", model.critic, CRITICS)
+    _one_of("activation", model.activation, ACTIVATIONS)
+    _one_of("critic normalisation", model.critic_norm, CRITIC_NORMS)
+    _one_of("init", model.init, INIT_SCHEMES)
     _one_of("latent distribution", model.latent, LATENTS)
     _one_of("model.conditional", model.conditional, CONDITIONING)
     _one_of("model.critic_conditional", model.critic_conditional, CRITIC_CONDITIONING)
