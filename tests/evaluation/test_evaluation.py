@@ -97,6 +97,25 @@ def test_eval_of_an_image_run_from_the_cli(tiny_images, tmp_path, monkeypatch):
     assert results["n_reference"] == 10  # 20% of each of the 10 classes of five images
 
 
+def test_an_unlabelled_colour_run_is_measured_in_rotation_features(tmp_path, monkeypatch):
+    from wgan.features import classifier
+
+    monkeypatch.setenv("WGAN_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(classifier, "MAX_STEPS", 20)  # the keys are what this test is about
+    data = tmp_path / "colour.npz"
+    np.savez(data, images=np.random.default_rng(0).integers(0, 256, (50, 16, 16, 3), dtype=np.uint8))
+    run = CliRunner().invoke(main, ["train", "--data", str(data), "--out", str(tmp_path / "runs"), "--steps", "1",
+                                    "--batch-size", "8", "--device", "cpu", "--no-progress"])
+    assert run.exit_code == 0, run.output
+    (run_dir,) = (tmp_path / "runs").iterdir()
+    result = CliRunner().invoke(main, ["eval", str(run_dir), "--n", "40"])
+    assert result.exit_code == 0, result.output
+    results = json.loads((run_dir / "eval" / "metrics.json").read_text())
+    # The reference is the last 20% of the images, which the classifier of rotations never saw.
+    assert results["fid_domain_40_holdout_quick"] > 0 and results["n_reference"] == 10
+    assert not any(k.startswith(("modes_covered", "accuracy", "is_")) for k in results)  # no classes to count
+
+
 def test_eval_compares_two_sets_without_a_run(tiny_images, tmp_path, monkeypatch):
     monkeypatch.setenv("WGAN_CACHE", str(tmp_path / "cache"))
     result = CliRunner().invoke(main, ["eval", "--real", str(tiny_images), "--fake", str(tiny_images),

@@ -128,10 +128,23 @@ def test_damaged_cache_entry_is_rebuilt(cache, train_calls, quick_training):
     assert len(train_calls) == 2 and fx.features(np.zeros((1, 8, 8, 1), np.uint8)).shape == (1, 128)
 
 
-def test_unlabelled_data_needs_labels_or_inception(cache, tmp_path):
+def test_unlabelled_data_gets_a_classifier_of_rotations(cache, train_calls, tmp_path, monkeypatch):
+    from wgan.features import classifier
+
+    monkeypatch.setattr(classifier, "MAX_STEPS", 80)  # a short training still tells up from down
     path = write_digits_npz(tmp_path / "unlabelled.npz", labels=False)
-    with pytest.raises(WganError, match="need a labelled data set.*--features inception"):
-        get_feature_extractor("domain", DataConfig(name=str(path)))
+    fx = get_feature_extractor("domain", DataConfig(name=str(path)))
+    assert fx.split_scheme == "rotation" and fx.predict is None and fx.class_names == []
+    assert train_calls == [4 * 1438]  # the first 80% of the images, each in four rotations
+    assert fx.test_accuracy > 0.8  # which way up a held-out digit is: learnt without a single label
+    real = load_images(DataConfig(name=str(path), split="all")).images
+    features, logits = fx.embed(real[:10], features=True, logits=True)
+    assert features.shape == (10, 128) and logits is None  # no classes of the data's: no class metrics, no IS
+    # The features see what the images look like: the digits against themselves are far closer
+    # than the digits against the same pixels shuffled.
+    shuffled = np.random.default_rng(0).permuted(real.reshape(len(real), -1), axis=1).reshape(real.shape)
+    first, second = fx.features(real[::2]), fx.features(real[1::2])
+    assert fid(first, second) * 20 < fid(first, fx.features(shuffled[1::2]))
 
 
 def test_unknown_feature_space_lists_the_known_ones():

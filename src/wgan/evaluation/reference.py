@@ -29,7 +29,7 @@ import numpy as np
 import torch
 
 from ..data.sources import load_images
-from ..data.sources.arrays import holdout_split
+from ..data.sources.arrays import holdout_split, holdout_tail
 from ..errors import WganError, first_line
 from ..features import get_feature_extractor
 from ..metrics import feature_stats
@@ -87,7 +87,7 @@ def reference_images(data_cfg, which: str = "heldout"):
     ``which`` "heldout": the source's test split where it has one; otherwise the last
     20% of each class ("holdout"), which is also what the domain classifier holds
     out, so the reference is never data the feature space was trained on;
-    unlabelled data without a split is compared against all of it ("train").
+    unlabelled data, the last 20% of its images (what the rotation classifier holds out).
     """
     cfg = copy.deepcopy(data_cfg)
     if which == "train":
@@ -102,7 +102,7 @@ def reference_images(data_cfg, which: str = "heldout"):
     cfg.split = "all"
     arrays = load_images(cfg)
     if arrays.labels is None:
-        return arrays, "train"
+        return arrays.subset(holdout_tail(len(arrays), "test")), "holdout"
     return arrays.subset(holdout_split(arrays.labels, "test")), "holdout"
 
 

@@ -19,6 +19,13 @@ Rules that keep the numbers honest:
   subset (``--classes 7``): a one-class classifier learns nothing, and a
   shared classifier makes runs on different subsets comparable. ``predict``
   still answers in the run's numbering (0..K-1 over the kept classes).
+- Unlabelled data (an image folder) gets a classifier of the four rotations
+  of its own images instead (0, 90, 180 and 270 degrees; the self-supervised
+  task of Gidaris et al. 2018): no labels and no downloads, and its features
+  still separate what the images look like. It knows no classes of the data,
+  so it gives no class metrics and no Inception-style score; its FID is
+  comparable only between runs on the same folder. ``split_scheme`` is then
+  "rotation", and the last 20% of the images (with their rotations) are held out.
 - The cache entry is named by a fingerprint of the exact pixels and labels
   (after resizing/channel conversion) plus the architecture and recipe
   version, so changed data, a different ``--image-size`` or a new recipe
@@ -69,9 +76,14 @@ class DomainFeatures:
     def n_classes(self) -> int:
         return len(self.class_names)
 
+    def __post_init__(self) -> None:
+        if self.split_scheme == "rotation":  # a classifier of rotations knows no class of the data's
+            self.predict = None
+
     @property
     def split_scheme(self) -> str:
-        """Either "source" (the data's own train/test split) or "holdout" (last 20% of each class held out)."""
+        """"source" (the data's own train/test split), "holdout" (last 20% of each class held out) or
+        "rotation" (unlabelled data: a classifier of rotations, the last 20% of the images held out)."""
         return self.info.get("split_scheme", "source")
 
     @classmethod
@@ -94,6 +106,8 @@ class DomainFeatures:
             save_entry(folder, stem, model.state_dict(), meta)
         kept = _kept_classes(cfg, meta["class_names"])
         names = meta["class_names"] if kept is None else [meta["class_names"][k] for k in kept]
+        if meta.get("split_scheme") == "rotation":
+            names = []  # the run has no classes; the classifier's are rotations
         acc = float("nan") if meta["test_accuracy"] is None else float(meta["test_accuracy"])
         return cls(model.to(device).eval(), device, fp, acc, tuple(meta["image_shape"]), names, kept, meta)
 
@@ -121,7 +135,8 @@ class DomainFeatures:
         return self.logits(images).argmax(axis=1).astype(np.int64)
 
     def embed(self, images, features: bool = True, logits: bool = False):
-        """(features or None, logits or None) of the images."""
+        """(features or None, logits or None) of the images; no logits from a classifier of rotations."""
+        logits = logits and self.predict is not None
         return (self.features(images) if features else None), (self.logits(images) if logits else None)
 
 
@@ -147,7 +162,7 @@ def _from_entry(entry, fp: str) -> tuple[DomainClassifier, dict] | None:
 def _splits(cfg):
     """(train, test, scheme): the data set's labelled images with all classes, as the run sees them."""
     from ..data.sources import BUILTIN, load_images, path_kind
-    from ..data.sources.arrays import holdout_split
+    from ..data.sources.arrays import holdout_split, holdout_tail
 
     base = replace(cfg, classes=None)
     name = str(cfg.name)
@@ -158,10 +173,29 @@ def _splits(cfg):
         test = _align_labels(load_images(replace(base, split="test")), train.class_names)
         return train, test, "source"
     every = load_images(replace(base, split="all"))
+    if every.labels is None:
+        return (_rotations(every.subset(holdout_tail(len(every), "train"))),
+                _rotations(every.subset(holdout_tail(len(every), "test"))), "rotation")
     _require_labels(every)
     # Same rule as the built-in sets without a split: the last 20% of each class, in file order.
     return every.subset(holdout_split(every.labels, "train")), every.subset(holdout_split(every.labels, "test")), \
         "holdout"
+
+
+ROTATIONS = ("0", "90", "180", "270")  # degrees counter-clockwise: the rotation task's classes
+
+
+def _rotations(arrays):
+    """Every image of ``arrays`` in its four rotations, labelled by rotation (the self-supervised task)."""
+    from ..data.sources.arrays import ImageArrays
+
+    images = arrays.images
+    if images.shape[1] != images.shape[2]:
+        raise WganError(f"rotation features need square images, got {images.shape[1]}x{images.shape[2]}; "
+                        "pass --image-size")
+    turned = np.concatenate([np.rot90(images, k, axes=(1, 2)) for k in range(4)])
+    labels = np.repeat(np.arange(4, dtype=np.int64), len(images))
+    return ImageArrays(np.ascontiguousarray(turned), labels, list(ROTATIONS), arrays.source)
 
 
 def _require_labels(arrays) -> None:
@@ -225,8 +259,9 @@ def _to_tensors(arrays) -> tuple[torch.Tensor, torch.Tensor]:
 def _train(train, test, scheme: str, fp: str, device: torch.device, log) -> tuple[DomainClassifier, dict]:
     n_classes = len(train.class_names)
     if log is not None:
-        log(f"training the domain classifier for {train.source} ({len(train)} images, {n_classes} classes, "
-            f"{device}); it is cached for later runs")
+        task = (f"{len(train) // 4} unlabelled images in 4 rotations, the classes of a self-supervised task"
+                if scheme == "rotation" else f"{len(train)} images, {n_classes} classes")
+        log(f"training the domain classifier for {train.source} ({task}, {device}); it is cached for later runs")
     x, y = _to_tensors(train)
     start = time.perf_counter()
     model = train_classifier(x, y, n_classes, device)

@@ -62,6 +62,15 @@ def holdout_split(labels: np.ndarray, split: str, fraction: float = 0.2) -> np.n
     return np.flatnonzero(test if split == "test" else ~test)
 
 
+def holdout_tail(n: int, split: str, fraction: float = 0.2) -> np.ndarray:
+    """Indices of ``split`` of ``n`` unlabelled samples: the last ``fraction`` (in file order) is the test
+    set, as :func:`holdout_split` does within each class of labelled data."""
+    n_test = int(round(fraction * n))
+    if split == "all":
+        return np.arange(n)
+    return np.arange(n - n_test, n) if split == "test" else np.arange(n - n_test)
+
+
 def composite_on_white(rgba: np.ndarray) -> np.ndarray:
     """(..., 4) uint8 RGBA -> (..., 3) RGB over a white background.
 
