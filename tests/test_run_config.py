@@ -2,6 +2,7 @@
 
 import json
 
+import numpy as np
 import pytest
 import torch
 import yaml
@@ -74,3 +75,27 @@ def test_every_resumable_key_is_a_config_key():
     from wgan.config import all_keys
 
     assert set(RESUMABLE) <= set(all_keys())
+
+
+def test_colour_images_of_ones_own_get_the_colour_recipe_for_their_size(tmp_path, tiny_rgb_images):
+    from PIL import Image
+
+    code, out = run("train", "--data", tiny_rgb_images, "--dry-run")  # 32x32 RGB
+    assert code == 0 and "recipe: wgan-gp-color32 (recommended for your own colour images at 32x32" in out, out
+    assert "preset: wgan-gp-color32" in out and "image_size: 32" in out
+    folder = tmp_path / "pictures"
+    folder.mkdir()
+    for i in range(3):
+        Image.new("RGBA", (64, 64), (200, 30 * i, 10, 255)).save(folder / f"{i}.png")
+    code, out = run("train", "--data", folder, "--dry-run")
+    assert code == 0 and "recipe: wgan-gp-color64" in out, out
+    code, out = run("train", "--data", folder, "--image-size", 32, "--dry-run")
+    assert "recipe: wgan-gp-color32" in out
+    # Other sizes, grey images, and an explicit preset keep what was asked for.
+    for args in (["--image-size", 48], ["--set", "data.channels=1"], ["--preset", "wgan-gp-celeba64"]):
+        code, out = run("train", "--data", folder, *args, "--dry-run")
+        assert code == 0 and "recipe:" not in out, (args, out)
+    grey = tmp_path / "grey.npz"
+    np.savez(grey, images=np.zeros((4, 32, 32), np.uint8))
+    code, out = run("train", "--data", grey, "--dry-run")
+    assert code == 0 and "recipe:" not in out and "preset: wgan-gp-mnist" in out

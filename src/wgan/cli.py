@@ -170,6 +170,9 @@ def train(config_file, preset, out, resume, checkpoint, allow_batch_change, over
     if checkpoint != "last" or allow_batch_change:
         raise WganError("--checkpoint and --allow-batch-change go with --resume")
     cfg = build_config(config_file, preset, settings)
+    if preset is None and config_file is None and cfg.preset != DEFAULT_PRESET:
+        click.echo(f"recipe: {cfg.preset} ({PRESETS[cfg.preset].description}); --preset NAME picks another",
+                   err=True)
     if cfg.preset in PRESETS and (preset is not None or config_file is None):
         for message in PRESETS[cfg.preset].warnings:
             warnings.warn(message)

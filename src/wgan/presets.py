@@ -161,6 +161,22 @@ register(
     "recommended: WGAN-GP, DCGAN width 32, on Fashion-MNIST (Debian's dataset-fashion-mnist)",
     _merge(_GP_28_RECOMMENDED, {"data": {"name": "fashion-mnist", "split": "train"}, "train": {"steps": 20_000}}),
 )
+# Colour images of the user's own (a folder, an .npz): the recipe `wgan train --data PATH` picks for
+# colour images at 32x32 or 64x64 when no --preset or --config is given (COLOR_RECIPES).
+_COLOR_HINT = "pass --data PATH to a folder (or .npz) of colour images"
+_COLOR = _merge(_GP_28_RECOMMENDED, {"data": {"name": "my_images", "channels": 3, "split": "all"},
+                                     "train": {"steps": 20_000}})
+COLOR_RECIPES = {32: "wgan-gp-color32", 64: "wgan-gp-color64"}
+register(
+    "wgan-gp-color32",
+    "recommended for your own colour images at 32x32: WGAN-GP, DCGAN width 32",
+    _merge(_COLOR, {"data": {"image_size": 32}}), data_hint=f"wgan-gp-color32: {_COLOR_HINT}",
+)
+register(
+    "wgan-gp-color64",
+    "recommended for your own colour images at 64x64: WGAN-GP, DCGAN width 32",
+    _merge(_COLOR, {"data": {"image_size": 64}}), data_hint=f"wgan-gp-color64: {_COLOR_HINT}",
+)
 register(
     "wgan-clip-mnist7",
     "Keras MNIST-sevens WGAN tutorial: WGAN with clipping on MNIST 7s, dcgan28 with BatchNorm critic, latent 50, half-batch critic updates",

@@ -115,10 +115,28 @@ def settings_from(flags: dict[str, object], overrides=()) -> list[Setting]:
     return out
 
 
+def recipe_for(settings: list[Setting]) -> str | None:
+    """The colour recipe for the data the settings name (``--data PATH`` of colour images at 32x32 or
+    64x64, as the images or ``--image-size`` make them); None for anything else."""
+    from .data.sources import peek
+    from .presets import COLOR_RECIPES
+
+    given = {s.key: s.value for s in settings}
+    if "data.name" not in given:
+        return None
+    size = given.get("data.image_size")
+    found = peek(str(given["data.name"]), int(size) if size not in (None, "", "None", "null") else None)
+    channels = given.get("data.channels")
+    if found is None or (channels is not None and str(channels) == "1") or found[0] != 3:
+        return None
+    return COLOR_RECIPES.get(found[1])
+
+
 def build_config(config_file: str | Path | None, preset: str | None, settings: list[Setting]) -> Config:
-    """A new run's config, layered as the module says; validated."""
+    """A new run's config, layered as the module says; validated. With neither a file nor a preset,
+    colour images of the user's own get the colour recipe for their size (:func:`recipe_for`)."""
     if config_file is None:
-        cfg = preset_config(preset or DEFAULT_PRESET)
+        cfg = preset_config(preset or recipe_for(settings) or DEFAULT_PRESET)
     else:
         cfg = Config.load(_existing(config_file))
         if preset is not None:

@@ -25,10 +25,40 @@ from .folder import load_folder
 from .idx import find_idx_files, is_idx_file, load_idx
 from .npz import load_npz
 
-__all__ = ["ImageArrays", "BUILTIN", "PATH_KINDS", "load_images", "path_kind", "finish", "check_unsplit"]
+__all__ = ["ImageArrays", "BUILTIN", "PATH_KINDS", "load_images", "path_kind", "peek", "finish", "check_unsplit"]
 
 PATH_KINDS = ("a folder of MNIST-format IDX files (or one of them)", "a CIFAR-10/100 python batches folder "
               "(or its .tar.gz)", "an image folder", "an .npz file with 'images'")
+
+
+def peek(name: str, image_size: int | None = None) -> tuple[int, int | None] | None:
+    """``(channels, side)`` the images of the path ``name`` will be trained at (``side`` None when not
+    square), read from headers only -- no pixels are decoded; None for a built-in name or no path."""
+    path = Path(name).expanduser()
+    if name.lower() in BUILTIN or not path.exists():
+        return None
+    kind = path_kind(path)
+    if kind == "cifar":
+        return 3, image_size or 32
+    if kind == "idx":
+        return 1, image_size or 28
+    if kind == "npz":
+        from .npz import declared_shapes
+
+        shape = declared_shapes(path, ["images"]).get("images", ((),))[0]
+        if len(shape) == 3:
+            return 1, image_size or (shape[1] if shape[1] == shape[2] else None)
+        if len(shape) != 4:
+            return None
+        channels, (h, w) = (shape[3], shape[1:3]) if shape[3] in (1, 3, 4) else (shape[1], shape[2:4])
+        return (1 if channels == 1 else 3), image_size or (h if h == w else None)
+    from .folder import open_folder
+
+    try:
+        _, plan = open_folder(path, image_size)
+    except WganError:  # mixed sizes without --image-size: loading will say so
+        return None
+    return plan.channels, plan.size[0] if plan.size[0] == plan.size[1] else None
 
 
 def path_kind(path: Path) -> str:

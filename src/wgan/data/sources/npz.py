@@ -52,6 +52,27 @@ def load_npz(path: Path) -> ImageArrays:
     return ImageArrays(np.ascontiguousarray(images), labels, class_names, str(path))
 
 
+def declared_shapes(path: Path, keys) -> dict[str, tuple[tuple[int, ...], np.dtype]]:
+    """``{key: (shape, dtype)}`` of the arrays ``keys`` of an ``.npz`` as their headers declare them
+    (nothing else is read; a missing key is left out)."""
+    found = {}
+    try:
+        with zipfile.ZipFile(path) as z:
+            names = set(z.namelist())
+            for key in keys:
+                if f"{key}.npy" not in names:
+                    continue
+                with z.open(f"{key}.npy") as member:
+                    version = np.lib.format.read_magic(member)
+                    read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                                   else np.lib.format.read_array_header_2_0)
+                    shape, _, dtype = read_header(member)
+                    found[key] = (tuple(shape), dtype)
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as e:
+        raise WganError(f"cannot read {path}: {e}") from None
+    return found
+
+
 def _check_declared_sizes(path: Path, keys: list[str]) -> None:
     """Refuse, before reading, arrays whose shapes (as their headers say) would not fit in memory.
 
@@ -59,19 +80,10 @@ def _check_declared_sizes(path: Path, keys: list[str]) -> None:
     declares, so checking the declared sizes bounds what loading takes.
     """
     need = 0
-    try:
-        with zipfile.ZipFile(path) as z:
-            for key in keys:
-                with z.open(f"{key}.npy") as member:
-                    version = np.lib.format.read_magic(member)
-                    read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
-                                   else np.lib.format.read_array_header_2_0)
-                    shape, _, dtype = read_header(member)
-                    nbytes = int(np.prod(shape, dtype=object)) * dtype.itemsize
-                    # Non-uint8 images are converted: a scaled float copy beside the original.
-                    need += nbytes * (1 if dtype == np.uint8 or key != "images" else 3)
-    except (OSError, ValueError, KeyError, zipfile.BadZipFile, EOFError) as e:
-        raise WganError(f"cannot read {path}: {e}") from None
+    for key, (shape, dtype) in declared_shapes(path, keys).items():
+        nbytes = int(np.prod(shape, dtype=object)) * dtype.itemsize
+        # Non-uint8 images are converted: a scaled float copy beside the original.
+        need += nbytes * (1 if dtype == np.uint8 or key != "images" else 3)
     check_memory(need, f"the arrays of {path}", "is the file damaged, or save fewer or smaller images")
 
 
