@@ -5,28 +5,15 @@ import os
 import stat
 
 import pytest
-from click.testing import CliRunner
 
-from wgan.cli import main
+from cli_helpers import run, train_toy
 from wgan.errors import WganError
 from wgan.files import append_line, atomic_write, write_text
-
-TINY = ["--batch-size", 16, "--n-critic", 1, "--device", "cpu", "--no-progress",
-        "--set", "model.width=8", "--set", "model.depth=1", "--set", "train.log_every=2",
-        "--set", "train.checkpoint_every=2"]
-
-
-def run(*args):
-    result = CliRunner().invoke(main, [str(a) for a in args])
-    return result.exit_code, result.output
 
 
 @pytest.fixture
 def trained_run(tmp_path):
-    code, out = run("train", "--preset", "wgan-gp-8gaussians", "--out", tmp_path / "runs", "--steps", 2, *TINY)
-    assert code == 0, out
-    (run_dir,) = (tmp_path / "runs").iterdir()
-    return run_dir
+    return train_toy(tmp_path / "runs", "--steps", 2)  # two steps: a resume to 4 has work to do
 
 
 @pytest.fixture

@@ -363,11 +363,11 @@ def validate_model(model: ModelConfig) -> None:
 def check_best_metric(name: str) -> None:
     """``train.best_metric``: auto, or a result a registered metric reports (``fid``, ``recall``, or a
     full result name such as ``fid_domain_1k_test_quick``)."""
-    from .metrics import METRICS  # the metrics import this module's neighbours: import when used
+    from .metrics import METRICS, direction  # the metrics import this module's neighbours: import when used
 
-    outputs = list(dict.fromkeys(o for m in METRICS.values() for o, d in m.outputs.items() if d is not None))
-    if name == "auto" or any(name == o or name.startswith(o + "_") for o in outputs):
+    if name == "auto" or direction(name) is not None:  # a result that is better one way
         return
+    outputs = list(dict.fromkeys(o for m in METRICS.values() for o, d in m.outputs.items() if d is not None))
     raise WganError(f"unknown train.best_metric {name!r}; accepted: auto, or a result of an evaluation: "
                     f"{', '.join(outputs)} (or its full name, e.g. fid_domain_1k_test_quick)")
 
