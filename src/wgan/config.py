@@ -63,6 +63,7 @@ class ModelConfig:
     feature_dim: int = 0  # MLP critic: a linear feature layer before the output (the quadratic-curve GAN tutorial uses 2); 0 = none
     critic_norm: str = "none"  # conv critics: none | layer | batch | instance
     init: str = "default"  # default (PyTorch) | normal (N(0, 0.02), the DCGAN/Keras seeds)
+    output_bias: str = "zero"  # images: zero | data_mean (the output layer starts at the data's mean colour)
     # Generator: none | embed_mul (the AC-WGAN MNIST tutorial) | concat | cbn (class-conditional BatchNorm)
     conditional: str = "none"
     # Critic of a conditional run: ac (a class head, AC-WGAN) | projection (Miyato and Koyama 2018)
@@ -334,13 +335,14 @@ def validate_model(model: ModelConfig) -> None:
     bytes of description from building a network that cannot fit anywhere.
     """
     from .models import CRITICS, GENERATORS  # the networks import this module: import them when used
-    from .models.layers import ACTIVATIONS, CRITIC_NORMS, INIT_SCHEMES
+    from .models.layers import ACTIVATIONS, CRITIC_NORMS, INIT_SCHEMES, OUTPUT_BIASES
 
     _one_of("generator", model.generator, GENERATORS)
     _one_of("critic", model.critic, CRITICS)
     _one_of("activation", model.activation, ACTIVATIONS)
     _one_of("critic normalisation", model.critic_norm, CRITIC_NORMS)
     _one_of("init", model.init, INIT_SCHEMES)
+    _one_of("model.output_bias", model.output_bias, OUTPUT_BIASES)
     _one_of("latent distribution", model.latent, LATENTS)
     _one_of("model.conditional", model.conditional, CONDITIONING)
     _one_of("model.critic_conditional", model.critic_conditional, CRITIC_CONDITIONING)

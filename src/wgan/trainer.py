@@ -26,6 +26,7 @@ from .checkpoint import load_checkpoint
 from .augment import augmentation_ops
 from .config import Config, versions
 from .data import build_dataset
+from .data.images import mean_colour
 from .errors import WganError, first_line
 from .handle import GeneratorHandle, generator_info
 from .graph import IterationRunner
@@ -33,7 +34,7 @@ from .latent import Latent
 from .lipschitz import build_lipschitz, penalises_pairs
 from .loop import TrainingDiverged, TrainingLoop, TrainState
 from .models import build_critic, build_generator
-from .models.layers import has_batchnorm
+from .models.layers import has_batchnorm, start_at_colour
 from .models.matmul_conv import use_matmul_convs
 from .models.resblocks import fuse_resampling
 from .monitor import Monitor
@@ -80,6 +81,8 @@ class Trainer:
             raise WganError(f"train.augment={t.augment} transforms images; {cfg.data.name} is 2-D "
                             "points: use train.augment=none")
         generator = build_generator(cfg.model, self.data.shape, self.num_classes)
+        if cfg.model.output_bias == "data_mean":
+            start_at_colour(generator, mean_colour(self.data))
         lipschitz = build_lipschitz(cfg.loss)
         critic = build_critic(cfg.model, self.data.shape, self.num_classes)
         if on_for_cpu(t.matmul_conv, device):  # before anything holds the weights

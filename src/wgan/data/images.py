@@ -58,6 +58,14 @@ class _ImageSpace:
         return self.space.to_data(x)
 
 
+def mean_colour(data, n: int = 1000) -> torch.Tensor:
+    """The mean of each channel over ``n`` of an image data set's images, in the networks' [-1, 1]."""
+    if data.kind != "image":
+        raise WganError(f"a mean colour needs images; {data.name} is 2-D points")
+    x, _ = data.reference(min(n, data.size), seed=0)
+    return _normalise(x.mean(dim=(0, 2, 3)))
+
+
 def _reference_indices(n: int, size: int, seed: int) -> torch.Tensor:
     """Reproducible indices: without replacement when the data set is large enough."""
     g = torch.Generator().manual_seed(seed)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import torch
 from torch import nn
 
 from ..errors import WganError, choice_error
@@ -19,6 +20,9 @@ ACTIVATIONS = {
 CRITIC_NORMS = ("none", "layer", "batch", "instance")
 
 INIT_SCHEMES = ("default", "normal")
+
+# Where an image generator's output layer starts: zero bias (grey, tanh(0)), or the data's mean colour.
+OUTPUT_BIASES = ("zero", "data_mean")
 
 
 def activation(name: str) -> nn.Module:
@@ -91,6 +95,32 @@ def init_weights(module: nn.Module, scheme: str, keras_default: Iterable[nn.Modu
         nn.init.xavier_uniform_(m.weight)
         if getattr(m, "bias", None) is not None:
             nn.init.zeros_(m.bias)
+
+
+def start_at_colour(generator: nn.Module, mean: torch.Tensor) -> None:
+    """Set the bias of an image generator's output layer to atanh(``mean``), the data's mean
+    colour per channel in [-1, 1].
+
+    With small initial weights (``init normal``) the generator then starts from flat images of
+    that colour rather than grey. On colour images with light backgrounds (emoji at 64x64) a grey
+    start is far from every real image, and the critic's first hundred steps go to that
+    difference alone (the README has the measurements).
+    """
+    layers = [m for m in generator.modules() if isinstance(m, (nn.Linear, nn.Conv2d, nn.ConvTranspose2d))]
+    last = layers[-1] if layers else None
+    channels = len(mean)
+    if isinstance(last, nn.Linear) and last.out_features % channels == 0:  # flattened (C, H, W) outputs
+        bias = mean.repeat_interleave(last.out_features // channels)
+    elif isinstance(last, (nn.Conv2d, nn.ConvTranspose2d)) and last.out_channels == channels:
+        bias = mean
+    else:
+        raise WganError(f"model.output_bias=data_mean needs a generator whose last layer outputs the image's "
+                        f"{channels} channels; this one ends in {type(last).__name__}: use model.output_bias=zero")
+    if last.bias is None:
+        raise WganError("model.output_bias=data_mean needs an output layer with a bias; use model.output_bias=zero")
+    with torch.no_grad():
+        # tanh never reaches +-1: clamp so that white or black backgrounds give a finite bias.
+        last.bias.copy_(torch.atanh(bias.clamp(-0.95, 0.95)).to(last.bias.dtype))
 
 
 def image_shape(shape: tuple, model: str, accepted: str) -> tuple[int, int]:
