@@ -66,13 +66,16 @@ def train_seed_loop(marks: list[float], reference: ReferenceSet, n: int, device:
     return rows
 
 
-def floor(cfg, reference: ReferenceSet, n: int, seed: int = 0) -> dict:
-    """The metrics of n real training images against the test split: what a perfect generator scores."""
+def floor(cfg, reference: ReferenceSet, n: int, seed: int = 0) -> tuple[dict, int]:
+    """The metrics of up to n real training images against the test split: what a perfect generator
+    scores. Their values under the names of an ``n``-sample evaluation, and how many images there were."""
     train_cfg = copy.deepcopy(cfg.data)
     train_cfg.split = "train"
     train = load_images(train_cfg)
     pick = np.random.default_rng(seed).choice(len(train.images), size=min(n, len(train.images)), replace=False)
-    return compare_to_reference(reference, train.images[pick], METRICS)
+    values = compare_to_reference(reference, train.images[pick], METRICS)
+    return {metric_key(c, "domain", n, reference.split): values[metric_key(c, "domain", len(pick), reference.split)]
+            for c in COLUMNS}, len(pick)
 
 
 def main() -> None:
@@ -122,8 +125,8 @@ def main() -> None:
         print("\nseed-style loop (DataLoader, eager step, n_critic 5, Adam 1e-4, default init), same training times:")
         print(header, flush=True)
         train_seed_loop(marks, reference, args.n, args.device, keys)
-    base = floor(cfg, reference, args.n)
-    print(f"\nfloor ({args.n} real training images against the test split):\n{header}")
+    base, count = floor(cfg, reference, args.n)
+    print(f"\nfloor ({count} real training images against the test split):\n{header}")
     print(row("real", 0, base, keys))
 
 

@@ -8,6 +8,10 @@ their categories as an ``.npz`` that ``wgan train --data`` reads::
 
     python benchmarks/emoji_data.py --out data/emoji64.npz            # 64x64, 9 categories
     python benchmarks/emoji_data.py --out data/emoji32.npz --size 32  # the same at 32x32
+    python benchmarks/emoji_data.py --out data/emoji64                # a folder: CATEGORY/NNNN.png
+
+A folder (``--out`` without ``.npz``) holds one sub-folder of RGB PNGs per category, the layout of
+torchvision's ``ImageFolder``: what a user's own folder looks like, and what a tutorial's loop reads.
 
 RGBA is composited on white (as ``wgan`` does for image folders). The "Component" category
 (five swatches of skin tones and hair styles, not emoji) is left out. The images are Google's
@@ -88,16 +92,28 @@ def read_emoji(tarball: Path) -> tuple[np.ndarray, np.ndarray, list[str]]:
     return np.stack(images), np.asarray(labels, dtype=np.int64), names
 
 
+def write_folder(out: Path, images: np.ndarray, labels: np.ndarray, names: list[str]) -> None:
+    """``out/<category>/<NNNN>.png``, numbered in the package's order within each category."""
+    for i, name in enumerate(names):
+        folder = out / name
+        folder.mkdir(parents=True, exist_ok=True)
+        for k, image in enumerate(images[labels == i]):
+            Image.fromarray(image).save(folder / f"{k:04d}.png")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out", type=Path, required=True, help="the .npz to write")
+    parser.add_argument("--out", type=Path, required=True, help="the .npz to write, or a folder (no .npz suffix)")
     parser.add_argument("--size", type=int, default=64, help="image side (64 is the package's own)")
     args = parser.parse_args()
     images, labels, names = read_emoji(fetch_package())
     if args.size != images.shape[1]:
         images = resize_images(images, args.size)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    write_npz(args.out, {"images": images, "labels": labels, "class_names": np.asarray(names)})
+    if args.out.suffix == ".npz":
+        write_npz(args.out, {"images": images, "labels": labels, "class_names": np.asarray(names)})
+    else:
+        write_folder(args.out, images, labels, names)
     counts = ", ".join(f"{n} {int((labels == i).sum())}" for i, n in enumerate(names))
     print(f"wrote {args.out}: {len(images)} emoji at {args.size}x{args.size} in {len(names)} categories ({counts})")
 

@@ -48,11 +48,11 @@ class SeedLoop:
     """One generator iteration per ``step()``, exactly as a tutorial writes it."""
 
     def __init__(self, generator, critic, dataset, device, batch_size=64, n_critic=5, latent_dim=100,
-                 workers=2):
+                 workers=2, lr=1e-4, betas=(0.0, 0.9)):
         self.G, self.C, self.device = generator.to(device), critic.to(device), device
         self.n_critic, self.batch_size, self.latent_dim = n_critic, batch_size, latent_dim
-        self.opt_g = torch.optim.Adam(self.G.parameters(), lr=1e-4, betas=(0.0, 0.9))
-        self.opt_c = torch.optim.Adam(self.C.parameters(), lr=1e-4, betas=(0.0, 0.9))
+        self.opt_g = torch.optim.Adam(self.G.parameters(), lr=lr, betas=betas)
+        self.opt_c = torch.optim.Adam(self.C.parameters(), lr=lr, betas=betas)
         self.loader = DataLoader(dataset, batch_size=batch_size, shuffle=True, drop_last=True,
                                  num_workers=workers, persistent_workers=workers > 0,
                                  pin_memory=device.type == "cuda")
@@ -104,6 +104,10 @@ def benchmark_config(device: str, overrides: list[str], model: str = "dcgan28"):
     return cfg
 
 
+# The speed options a plain PyTorch loop does not have: the seed-style loops' networks run without them.
+PLAIN = ["train.channels_last=off", "train.cuda_graph=off", "train.matmul_conv=off", "train.fused_resample=off"]
+
+
 def seed_contender(device: str, workers: int = 2, model: str = "dcgan28"):
     """The seed-style loop over freshly built networks, and the Trainer that holds them.
 
@@ -112,11 +116,33 @@ def seed_contender(device: str, workers: int = 2, model: str = "dcgan28"):
     their holder, for sampling and evaluation through its generator handle.
     """
     torch.manual_seed(0)
-    holder = Trainer(benchmark_config(device, ["train.channels_last=off", "train.cuda_graph=off",
-                                               "train.matmul_conv=off", "train.fused_resample=off",
-                                               "model.init=default"], model),
-                     progress=False)
+    holder = Trainer(benchmark_config(device, [*PLAIN, "model.init=default"], model), progress=False)
     cfg = holder.cfg
     loop = SeedLoop(holder.algorithm.generator, holder.algorithm.critic, fashion_mnist_torchvision(FASHION_DIR, cfg.data.image_size or 28),
                     holder.device, batch_size=64, n_critic=5, latent_dim=cfg.model.latent_dim, workers=workers)
+    return holder, loop
+
+
+def tutorial_folder(folder: Path, size: int) -> datasets.ImageFolder:
+    """A folder of images as the CelebA WGAN-GP tutorial reads it: ImageFolder, Resize, ToTensor, Normalize."""
+    tf = transforms.Compose([transforms.Resize((size, size)), transforms.ToTensor(),
+                             transforms.Normalize((0.5,) * 3, (0.5,) * 3)])
+    return datasets.ImageFolder(str(folder), transform=tf)
+
+
+def folder_contender(device: str, folder: Path, size: int, workers: int = 2):
+    """The CelebA WGAN-GP tutorial's loop on a folder of colour images at ``size``: its DCGAN
+    networks (width 64, BatchNorm critic, N(0, 0.02) init) and settings (Adam 1e-4 betas (0.5,
+    0.999), 3 critic steps, batch 64; the ``wgan-gp-celeba64`` preset's), eager, in fp32.
+    Returns the Trainer that holds the networks (for sampling) and the loop."""
+    torch.manual_seed(0)
+    cfg = preset_config("wgan-gp-celeba64")
+    cfg.update({"data": {"name": str(folder), "image_size": size},
+                "train": {"device": device, "precision": "fp32"}})
+    cfg.apply_overrides(PLAIN)
+    holder = Trainer(cfg, progress=False)
+    o = cfg.optim
+    loop = SeedLoop(holder.algorithm.generator, holder.algorithm.critic, tutorial_folder(folder, size), holder.device,
+                    batch_size=cfg.train.batch_size, n_critic=cfg.train.n_critic, latent_dim=cfg.model.latent_dim,
+                    workers=workers, lr=o.lr_g, betas=(o.beta1, o.beta2))
     return holder, loop
