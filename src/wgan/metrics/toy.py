@@ -10,7 +10,6 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
-import ot
 
 from ..errors import WganError
 from ._arrays import as_rows, same_dim
@@ -37,6 +36,8 @@ def w1(a, b) -> float:
     6,000 about 10 s; subsample beyond that.
     Raises WganError if the solver does not reach optimality.
     """
+    import ot  # POT is a heavy import: only where a 2-D run is measured
+
     a = as_rows(a, "a")
     b = as_rows(b, "b")
     same_dim(a, b, "point")
