@@ -15,7 +15,7 @@ training images against the test split.
 from __future__ import annotations
 
 import argparse
-import copy
+import dataclasses
 import sys
 import tempfile
 import time
@@ -28,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from seed_loop import seed_contender  # noqa: E402
 
 from wgan.data.sources import load_images  # noqa: E402
+from wgan.data.sources.arrays import holdout_split, holdout_tail  # noqa: E402
 from wgan.evaluation.images import compare_to_reference  # noqa: E402
 from wgan.evaluation.reference import ReferenceSet, build_reference  # noqa: E402
 from wgan.features import get_feature_extractor  # noqa: E402
@@ -66,12 +67,21 @@ def train_seed_loop(marks: list[float], reference: ReferenceSet, n: int, device:
     return rows
 
 
+def real_training_images(cfg, reference: ReferenceSet):
+    """The real images the reference did not hold: the train split, or for a source without one (a
+    folder, an .npz) the first 80% of each class (of all images when unlabelled)."""
+    if reference.split != "holdout":
+        return load_images(dataclasses.replace(cfg.data, split="train"))
+    every = load_images(dataclasses.replace(cfg.data, split="all"))
+    keep = (holdout_split(every.labels, "train") if every.labels is not None
+            else holdout_tail(len(every), "train"))
+    return every.subset(keep)
+
+
 def floor(cfg, reference: ReferenceSet, n: int, seed: int = 0) -> tuple[dict, int]:
-    """The metrics of up to n real training images against the test split: what a perfect generator
+    """The metrics of up to n real training images against the reference: what a perfect generator
     scores. Their values under the names of an ``n``-sample evaluation, and how many images there were."""
-    train_cfg = copy.deepcopy(cfg.data)
-    train_cfg.split = "train"
-    train = load_images(train_cfg)
+    train = real_training_images(cfg, reference)
     pick = np.random.default_rng(seed).choice(len(train.images), size=min(n, len(train.images)), replace=False)
     values = compare_to_reference(reference, train.images[pick], METRICS)
     return {metric_key(c, "domain", n, reference.split): values[metric_key(c, "domain", len(pick), reference.split)]
