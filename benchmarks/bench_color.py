@@ -46,8 +46,9 @@ from wgan.trainer import Trainer  # noqa: E402
 class Contender:
     """Something that trains one generator step per ``step()``, with the clock kept by ``run_to``."""
 
-    def __init__(self, name: str, step, handle):
+    def __init__(self, name: str, step, handle, log: list | None = None):
         self.name, self.step, self.handle = name, step, handle
+        self.log = log if log is not None else []  # (step, Wasserstein estimate, penalty), where logged
         self.trained, self.steps = 0.0, 0
 
     def run_to(self, seconds: float) -> None:
@@ -75,9 +76,7 @@ def recipe_contender(folder: Path, size: int, device: str, every: int, out: Path
             numbers = trainer.gather()
             log.append((trainer.state.step, numbers["wasserstein"], numbers["penalty"]))
 
-    contender = Contender(cfg.preset, step, trainer.handle)
-    contender.log = log
-    return contender, trainer
+    return Contender(cfg.preset, step, trainer.handle, log), trainer
 
 
 def main() -> None:
