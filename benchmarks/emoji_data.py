@@ -9,6 +9,7 @@ their categories as an ``.npz`` that ``wgan train --data`` reads::
     python benchmarks/emoji_data.py --out data/emoji64.npz            # 64x64, 9 categories
     python benchmarks/emoji_data.py --out data/emoji32.npz --size 32  # the same at 32x32
     python benchmarks/emoji_data.py --out data/emoji64                # a folder: CATEGORY/NNNN.png
+    python benchmarks/emoji_data.py --out .gpu/emoji64.npz --compressed   # deflated (about a fifth)
 
 A folder (``--out`` without ``.npz``) holds one sub-folder of RGB PNGs per category, the layout of
 torchvision's ``ImageFolder``: what a user's own folder looks like, and what a tutorial's loop reads.
@@ -105,13 +106,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, required=True, help="the .npz to write, or a folder (no .npz suffix)")
     parser.add_argument("--size", type=int, default=64, help="image side (64 is the package's own)")
+    parser.add_argument("--compressed", action="store_true", help="deflate the .npz (smaller, slower to read)")
     args = parser.parse_args()
     images, labels, names = read_emoji(fetch_package())
     if args.size != images.shape[1]:
         images = resize_images(images, args.size)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     if args.out.suffix == ".npz":
-        write_npz(args.out, {"images": images, "labels": labels, "class_names": np.asarray(names)})
+        write_npz(args.out, {"images": images, "labels": labels, "class_names": np.asarray(names)},
+                  compressed=args.compressed)
     else:
         write_folder(args.out, images, labels, names)
     counts = ", ".join(f"{n} {int((labels == i).sum())}" for i, n in enumerate(names))

@@ -60,25 +60,31 @@ def _rate(fn, flops: float, seconds: float, sync) -> float:
     return flops * speed(fn, seconds, sync, warmup=2)[0]
 
 
-def peak(dtype: torch.dtype, device: torch.device, seconds: float = 2.0) -> dict[str, float]:
-    """FLOP/s of the fastest dense kernels in ``dtype`` on ``device``, by kernel."""
+def peak(dtype: torch.dtype, device: torch.device, seconds: float = 2.0, small: bool = False) -> dict[str, float]:
+    """FLOP/s of the fastest dense kernels in ``dtype`` on ``device``, by kernel. ``small``: shapes a
+    sixteenth of the size, for a smoke test on a CPU that emulates the dtype (a figure, not a peak)."""
     sync = (lambda: torch.cuda.synchronize(device)) if device.type == "cuda" else (lambda: None)
     layout = torch.channels_last
-    n = 4096 if device.type == "cuda" else 2048
+    n = (4096 if device.type == "cuda" else 2048) // (16 if small else 1)
+    batch, width = (2, 64) if small else (32, 1024)
     a, b = (torch.randn(n, n, device=device, dtype=dtype) for _ in range(2))
-    x1 = torch.randn(32, 1024, 16, 16, device=device, dtype=dtype).contiguous(memory_format=layout)
-    w1 = torch.randn(1024, 1024, 1, 1, device=device, dtype=dtype).contiguous(memory_format=layout)
-    x3 = torch.randn(32, 256, 14, 14, device=device, dtype=dtype).contiguous(memory_format=layout)
-    w3 = torch.randn(256, 256, 3, 3, device=device, dtype=dtype).contiguous(memory_format=layout)
+    x1 = torch.randn(batch, width, 16, 16, device=device, dtype=dtype).contiguous(memory_format=layout)
+    w1 = torch.randn(width, width, 1, 1, device=device, dtype=dtype).contiguous(memory_format=layout)
+    x3 = torch.randn(batch, width // 4, 14, 14, device=device, dtype=dtype).contiguous(memory_format=layout)
+    w3 = torch.randn(width // 4, width // 4, 3, 3, device=device, dtype=dtype).contiguous(memory_format=layout)
     rates = {f"matrix product {n}x{n} (BLAS)": _rate(lambda: a @ b, 2 * n**3, seconds, sync)}
     if device.type == "cpu":  # the same product through oneDNN, on tensors in its own layout
         a_dnn, b_dnn = a.to_mkldnn(), b.to_mkldnn()
-        rates[f"matrix product {n}x{n} (oneDNN)"] = _rate(lambda: torch._C._nn.mkldnn_linear(a_dnn, b_dnn, None),
-                                                          2 * n**3, seconds, sync)
+        try:
+            rates[f"matrix product {n}x{n} (oneDNN)"] = _rate(
+                lambda: torch._C._nn.mkldnn_linear(a_dnn, b_dnn, None), 2 * n**3, seconds, sync)
+        except RuntimeError:  # oneDNN has no such product on this CPU (bf16 without AVX-512): left out
+            pass
     return rates | {
-        "conv 1x1, 1024 channels, 16x16": _rate(lambda: F.conv2d(x1, w1), 2 * 32 * 1024**2 * 16 * 16, seconds, sync),
-        "conv 3x3, 256 channels, 14x14": _rate(lambda: F.conv2d(x3, w3, padding=1), 2 * 32 * 256**2 * 9 * 14 * 14,
-                                               seconds, sync),
+        f"conv 1x1, {width} channels, 16x16": _rate(lambda: F.conv2d(x1, w1), 2 * batch * width**2 * 16 * 16,
+                                                   seconds, sync),
+        f"conv 3x3, {width // 4} channels, 14x14": _rate(lambda: F.conv2d(x3, w3, padding=1),
+                                                        2 * batch * (width // 4)**2 * 9 * 14 * 14, seconds, sync),
     }
 
 

@@ -48,8 +48,10 @@ class SeedLoop:
     """One generator iteration per ``step()``, exactly as a tutorial writes it."""
 
     def __init__(self, generator, critic, dataset, device, batch_size=64, n_critic=5, latent_dim=100,
-                 workers=2, lr=1e-4, betas=(0.0, 0.9)):
+                 workers=2, lr=1e-4, betas=(0.0, 0.9), autocast: torch.dtype | None = None):
         self.G, self.C, self.device = generator.to(device), critic.to(device), device
+        # A tutorial's one-line speed-up: the step under torch.autocast (None: plain fp32).
+        self.autocast = autocast
         self.n_critic, self.batch_size, self.latent_dim = n_critic, batch_size, latent_dim
         self.opt_g = torch.optim.Adam(self.G.parameters(), lr=lr, betas=betas)
         self.opt_c = torch.optim.Adam(self.C.parameters(), lr=lr, betas=betas)
@@ -67,6 +69,10 @@ class SeedLoop:
         return x.to(self.device)
 
     def step(self) -> float:
+        with torch.autocast(self.device.type, dtype=self.autocast or torch.bfloat16, enabled=self.autocast is not None):
+            return self._step()
+
+    def _step(self) -> float:
         for _ in range(self.n_critic):
             real = self._real()
             z = torch.randn(real.size(0), self.latent_dim, device=self.device)
@@ -108,18 +114,21 @@ def benchmark_config(device: str, overrides: list[str], model: str = "dcgan28"):
 PLAIN = ["train.channels_last=off", "train.cuda_graph=off", "train.matmul_conv=off", "train.fused_resample=off"]
 
 
-def seed_contender(device: str, workers: int = 2, model: str = "dcgan28"):
+def seed_contender(device: str, workers: int = 2, model: str = "dcgan28", autocast: torch.dtype | None = None,
+                   idx_dir: Path = FASHION_DIR, overrides: list[str] = ()):
     """The seed-style loop over freshly built networks, and the Trainer that holds them.
 
     The networks are the toolkit's, as plain PyTorch modules with PyTorch's default
     initialisation and layout (none of the trainer's speed options); the Trainer is only
-    their holder, for sampling and evaluation through its generator handle.
+    their holder, for sampling and evaluation through its generator handle. ``idx_dir``: the
+    Fashion-MNIST IDX files (``overrides`` should point the holder's ``data.name`` at them too).
     """
     torch.manual_seed(0)
-    holder = Trainer(benchmark_config(device, [*PLAIN, "model.init=default"], model), progress=False)
+    holder = Trainer(benchmark_config(device, [*PLAIN, "model.init=default", *overrides], model), progress=False)
     cfg = holder.cfg
-    loop = SeedLoop(holder.algorithm.generator, holder.algorithm.critic, fashion_mnist_torchvision(FASHION_DIR, cfg.data.image_size or 28),
-                    holder.device, batch_size=64, n_critic=5, latent_dim=cfg.model.latent_dim, workers=workers)
+    loop = SeedLoop(holder.algorithm.generator, holder.algorithm.critic,
+                    fashion_mnist_torchvision(idx_dir, cfg.data.image_size or 28), holder.device, batch_size=64,
+                    n_critic=5, latent_dim=cfg.model.latent_dim, workers=workers, autocast=autocast)
     return holder, loop
 
 

@@ -1,0 +1,540 @@
+"""The GPU path, checked in one go: correctness, speed against the seed-style loop, quality, protocol cost.
+
+A GPU is at hand here only now and then, for minutes, so this one process answers everything
+at once, in about 7 minutes on one H100 or H200, and writes its report as it goes
+(``report.md`` and its twin ``report.json`` in ``--out``; a check stopped half way keeps what
+it measured):
+
+1. **environment**: card, driver, CUDA, torch and toolkit versions, bf16/fp16, free memory;
+2. **correctness**: the ``gpu``-marked tests; eager against ``train.cuda_graph=on`` from the same
+   seed for 50 generator steps of the main job (dcgan28, WGAN-GP), fp32 and bf16; fp16 with its
+   gradient scaler for 50 steps (no storm of skipped updates); a resumed run against a straight
+   one (the CPU trajectory test, on the device);
+3. **speed**: generator iterations per second of the seed-style loop (``seed_loop.py``:
+   torchvision + DataLoader + eager, the same networks), the trainer eagerly and the trainer
+   replaying a CUDA graph, each in fp32 and bf16, for dcgan28 (batch 64) and resnet-wgan at
+   32x32, taking turns; each one's achieved TFLOP/s (``flops.py``) and share of the card's
+   published dense peak;
+4. **quality**: ``wgan-gp-fashion`` and the colour recipe at 64x64 on the emoji
+   (``emoji_data.py``) for 90 s of training each, then ``wgan eval --n 10000`` (domain FID);
+5. **protocol cost**: ``wgan eval --protocol paper`` on the Fashion run, timed.
+
+``--smoke`` runs every section in seconds on a CPU (tiny data written to ``--out``, a few steps,
+short timings); what needs CUDA is reported as skipped, with the reason. The tests run it,
+so the check does not rot between the times a GPU is at hand.
+
+    python benchmarks/gpu_check.py --out gpu-report --emoji .gpu/emoji64.npz   # on the GPU machine
+    python benchmarks/gpu_check.py --smoke --out /tmp/smoke                   # anywhere, in seconds
+    make gpu-bundle    # here: the data and wheels the GPU machine lacks, into .gpu/ (carried there)
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import math
+import os
+import platform
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# Deterministic cuBLAS needs this before CUDA starts; it costs nothing measurable here.
+os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent / "src"))
+
+from bench_speed import race  # noqa: E402
+from flops import count_flops, peak  # noqa: E402
+from seed_loop import FASHION_DIR, MODELS, benchmark_config, seed_contender  # noqa: E402
+
+import wgan  # noqa: E402
+from wgan.evaluation import evaluate_run  # noqa: E402
+from wgan.features import CACHE_ENV  # noqa: E402
+from wgan.presets import preset_config  # noqa: E402
+from wgan.run_config import Setting, build_config  # noqa: E402
+from wgan.trainer import Trainer  # noqa: E402
+
+# Published dense peaks (TFLOP/s, no sparsity) of the cards this check is expected to meet:
+# NVIDIA's data sheets (H100 SXM5 / PCIe, H200 SXM; the H200 has the H100 SXM's arithmetic).
+PEAKS = {
+    "H100 PCIe": {"fp32": 51.2, "tf32": 378.0, "bf16": 756.0},
+    "H100": {"fp32": 66.9, "tf32": 494.7, "bf16": 989.4},
+    "H200": {"fp32": 66.9, "tf32": 494.7, "bf16": 989.4},
+    "A100": {"fp32": 19.5, "tf32": 156.0, "bf16": 312.0},
+}
+# When losses of the eager and the captured iteration count as the same (relative to the largest
+# value seen): both run the same kernels on the same random numbers, so they should agree to
+# rounding; bf16's rounding is coarser.
+GRAPH_TOLERANCE = {"fp32": 1e-4, "bf16": 1e-2}
+FP16_STORM = 0.1  # more than this share of skipped updates after the first few is a storm
+FP16_SETTLING = 10  # the scaler starts at 65,536 and may halve a few times: not counted
+# --smoke's network: the DCGAN at width 8 on 28x28, so that every section (fp16 and bf16 included,
+# which a CPU without them emulates slowly) runs in seconds.
+MODELS["tiny-dcgan"] = {"model": {"generator": "dcgan", "critic": "dcgan", "latent_dim": 16, "width": 8}}
+
+
+@dataclass
+class Sizes:
+    """How much each section does: the real check's, or the smoke test's."""
+
+    trajectory_steps: int = 50
+    resume_steps: int = 20
+    speed_seconds: float = 12.0  # per contender, after its warm-up
+    speed_rounds: int = 2
+    quality_seconds: float = 90.0
+    eval_n: int = 10_000
+    paper_protocol: str = "paper"
+    models: tuple[str, ...] = ("dcgan28", "resnet-wgan")
+    peak_seconds: float = 1.0
+
+    @classmethod
+    def smoke(cls) -> "Sizes":
+        return cls(trajectory_steps=4, resume_steps=4, speed_seconds=0.6, speed_rounds=1, quality_seconds=2.0,
+                   eval_n=200, paper_protocol="quick", models=("tiny-dcgan",), peak_seconds=0.05)
+
+
+@dataclass
+class Section:
+    title: str
+    status: str = "ok"  # ok | failed | skipped
+    lines: list[str] = field(default_factory=list)  # Markdown
+    data: dict = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def skip(self, reason: str) -> "Section":
+        self.status = "skipped"
+        self.lines.append(f"Skipped: {reason}.")
+        self.data["skipped"] = reason
+        return self
+
+    def check(self, passed: bool, what: str) -> None:
+        """Record one pass/fail line; any failure fails the section."""
+        self.lines.append(f"- {'PASS' if passed else 'FAIL'}: {what}")
+        if not passed:
+            self.status = "failed"
+
+
+class Check:
+    """The shared set-up of every section: device, sizes, data, where to write."""
+
+    def __init__(self, args):
+        self.smoke, self.out = args.smoke, args.out
+        self.device = torch.device("cuda" if args.device == "auto" and torch.cuda.is_available() else
+                                   ("cpu" if args.device == "auto" else args.device))
+        self.cuda = self.device.type == "cuda"
+        self.sizes = Sizes.smoke() if args.smoke else Sizes()
+        self.runs = self.out / "runs"
+        if args.smoke:
+            data = self.out / "smoke-data"
+            self.fashion_dir = write_tiny_fashion(data / "fashion")
+            self.emoji, self.emoji_size = write_tiny_colour(data / "colour.npz", size=32), 32
+            # The domain classifiers of the tiny sets go to a cache of their own, not the user's.
+            os.environ[CACHE_ENV] = str(data / "cache")
+        else:
+            self.fashion_dir, self.emoji, self.emoji_size = args.fashion, args.emoji, 64
+        self.fashion = [f"data.name={self.fashion_dir}"] if self.fashion_dir != FASHION_DIR else []
+        self.fashion_run: Path | None = None  # the quality section's run, which the protocol section measures
+
+    def sync(self) -> None:
+        if self.cuda:
+            torch.cuda.synchronize(self.device)
+
+    def config(self, overrides: list[str], model: str | None = None):
+        """The speed protocol's config (dcgan28, WGAN-GP, Adam 1e-4 (0, 0.9), 5 critic steps, batch 64); its
+        model is the first of the sizes' unless named."""
+        return benchmark_config(str(self.device), [*self.fashion, *overrides], model or self.sizes.models[0])
+
+
+# ---- tiny data for --smoke ---------------------------------------------------------------------
+def write_idx(path: Path, array: np.ndarray) -> None:
+    """An IDX file of unsigned bytes (gzipped), as MNIST and Fashion-MNIST ship them."""
+    header = struct.pack(">HBB", 0, 0x08, array.ndim) + struct.pack(f">{array.ndim}I", *array.shape)
+    with gzip.open(path, "wb") as f:
+        f.write(header + array.astype(np.uint8).tobytes())
+
+
+def write_tiny_fashion(folder: Path, n: int = 200) -> Path:
+    """Fashion-MNIST's four IDX files with ``n`` random 28x28 images (and n/4 test images), 10 classes."""
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(0)
+    for split, count in (("train", n), ("t10k", n // 4)):
+        labels = np.arange(count) % 10
+        # A little structure per class, so the classifier behind the domain features can learn something.
+        images = rng.integers(0, 60, (count, 28, 28)) + (labels[:, None, None] * 20)
+        write_idx(folder / f"{split}-images-idx3-ubyte.gz", images)
+        write_idx(folder / f"{split}-labels-idx1-ubyte.gz", labels)
+    return folder
+
+
+def write_tiny_colour(path: Path, size: int = 32, n: int = 120) -> Path:
+    """An .npz of ``n`` labelled colour images at ``size`` (three classes: a red, green or blue square)."""
+    rng = np.random.default_rng(1)
+    labels = np.arange(n) % 3
+    images = np.full((n, size, size, 3), 255, np.uint8)
+    for i, label in enumerate(labels):
+        x, y = rng.integers(0, size // 2, 2)
+        images[i, y:y + size // 2, x:x + size // 2] = 0
+        images[i, y:y + size // 2, x:x + size // 2, label] = 255
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.savez(path, images=images, labels=labels)
+    return path
+
+
+# ---- 1. environment ----------------------------------------------------------------------------
+def environment(check: Check) -> Section:
+    section = Section("Environment")
+    env = {"torch": torch.__version__, "wgan": wgan.__version__, "python": platform.python_version(),
+           "device": str(check.device)}
+    if check.cuda:
+        free, total = torch.cuda.mem_get_info(check.device)
+        props = torch.cuda.get_device_properties(check.device)
+        env.update(card=torch.cuda.get_device_name(check.device), cuda=torch.version.cuda,
+                   driver=nvidia_smi("driver_version"), capability=f"{props.major}.{props.minor}",
+                   multiprocessors=props.multi_processor_count, bf16=torch.cuda.is_bf16_supported(),
+                   fp16=True, memory_free_gib=round(free / 2**30, 1), memory_total_gib=round(total / 2**30, 1),
+                   cudnn=torch.backends.cudnn.version(), tf32_convolutions=torch.backends.cudnn.allow_tf32,
+                   tf32_matmul=torch.backends.cuda.matmul.allow_tf32)
+    else:
+        from wgan.runtime import cpu_has_native_bf16
+
+        env.update(card=platform.processor() or platform.machine(), threads=torch.get_num_threads(),
+                   bf16=cpu_has_native_bf16())
+    section.data = env
+    section.lines += ["| | |", "|---|---|"] + [f"| {k} | {v} |" for k, v in env.items()]
+    return section
+
+
+def nvidia_smi(field_name: str) -> str:
+    try:
+        out = subprocess.run(["nvidia-smi", f"--query-gpu={field_name}", "--format=csv,noheader"],
+                             capture_output=True, text=True, timeout=20)
+        return out.stdout.strip().splitlines()[0] if out.returncode == 0 and out.stdout.strip() else "?"
+    except (OSError, subprocess.TimeoutExpired):
+        return "?"
+
+
+# ---- 2. correctness ------------------------------------------------------------------------------
+def gpu_tests(check: Check) -> Section:
+    section = Section("Tests marked gpu")
+    if not check.cuda:
+        return section.skip("no CUDA device (the tests marked gpu skip without one)")
+    root = HERE.parent
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(root / "src"), os.environ.get("PYTHONPATH", "")]))
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "pytest", "-m", "gpu", "-q", "-p", "no:cacheprovider", "tests"],
+                          cwd=root, env=env, capture_output=True, text=True, timeout=240)
+    summary = (done.stdout.strip().splitlines() or ["(no output)"])[-1]
+    section.data = {"returncode": done.returncode, "summary": summary, "seconds": time.perf_counter() - started}
+    section.check(done.returncode == 0, f"`pytest -m gpu`: {summary}")
+    if done.returncode != 0:
+        section.lines += ["", "```", *(done.stdout + done.stderr).strip().splitlines()[-40:], "```"]
+    return section
+
+
+class deterministic:
+    """Deterministic kernels for a comparison (cuDNN's autotuner may pick different algorithms in two
+    trainers, whose rounding differs); restored afterwards, so the speed section runs as users do."""
+
+    def __enter__(self):
+        self.saved = (torch.are_deterministic_algorithms_enabled(), torch.backends.cudnn.benchmark)
+        torch.use_deterministic_algorithms(True, warn_only=True)
+
+    def __exit__(self, *exc):
+        torch.use_deterministic_algorithms(self.saved[0])
+        torch.backends.cudnn.benchmark = self.saved[1]
+
+
+def trajectory(check: Check, overrides: list[str], steps: int) -> tuple[dict[str, list[float]], Trainer]:
+    """Per-step critic loss, generator loss and Wasserstein estimate of ``steps`` steps of the main job."""
+    trainer = Trainer(check.config(overrides), progress=False)
+    torch.backends.cudnn.benchmark = False  # the Runtime turned it on
+    out: dict[str, list[float]] = {"loss_critic": [], "loss_generator": [], "wasserstein": []}
+    for _ in range(steps):
+        trainer.train_step()
+        logged = trainer.gather()
+        for key in out:
+            out[key].append(logged[key])
+    return out, trainer
+
+
+def largest_difference(a: dict[str, list[float]], b: dict[str, list[float]]) -> float:
+    """The largest difference between two trajectories, relative to the largest value in either."""
+    worst = 0.0
+    for key in a:
+        x, y = np.asarray(a[key]), np.asarray(b[key])
+        scale = max(np.abs(x).max(), np.abs(y).max(), 1e-12)
+        worst = max(worst, float(np.abs(x - y).max() / scale))
+    return worst
+
+
+def graph_equality(check: Check) -> Section:
+    section = Section("Eager against the CUDA graph (dcgan28, WGAN-GP, same seed)")
+    steps = check.sizes.trajectory_steps
+    with deterministic():
+        if not check.cuda:
+            eager, _ = trajectory(check, ["train.cuda_graph=off"], steps)  # the eager side still runs
+            section.data["eager_fp32"] = eager
+            return section.skip("CUDA graphs need a CUDA device (the eager trajectory ran)")
+        for precision in ("fp32", "bf16"):
+            eager, _ = trajectory(check, ["train.cuda_graph=off", f"train.precision={precision}"], steps)
+            graphed, trainer = trajectory(check, ["train.cuda_graph=on", f"train.precision={precision}"], steps)
+            diff = largest_difference(eager, graphed)
+            tolerance = GRAPH_TOLERANCE[precision]
+            section.data[precision] = {"largest_relative_difference": diff, "tolerance": tolerance,
+                                       "captured": trainer.runner.captured is not None, "eager": eager,
+                                       "graph": graphed}
+            section.check(trainer.runner.captured is not None and diff <= tolerance,
+                          f"{precision}: {steps} steps, losses and Wasserstein estimate differ by at most "
+                          f"{diff:.2e} of their largest value (tolerance {tolerance:g}); graph captured: "
+                          f"{trainer.runner.captured is not None}")
+    return section
+
+
+def fp16_storm(check: Check) -> Section:
+    section = Section("fp16 with the gradient scaler")
+    steps = check.sizes.trajectory_steps
+    trainer = Trainer(check.config(["train.precision=fp16"]), progress=False)
+    for _ in range(steps):
+        trainer.train_step()
+    logged = trainer.gather()
+    algorithm = trainer.algorithm
+    updates = {"critic": steps * check.config([]).train.n_critic, "generator": steps}
+    finite = all(math.isfinite(v) for v in logged.values())
+    section.data = {"steps": steps, "skipped": dict(algorithm.skipped), "updates": updates,
+                    "scale": {k: s.get_scale() for k, s in algorithm.scalers.items()}, "finite": finite}
+    for name, skipped in algorithm.skipped.items():
+        share = max(0, skipped - FP16_SETTLING) / updates[name]
+        section.check(share <= FP16_STORM, f"{name}: {skipped} of {updates[name]} updates skipped "
+                      f"(beyond the first {FP16_SETTLING}: {share:.0%}, at most {FP16_STORM:.0%}); scale now "
+                      f"{algorithm.scalers[name].get_scale():g}")
+    section.check(finite, "every logged number finite")
+    return section
+
+
+def resume_on_device(check: Check) -> Section:
+    section = Section("A resumed run continues as a straight one")
+    total = check.sizes.resume_steps
+    half = total // 2
+    cadence = [f"train.checkpoint_every={half}", f"train.log_every={half}", f"train.sample_every={total}"]
+    with deterministic(), tempfile.TemporaryDirectory(dir=check.out) as tmp:
+        straight = Trainer(check.config(cadence), Path(tmp) / "straight", progress=False)
+        torch.backends.cudnn.benchmark = False
+        straight.fit(total)
+        first = Trainer(check.config(cadence), Path(tmp) / "resumed", progress=False)
+        torch.backends.cudnn.benchmark = False
+        first.fit(half)
+        resumed = Trainer.resume(Path(tmp) / "resumed", progress=False)
+        torch.backends.cudnn.benchmark = False
+        resumed.fit(total)
+        pairs = [(a, b) for net in ("generator", "critic")
+                 for a, b in zip(getattr(straight.algorithm, net).parameters(),
+                                 getattr(resumed.algorithm, net).parameters())]
+        identical = all(torch.equal(a, b) for a, b in pairs)
+        worst = max(float((a - b).abs().max()) for a, b in pairs)
+    section.data = {"steps": total, "resumed_at": half, "identical": identical, "largest_difference": worst}
+    section.check(identical, f"{total} steps straight against {half} + {total - half} resumed on "
+                  f"{check.device.type}: weights identical (largest difference {worst:.2e})")
+    return section
+
+
+# ---- 3. speed -------------------------------------------------------------------------------------
+def published_peak(card: str, precision: str) -> tuple[float | None, str]:
+    """The card's published dense TFLOP/s for ``precision`` and which peak it is. fp32 convolutions run
+    on TF32 tensor cores when cuDNN allows it (PyTorch's default)."""
+    kind = "bf16" if precision == "bf16" else ("tf32" if torch.backends.cudnn.allow_tf32 else "fp32")
+    for name, peaks in PEAKS.items():  # the more specific names first
+        if all(word in card for word in name.split()):
+            return peaks[kind], kind
+    return None, kind
+
+
+def speed(check: Check) -> Section:
+    section = Section("Speed against the seed-style loop (generator iterations per second)")
+    card = section.data["card"] = (torch.cuda.get_device_name(check.device) if check.cuda else "cpu")
+    lines = ["| model | loop | precision | it/s | ratio to the seed-style loop, fp32 | TFLOP/s | share of the "
+             "published dense peak |", "|---|---|---|---|---|---|---|"]
+    measured = {}
+    for model in check.sizes.models:
+        contenders, flops = [], {}
+        for precision in ("fp32", "bf16"):
+            autocast = torch.bfloat16 if precision == "bf16" else None
+            _, seed = seed_contender(str(check.device), model=model, autocast=autocast, idx_dir=check.fashion_dir,
+                                     overrides=check.fashion)
+            contenders.append((f"seed-style loop|{precision}", seed.step))
+            flops[f"seed-style loop|{precision}"] = count_flops(seed.step)
+            eager = Trainer(check.config([f"train.precision={precision}", "train.cuda_graph=off"], model),
+                            progress=False)
+            contenders.append((f"trainer, eager|{precision}", eager.train_step))
+            flops[f"trainer, eager|{precision}"] = flops[f"trainer, CUDA graph|{precision}"] = count_flops(
+                eager.train_step)  # a replay runs the same arithmetic, unseen by the counter
+            if check.cuda:
+                graphed = Trainer(check.config([f"train.precision={precision}", "train.cuda_graph=on"], model),
+                                  progress=False)
+                contenders.append((f"trainer, CUDA graph|{precision}", graphed.train_step))
+        print(f"speed: {model}, {len(contenders)} contenders, {check.sizes.speed_seconds:g} s each", flush=True)
+        rows = race(contenders, check.sizes.speed_seconds * check.sizes.speed_rounds, check.sizes.speed_rounds,
+                    check.sync)
+        base = rows[0][1]
+        for label, rate, n in rows:
+            loop, precision = label.split("|")
+            tflops = rate * flops[label] / 1e12
+            peak_value, kind = published_peak(card, precision) if check.cuda else (None, "")
+            share = f"{tflops / peak_value:.1%} of {kind} {peak_value:g}" if peak_value else "-"
+            lines.append(f"| {model} | {loop} | {precision} | {rate:.2f} | {rate / base:.2f}x | {tflops:.3f} | "
+                         f"{share} |")
+            measured[f"{model}|{label}"] = {"it_per_s": rate, "iterations": n, "ratio": rate / base,
+                                            "tflops": tflops, "gflop_per_iteration": flops[label] / 1e9}
+    section.data["rows"] = measured
+    section.lines += lines
+    main = check.sizes.models[0]
+    best = max((v["ratio"], k) for k, v in measured.items() if k.startswith(f"{main}|trainer"))
+    section.data["best_trainer_ratio"] = {"model": main, "ratio": best[0], "setting": best[1]}
+    section.lines.append(f"\nBest trainer setting on {main}: {best[1].split('|', 1)[1].replace('|', ', ')}, "
+                         f"{best[0]:.2f}x the seed-style loop in fp32 (goal on dcgan28: at least 10x).")
+    if check.cuda:
+        section.lines.append(graph_decision(measured, main))
+    kernels = {name: {k: v / 1e12 for k, v in peak(dtype, check.device, check.sizes.peak_seconds,
+                                                   small=check.smoke).items()}
+               for name, dtype in (("fp32", torch.float32), ("bf16", torch.bfloat16))}
+    section.data["measured_kernel_tflops"] = kernels
+    section.lines += ["", "This device's fastest dense kernels, measured (TFLOP/s):", "| kernel | fp32 | bf16 |",
+                      "|---|---|---|"]
+    for kernel in dict.fromkeys([*kernels["fp32"], *kernels["bf16"]]):
+        cells = [f"{kernels[p][kernel]:.1f}" if kernel in kernels[p] else "-" for p in ("fp32", "bf16")]
+        section.lines.append(f"| {kernel} | {' | '.join(cells)} |")
+    return section
+
+
+def graph_decision(measured: dict, model: str) -> str:
+    """Whether the CUDA graph was faster than eager on ``model`` in both precisions (equality is the
+    correctness section's)."""
+    gains = {p: measured[f"{model}|trainer, CUDA graph|{p}"]["it_per_s"] / measured[f"{model}|trainer, eager|{p}"][
+        "it_per_s"] for p in ("fp32", "bf16")}
+    faster = all(g > 1.0 for g in gains.values())
+    return (f"CUDA graph against eager on {model}: fp32 {gains['fp32']:.2f}x, bf16 {gains['bf16']:.2f}x: "
+            f"{'faster' if faster else 'not faster'} in both.")
+
+
+# ---- 4. quality and 5. protocol cost ---------------------------------------------------------------
+def train_for(check: Check, cfg, seconds: float) -> tuple[Path, int]:
+    """Train ``cfg`` for ``seconds`` of training time in a new run folder; (folder, steps reached)."""
+    from wgan.runs import new_run_dir
+
+    cfg.update({"train": {"max_minutes": seconds / 60, "steps": 10**7, "device": str(check.device),
+                          "sample_every": 10**6, "checkpoint_every": 10**6}})
+    run_dir = new_run_dir(check.runs, cfg)
+    trainer = Trainer(cfg, run_dir, progress=False)
+    trainer.fit()
+    return run_dir, trainer.state.step
+
+
+def fid_of(results: dict) -> tuple[str, float]:
+    key = next(k for k in results if k.startswith("fid_"))
+    return key, float(results[key])
+
+
+def quality(check: Check) -> Section:
+    section = Section("Quality against time")
+    seconds, n = check.sizes.quality_seconds, check.sizes.eval_n
+    lines = ["| run | training seconds | steps | FID (key) | evaluation seconds |", "|---|---|---|---|---|"]
+    fashion = preset_config("wgan-gp-fashion")
+    if check.fashion:
+        fashion.update({"data": {"name": str(check.fashion_dir)}})
+    colour = build_config(None, None, [Setting("--data", "data.name", str(check.emoji)),
+                                       Setting("--image-size", "data.image_size", check.emoji_size)])
+    for label, cfg in (("wgan-gp-fashion", fashion), (f"{colour.preset} on {check.emoji.name}", colour)):
+        run_dir, steps = train_for(check, cfg, seconds)
+        started = time.perf_counter()
+        results, _ = evaluate_run(run_dir, n=n, device=str(check.device))
+        took = time.perf_counter() - started
+        key, fid = fid_of(results)
+        section.data[label] = {"run": str(run_dir), "steps": steps, "train_seconds": seconds, "fid": fid, "key": key,
+                               "eval_seconds": took}
+        lines.append(f"| {label} | {seconds:.0f} | {steps} | {fid:.2f} (`{key}`) | {took:.0f} |")
+        if label == "wgan-gp-fashion":
+            check.fashion_run = run_dir
+    section.lines += lines
+    return section
+
+
+def protocol_cost(check: Check) -> Section:
+    protocol = check.sizes.paper_protocol
+    section = Section(f"Protocol cost: wgan eval --protocol {protocol}")
+    if check.fashion_run is None:
+        return section.skip("the quality section made no Fashion-MNIST run to measure")
+    started = time.perf_counter()
+    results, path = evaluate_run(check.fashion_run, protocol=protocol, n=check.sizes.eval_n if protocol == "quick"
+                                 else None, device=str(check.device))
+    took = time.perf_counter() - started
+    key, fid = fid_of(results)
+    section.data = {"protocol": protocol, "seconds": took, "fid": fid, "key": key, "n": results["n"]}
+    section.lines.append(f"{results['n']:,} samples against {results['n_reference']:,} real images: {took:.0f} s "
+                         f"(`{key}` = {fid:.2f})" + (" (smoke: the quick protocol stands in for paper)"
+                                                     if check.smoke else ""))
+    return section
+
+
+SECTIONS = {"environment": environment, "tests": gpu_tests, "graph": graph_equality, "fp16": fp16_storm,
+            "resume": resume_on_device, "speed": speed, "quality": quality, "protocol": protocol_cost}
+
+
+def write_report(out: Path, sections: list[Section], started: float, smoke: bool) -> None:
+    title = "# wgan GPU check" + (" (smoke run: tiny sizes, not measurements)" if smoke else "")
+    parts = [title, f"{time.strftime('%Y-%m-%d %H:%M')}; {time.perf_counter() - started:.0f} s so far.", ""]
+    for s in sections:
+        parts += [f"## {s.title}: {s.status} ({s.seconds:.0f} s)", "", *s.lines, ""]
+    (out / "report.md").write_text("\n".join(parts))
+    (out / "report.json").write_text(json.dumps(
+        {"smoke": smoke, "sections": [{"title": s.title, "status": s.status, "seconds": s.seconds, "data": s.data}
+                                      for s in sections]}, indent=1, default=str))
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, required=True, help="folder for report.md, report.json and the runs")
+    parser.add_argument("--smoke", action="store_true", help="every section in seconds, on tiny data")
+    parser.add_argument("--device", default="auto", help="auto (CUDA when present), cuda, cuda:N or cpu")
+    parser.add_argument("--fashion", type=Path, default=FASHION_DIR, help="Fashion-MNIST's IDX files")
+    parser.add_argument("--emoji", type=Path, default=Path(".gpu/emoji64.npz"),
+                        help="the emoji at 64x64 (benchmarks/emoji_data.py --out FILE.npz)")
+    parser.add_argument("--sections", default=",".join(SECTIONS),
+                        help=f"which to run, comma-separated (default all: {', '.join(SECTIONS)})")
+    args = parser.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    wanted = [s.strip() for s in args.sections.split(",") if s.strip()]
+    unknown = [s for s in wanted if s not in SECTIONS]
+    if unknown:
+        parser.error(f"unknown section(s) {', '.join(unknown)}; accepted: {', '.join(SECTIONS)}")
+    started = time.perf_counter()
+    check = Check(args)
+    done: list[Section] = []
+    for name in wanted:
+        print(f"== {name} ({time.perf_counter() - started:.0f} s)", flush=True)
+        begun = time.perf_counter()
+        try:
+            section = SECTIONS[name](check)
+        except Exception as error:  # one broken section must not cost the others' numbers
+            section = Section(name, "failed", ["```", *traceback.format_exc().strip().splitlines()[-15:], "```"],
+                              {"error": f"{type(error).__name__}: {error}"})
+        section.seconds = time.perf_counter() - begun
+        done.append(section)
+        write_report(args.out, done, started, args.smoke)
+        print(f"   {section.status} in {section.seconds:.0f} s", flush=True)
+    print((args.out / "report.md").read_text())
+    return 0 if all(s.status != "failed" for s in done) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
