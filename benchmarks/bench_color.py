@@ -13,12 +13,14 @@ while measuring):
 
 At each mark it measures ``--n`` samples of each in the domain feature space (a classifier of the
 folder's classes trained on the first 80% of each class) against the held-out fifth: FID, KID,
-precision, recall, coverage. It also prints the recipe's Wasserstein estimate and penalty over
+precision, recall, coverage; with ``--inception``, the same samples in Inception space too (the
+official weights, or the port that ``wgan weights install inception`` converts), against the same
+held-out fifth. It also prints the recipe's Wasserstein estimate and penalty over
 its first steps, which shows whether training starts at once, and the floor: real training
 images measured the same way.
 
     python benchmarks/emoji_data.py --out data/emoji64
-    python benchmarks/bench_color.py --folder data/emoji64 --size 64 --minutes 10,30 --n 10000
+    python benchmarks/bench_color.py --folder data/emoji64 --size 64 --minutes 10,30 --n 10000 --inception
 """
 
 from __future__ import annotations
@@ -32,14 +34,16 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_quality import COLUMNS, floor, measure, row  # noqa: E402
+from bench_quality import COLUMNS, METRICS, floor, row  # noqa: E402
 from seed_loop import folder_contender  # noqa: E402
 
+from wgan.evaluation.images import compare_to_reference  # noqa: E402
 from wgan.evaluation.reference import build_reference  # noqa: E402
 from wgan.features import get_feature_extractor  # noqa: E402
 from wgan.metrics import metric_key  # noqa: E402
 from wgan.run_config import Setting, build_config  # noqa: E402
 from wgan.runs import new_run_dir  # noqa: E402
+from wgan.sampling import draw_samples  # noqa: E402
 from wgan.trainer import Trainer  # noqa: E402
 
 
@@ -88,6 +92,8 @@ def main() -> None:
     parser.add_argument("--log-every", type=int, default=50, help="the recipe's Wasserstein estimate every N steps")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--inception", action="store_true", help="also measure in Inception space (its weights "
+                        "from the cache: wgan weights fetch inception, or wgan weights install inception)")
     args = parser.parse_args()
     marks = [60 * float(m) for m in args.minutes.split(",")]
     out = args.out or Path(tempfile.mkdtemp(prefix="bench_color_"))
@@ -100,25 +106,36 @@ def main() -> None:
           f"torch {torch.__version__}")
     start = time.perf_counter()
     extractor = get_feature_extractor("domain", cfg.data, device=trainer.device, log=print)  # cached
-    reference = build_reference(cfg.data, extractor=extractor)
-    print(f"domain classifier test accuracy {extractor.test_accuracy:.3f}; reference: {len(reference)} "
-          f"{reference.split} images ({time.perf_counter() - start:.0f} s)", flush=True)
-    keys = {c: metric_key(c, "domain", args.n, reference.split) for c in COLUMNS}
+    references = [build_reference(cfg.data, extractor=extractor)]
+    print(f"domain classifier test accuracy {extractor.test_accuracy:.3f}; reference: {len(references[0])} "
+          f"{references[0].split} images ({time.perf_counter() - start:.0f} s)", flush=True)
+    if args.inception:
+        start = time.perf_counter()
+        references.append(build_reference(cfg.data, extractor=get_feature_extractor("inception",
+                                                                                    device=trainer.device)))
+        print(f"{references[1].extractor.name} reference: {time.perf_counter() - start:.0f} s", flush=True)
     header = f"| contender | steps | train time (s) | {' | '.join(COLUMNS)} |\n" + "|---" * (len(COLUMNS) + 3) + "|"
 
-    rows = []
+    rows: dict[str, list[str]] = {ref.extractor.name: [] for ref in references}
     for mark in marks:
         for contender in (recipe, seed):
             contender.run_to(mark)
-            rows.append(f"| {contender.name} " + row(contender.steps, contender.trained,
-                                                     measure(contender.handle(), reference, args.n), keys))
-            print(rows[-1], flush=True)
-    print(f"\n{args.n} samples against the held-out fifth, domain features:\n{header}", *rows, sep="\n")
+            images = draw_samples(contender.handle(), args.n, seed=0).values  # one draw, measured in each space
+            for ref in references:
+                space = ref.extractor.name
+                keys = {c: metric_key(c, space, args.n, ref.split) for c in COLUMNS}
+                rows[space].append(f"| {contender.name} " + row(contender.steps, contender.trained,
+                                                                compare_to_reference(ref, images, METRICS), keys))
+                print(f"{space}: {rows[space][-1]}", flush=True)
+    for ref in references:
+        space = ref.extractor.name
+        keys = {c: metric_key(c, space, args.n, ref.split) for c in COLUMNS}
+        print(f"\n{args.n} samples against the held-out fifth, {space} features:\n{header}", *rows[space], sep="\n")
+        base, count = floor(cfg, ref, args.n)
+        print(f"floor ({count} real training images against the held-out fifth):")
+        print("| real " + row("-", 0, base, keys))
     print(f"\nthe recipe's Wasserstein estimate / penalty (mean of the {args.log_every} steps ending at):")
     print(", ".join(f"{s}: {w:.1f}/{p:.1f}" for s, w, p in recipe.log[:20]))
-    base, count = floor(cfg, reference, args.n)
-    print(f"\nfloor ({count} real training images against the held-out fifth):\n{header}")
-    print("| real " + row("-", 0, base, keys))
 
 
 if __name__ == "__main__":

@@ -84,7 +84,8 @@ def floor(cfg, reference: ReferenceSet, n: int, seed: int = 0) -> tuple[dict, in
     train = real_training_images(cfg, reference)
     pick = np.random.default_rng(seed).choice(len(train.images), size=min(n, len(train.images)), replace=False)
     values = compare_to_reference(reference, train.images[pick], METRICS)
-    return {metric_key(c, "domain", n, reference.split): values[metric_key(c, "domain", len(pick), reference.split)]
+    space = reference.extractor.name
+    return {metric_key(c, space, n, reference.split): values[metric_key(c, space, len(pick), reference.split)]
             for c in COLUMNS}, len(pick)
 
 

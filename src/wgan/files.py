@@ -11,6 +11,7 @@ temporary file and becomes one clear :class:`~wgan.errors.WganError`.
 from __future__ import annotations
 
 import errno
+import hashlib
 import os
 import shutil
 import tempfile
@@ -59,7 +60,7 @@ def atomic_write(path: str | os.PathLike, write: Callable[[str], None], needs_by
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        suffix = ".tmp" + (path.suffix if keep_suffix else "")
+        suffix = TEMP_MARK + (path.suffix if keep_suffix else "")
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=suffix)
     except OSError as e:
         raise write_error(path, e, needs_bytes) from None
@@ -101,15 +102,37 @@ def write_text(path: str | os.PathLike, text: str) -> Path:
     return atomic_write(path, lambda tmp: Path(tmp).write_text(text))
 
 
-def write_npz(path: str | os.PathLike, arrays: dict) -> Path:
-    """``arrays`` as an ``.npz`` at ``path``, atomically."""
+def write_npz(path: str | os.PathLike, arrays: dict, compressed: bool = False) -> Path:
+    """``arrays`` as an ``.npz`` at ``path``, atomically (deflated members with ``compressed``)."""
     import numpy as np
+
+    save = np.savez_compressed if compressed else np.savez
 
     def write(tmp: str) -> None:
         with open(tmp, "wb") as f:  # a file object: np.savez would add ".npz" to a temporary name
-            np.savez(f, **arrays)
+            save(f, **arrays)
 
     return atomic_write(path, write)
+
+
+def file_sha256(path: str | os.PathLike, block: int = 1 << 20) -> str:
+    """The SHA-256 of a file's bytes, read a block at a time."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(block):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def write_safetensors(path: str | os.PathLike, tensors: dict, metadata: dict[str, str] | None = None) -> Path:
+    """``tensors`` as a safetensors file at ``path``, atomically. The bytes are made in memory and
+    written by :func:`atomic_write` (safetensors' own ``save_file`` makes a temporary file of its
+    own, which a kill would leave behind under a name of its choosing)."""
+    from safetensors.torch import save
+
+    tensors = {k: v.detach().cpu().contiguous() for k, v in tensors.items()}
+    needs = sum(t.numel() * t.element_size() for t in tensors.values())
+    return atomic_write(path, lambda tmp: Path(tmp).write_bytes(save(tensors, metadata=metadata)), needs_bytes=needs)
 
 
 def append_line(path: str | os.PathLike, line: str) -> None:
@@ -160,9 +183,18 @@ def fsync_folder(folder: Path) -> None:
         os.close(fd)
 
 
+# What every temporary name of :func:`atomic_write` holds: ``.<name>.<random>.wgan-tmp[.<suffix>]``.
+TEMP_MARK = ".wgan-tmp"
+# Temporary names a killed write can leave in a run folder: this toolkit's (and those of its
+# versions before TEMP_MARK, ``.<name>.<random>.tmp``), and safetensors' own ``.tmpXXXXXX``, which
+# its save_file made before the toolkit wrote safetensors' bytes itself (write_safetensors).
+STRAY_PATTERNS = (f".*{TEMP_MARK}*", ".*.tmp*", ".tmp??????")
+
+
 def stray_temporaries(folder: Path) -> list[Path]:
-    """Temporary files that :func:`atomic_write` leaves only when its process was killed mid-write."""
-    return sorted(p for p in Path(folder).rglob(".*.tmp*") if p.is_file() and not p.is_symlink())
+    """Temporary files that a write leaves only when its process was killed mid-write."""
+    found = {p for pattern in STRAY_PATTERNS for p in Path(folder).rglob(pattern)}
+    return sorted(p for p in found if p.is_file() and not p.is_symlink())
 
 
 def remove_stray_temporaries(folder: Path) -> list[Path]:

@@ -28,7 +28,7 @@ from torch import nn
 from .config import Config, ModelConfig, validate_model
 from .data.space import DataSpace
 from .errors import WganError, first_line
-from .files import atomic_write
+from .files import write_safetensors
 from .latent import Latent
 from .rng import seeded, stream_seed
 
@@ -166,16 +166,11 @@ def generator_info(model_cfg: ModelConfig, space: DataSpace, num_classes: int, s
 def write_generator_file(path: Path, info: dict, generator: nn.Module, generator_ema: nn.Module | None,
                          fixed_z: torch.Tensor) -> Path:
     """``generator.*`` (and ``generator_ema.*``) weights, the fixed noise and ``info``, as safetensors."""
-    from safetensors.torch import save_file
-
     tensors = {f"generator.{k}": v for k, v in generator.state_dict().items()}
     if generator_ema is not None:
         tensors.update({f"generator_ema.{k}": v for k, v in generator_ema.state_dict().items()})
     tensors["fixed_z"] = fixed_z
-    tensors = {k: v.detach().cpu().contiguous() for k, v in tensors.items()}
-    metadata = {META_KEY: json.dumps(info)}
-    return atomic_write(path, lambda tmp: save_file(tensors, tmp, metadata=metadata),
-                        needs_bytes=sum(t.numel() * t.element_size() for t in tensors.values()))
+    return write_safetensors(path, tensors, metadata={META_KEY: json.dumps(info)})
 
 
 def read_safetensors(path: Path, what: str) -> tuple[dict, dict[str, torch.Tensor]]:

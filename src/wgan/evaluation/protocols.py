@@ -15,6 +15,12 @@ only put side by side when their keys match.
   Inception score over 10 splits.
 - ``paper-test``: the same against the test split (StudioGAN's
   ``--eval_type test``).
+- ``lucic``: the protocol of Lucic et al. 2018, "Are GANs Created Equal?" (code:
+  google/compare_gan, branch v1, ``eval_gan_lib.py``), whose Fashion-MNIST table is the one
+  published Inception-FID table for that data: 10,000 samples against the first 10,000 images
+  of the test split, in Inception space (grey repeated to three channels, TensorFlow 1's bilinear
+  resize to 299x299, pool features; torch-fidelity reproduces the resize), FID in float64 with
+  covariances over n - 1; KID and precision/recall beside it.
 
 In every protocol KID and the k-NN metrics (precision/recall,
 density/coverage) use at most ``feature_sample`` samples on each side (their
@@ -37,6 +43,9 @@ class Protocol:
     default_n: int = 2000
     is_splits: int = 10
     feature_sample: int = 10_000  # samples per side for KID and the k-NN metrics
+    reference_limit: int | None = None  # only the first this many real images of the reference split
+    features: str | None = None  # the feature space the protocol is defined in (None: the caller's, domain)
+    metrics: tuple[str, ...] | None = None  # the metrics it reports by default (None: every image metric)
 
     def sample_count(self, n: int | None) -> int:
         """The number of samples this protocol draws when the user asked for ``n`` (None: not asked)."""
@@ -55,6 +64,9 @@ PROTOCOLS = {p.name: p for p in (
     Protocol("quick", None, "heldout", "N samples (2,000 by default) against the held-out split"),
     Protocol("paper", 50_000, "train", "50,000 samples against the full train split; IS over 10 splits"),
     Protocol("paper-test", 50_000, "heldout", "50,000 samples against the test split; IS over 10 splits"),
+    Protocol("lucic", 10_000, "heldout", "10,000 samples against the first 10,000 test images in Inception "
+             "space (Lucic et al. 2018's Fashion-MNIST table)", reference_limit=10_000, features="inception",
+             metrics=("fid", "kid", "precision_recall")),
 )}
 DEFAULT_PROTOCOL = "quick"
 

@@ -31,7 +31,8 @@ import torch
 from ..data.sources import load_images
 from ..data.sources.arrays import holdout_split, holdout_tail
 from ..errors import WganError, first_line
-from ..features import get_feature_extractor
+from ..features import get_feature_extractor, space_family
+from ..files import file_sha256
 from ..metrics import feature_stats
 from ..run_folder import RunFolder
 from .protocols import DEFAULT_PROTOCOL, get_protocol
@@ -123,7 +124,10 @@ def build_reference(data_cfg, features: str = "domain", weights=None, device=Non
     ``extractor``'s when one is given."""
     if extractor is None:
         extractor = get_feature_extractor(features, data_cfg, device=device, weights=weights, log=log)
-    real, split = reference_images(data_cfg, get_protocol(protocol).reference)
+    chosen = get_protocol(protocol)
+    real, split = reference_images(data_cfg, chosen.reference)
+    if chosen.reference_limit is not None and len(real) > chosen.reference_limit:
+        real = real.subset(np.arange(chosen.reference_limit))  # the first ones, in the source's order
     return ReferenceSet.from_features(extractor, extractor.features(real.images), real.labels, split, protocol)
 
 
@@ -163,8 +167,8 @@ def extractor_identity(extractor) -> dict:
     if extractor.name == "domain":
         return {"space": "domain", "weights_sha256": state_dict_sha256(extractor.model.state_dict()),
                 "data_fingerprint": extractor.fingerprint}
-    if extractor.name == "inception":
-        return {"space": "inception", "weights_sha256": file_sha256(extractor.weights_path)}
+    if extractor.name.startswith("inception"):  # the official weights, or the port (inception-port)
+        return {"space": extractor.name, "weights_sha256": file_sha256(extractor.weights_path)}
     return {"space": extractor.name}
 
 
@@ -174,14 +178,6 @@ def state_dict_sha256(state: dict[str, torch.Tensor]) -> str:
         tensor = state[key].detach().cpu().contiguous()
         h.update(f"{key}:{tensor.dtype}:{tuple(tensor.shape)};".encode())
         h.update(tensor.reshape(-1).view(torch.uint8).numpy().tobytes())  # the raw bytes, any dtype
-    return h.hexdigest()
-
-
-def file_sha256(path: Path, block: int = 1 << 20) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(block):
-            h.update(chunk)
     return h.hexdigest()
 
 
@@ -253,7 +249,7 @@ def check_reference_fits(reference: ReferenceSet, path, protocol: str | None = N
     if protocol is not None and protocol != reference.protocol:
         raise WganError(f"{path} was made for the {reference.protocol} protocol, not {protocol}: leave out "
                         f"--protocol, or make a {protocol} reference with wgan stats --protocol {protocol}")
-    if features is not None and features != reference.extractor.name:
+    if features is not None and features != space_family(reference.extractor.name):
         raise WganError(f"{path} holds {reference.extractor.name} features, not {features}: leave out --features, "
                         f"or make a {features} reference with wgan stats --features {features}")
     return reference.protocol

@@ -5,6 +5,8 @@
   downloads. See :mod:`wgan.features.domain`.
 - ``inception``: Inception-v3 pool features through torch-fidelity, when the
   user has its weights file (never downloaded). See :mod:`wgan.features.inception`.
+  With the port of an installed package instead of the official file
+  (:mod:`wgan.features.inception_port`), results are filed under ``inception-port``.
 
 Every extractor has ``.name``, ``.feature_dim``, ``.features(images)`` ->
 (N, D) float32 numpy, and ``.predict``: a method giving the data's class of
@@ -22,6 +24,8 @@ from ..errors import WganError, choice_error
 from .cache import CACHE_ENV, cache_dir
 from .domain import DomainFeatures
 from .inception import WEIGHTS_ENV, WEIGHTS_FILE, InceptionFeatures
+from .inception_port import SPACE as PORT_SPACE
+from .inception_port import port_path
 
 FEATURE_SPACES = {"domain": DomainFeatures, "inception": InceptionFeatures}
 
@@ -31,9 +35,12 @@ def get_feature_extractor(name: str, data_cfg=None, device=None, cache_dir: str 
     """The feature extractor ``name`` for the data ``data_cfg`` (a DataConfig) describes.
 
     ``domain`` loads the cached classifier for that data or trains it (``log``
-    hears about a training); ``inception`` needs ``weights`` or
-    ``$WGAN_INCEPTION_WEIGHTS`` and ignores the data.
+    hears about a training); ``inception`` needs ``weights``, ``$WGAN_INCEPTION_WEIGHTS`` or a file in
+    the cache and ignores the data. ``inception-port`` (the space a reference file made with the port
+    names) is Inception from the port: ``weights``, else the converted port in the cache.
     """
+    if name == PORT_SPACE:
+        return InceptionFeatures(weights or port_path(), device=device)
     if name not in FEATURE_SPACES:
         raise choice_error("feature space", name, FEATURE_SPACES)
     if name == "inception":
@@ -43,5 +50,10 @@ def get_feature_extractor(name: str, data_cfg=None, device=None, cache_dir: str 
     return DomainFeatures.for_data(data_cfg, device=device, cache_dir=cache_dir, log=log)
 
 
-__all__ = ["CACHE_ENV", "FEATURE_SPACES", "WEIGHTS_ENV", "WEIGHTS_FILE", "DomainFeatures", "InceptionFeatures",
+def space_family(name: str) -> str:
+    """The feature space a result's space belongs to: ``inception`` for ``inception-port``."""
+    return "inception" if name == PORT_SPACE else name
+
+
+__all__ = ["space_family", "CACHE_ENV", "FEATURE_SPACES", "WEIGHTS_ENV", "WEIGHTS_FILE", "DomainFeatures", "InceptionFeatures",
            "cache_dir", "get_feature_extractor"]

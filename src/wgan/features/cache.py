@@ -18,7 +18,7 @@ from pathlib import Path
 import torch
 
 from ..errors import WganError
-from ..files import atomic_write
+from ..files import atomic_write, write_safetensors
 
 CACHE_ENV = "WGAN_CACHE"
 DEFAULT_CACHE = Path("~/.cache/wgan")
@@ -36,12 +36,9 @@ def save_entry(folder: Path, stem: str, tensors: dict[str, torch.Tensor], meta: 
     A cache that cannot be written costs a retraining next time, not the
     current run, so an OSError is a warning rather than an error.
     """
-    from safetensors.torch import save_file
-
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        weights = {k: v.detach().cpu().contiguous() for k, v in tensors.items()}
-        atomic_write(folder / f"{stem}.safetensors", lambda p: save_file(weights, p))
+        write_safetensors(folder / f"{stem}.safetensors", tensors)
         text = json.dumps(meta, indent=2, sort_keys=True) + "\n"
         atomic_write(folder / f"{stem}.json", lambda p: Path(p).write_text(text))
     except (OSError, WganError) as e:

@@ -81,6 +81,11 @@ class DomainFeatures:
             self.predict = None
 
     @property
+    def gives_logits(self) -> bool:
+        """Whether the space classifies images into the data's classes (a classifier of rotations does not)."""
+        return self.predict is not None
+
+    @property
     def split_scheme(self) -> str:
         """"source" (the data's own train/test split), "holdout" (last 20% of each class held out) or
         "rotation" (unlabelled data: a classifier of rotations, the last 20% of the images held out)."""

