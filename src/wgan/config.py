@@ -12,7 +12,8 @@ import dataclasses
 import math
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, get_args, get_origin, get_type_hints
+from types import UnionType
+from typing import Any, Union, get_args, get_origin, get_type_hints
 
 import yaml
 
@@ -22,6 +23,7 @@ from .files import write_text
 from .augment import augmentation_ops
 from .lipschitz import method_names, penalises_pairs
 from .objectives import OBJECTIVES
+from .stopping import DEFAULT_STOP_SIGNALS, signal_names
 
 OPTIMIZERS = ("auto", "adam", "rmsprop")
 LATENTS = ("normal", "uniform")
@@ -156,6 +158,9 @@ class TrainConfig:
     # CPU threads of PyTorch's kernels. 0 = auto: at most the CPUs this process may use (affinity
     # and cgroup quota; threads.py), unless OMP_NUM_THREADS is set.
     threads: int = 0
+    # Signals that stop training after the update in flight, with the state at that step saved and
+    # the exit status 128 + the signal's number (stopping.py); [] leaves every signal its default.
+    stop_signals: list[str] = field(default_factory=lambda: list(DEFAULT_STOP_SIGNALS))
 
 
 @dataclass
@@ -241,6 +246,7 @@ class Config:
         _one_of("train.channels_last", self.train.channels_last, ("auto", "on", "off"))
         _one_of("train.matmul_conv", self.train.matmul_conv, ("auto", "on", "off"))
         _one_of("train.fused_resample", self.train.fused_resample, ("auto", "on", "off"))
+        self.train.stop_signals = signal_names(self.train.stop_signals)
         validate_model(self.model)
         if self.train.critic_split != "none" and penalises_pairs(self.loss.lipschitz):
             raise WganError("train.critic_split updates the critic on real and fake separately, which leaves "
@@ -422,7 +428,8 @@ def _coerce(path: str, value: Any, hint: Any) -> Any:
             parsed = value
     else:
         parsed = value
-    args = get_args(hint)
+    # Optional[X] (X | None) is a union of X and None; list[X] has arguments too, but is no union.
+    args = get_args(hint) if get_origin(hint) in (Union, UnionType) else ()
     optional = type(None) in args
     if parsed is None or (isinstance(parsed, str) and parsed.lower() in ("none", "null")):
         if optional:

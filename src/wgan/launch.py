@@ -20,6 +20,7 @@ from .run_config import Setting, record_changes, resume_changes
 from .run_folder import RunFolder
 from .runs import RunLock, check_run_dir, new_run_dir, refuse_links
 from .runtime import Runtime
+from .stopping import Stopped
 
 
 class QuietExit(Exception):
@@ -55,13 +56,27 @@ def attempt(fn: Callable):
         return None, e
 
 
+@contextlib.contextmanager
+def session(runtime: Runtime):
+    """Leave the process group at the end: together when every process finished, or stopped at the
+    same step for a signal (:class:`~wgan.stopping.Stopped`); at once after an error."""
+    finished = False
+    try:
+        yield
+        finished = True
+    except Stopped:
+        finished = True
+        raise
+    finally:
+        runtime.close(finished)
+
+
 def train_new(cfg: Config, out: Path, progress: bool = True, echo: Callable[[str], None] = print) -> Path:
     """Train a new run under ``out``; returns its folder."""
     from .trainer import Trainer
 
     runtime = Runtime.start(cfg.train.device, cfg.train.threads)
-    finished = False
-    try:
+    with session(runtime):
         trainer, error = attempt(lambda: Trainer(cfg, None, progress=progress, runtime=runtime))
         agree(runtime, error)
         run_dir, error = attempt(lambda: _make_run_folder(trainer, out)) if runtime.main else (None, None)
@@ -73,10 +88,7 @@ def train_new(cfg: Config, out: Path, progress: bool = True, echo: Callable[[str
         _main_echo(runtime, echo, f"run folder: {run_dir}  (device {trainer.device}, {trainer.precision}{processes})")
         trainer.fit()
         _main_echo(runtime, echo, f"done: {trainer.state.step} steps; run folder: {run_dir}")
-        finished = True
         return run_dir
-    finally:
-        runtime.close(finished)
 
 
 def _make_run_folder(trainer, out: Path) -> Path:
@@ -110,8 +122,7 @@ def train_resume(run_dir: Path, settings: list[Setting], checkpoint: str = "last
 
     run_dir, saved, cfg, changes = resume_plan(run_dir, settings, allow_batch_change)
     runtime = Runtime.start(cfg.train.device, cfg.train.threads)
-    finished = False
-    try:
+    with session(runtime):
         with contextlib.ExitStack() as stack:
             lock = RunLock(run_dir) if runtime.main else contextlib.nullcontext()
             _, error = attempt(lambda: stack.enter_context(lock))
@@ -128,10 +139,7 @@ def train_resume(run_dir: Path, settings: list[Setting], checkpoint: str = "last
                        + (f" ({described})" if described else ""))
             trainer.fit(cfg.train.steps)
         _main_echo(runtime, echo, f"run folder: {run_dir}")
-        finished = True
         return run_dir
-    finally:
-        runtime.close(finished)
 
 
 def _main_echo(runtime: Runtime, echo, message: str) -> None:

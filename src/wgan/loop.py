@@ -10,6 +10,10 @@ one rank check, in ``Trainer.callbacks``. The loop owns the run's
 
 The hot path never waits on the device: per-step numbers stay there as running
 sums and are read back every ``train.log_every`` steps.
+
+A stop signal (``train.stop_signals``: SIGTERM, Ctrl-C, SIGUSR1) is a request the loop reads
+between iterations (``stopping.py``): the state at that step is saved, the logs closed, and
+:class:`~wgan.stopping.Stopped` raised on every process at the same step.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from .checkpoint import first_non_finite, tensors_of
 from .errors import CollectiveError, WganError
 from .schedule import critic_iterations
 from .step import Totals, Algorithm, sum_dtype
+from .stopping import Stopped, StopRequests
 
 if TYPE_CHECKING:
     from .config import Config
@@ -109,6 +114,11 @@ class Callback:
     def close(self) -> None: ...
 
 
+# Several processes agree on a stop request every this many steps (a small collective on the CPU);
+# one process reads its own request after every step.
+STOP_CHECK_EVERY = 10
+
+
 @dataclass(frozen=True)
 class Intervals:
     """Steps between log records, sample grids, checkpoints and evaluations (0 = never)."""
@@ -159,6 +169,7 @@ class TrainingLoop:
         t = run.cfg.train
         self.intervals = Intervals(t.log_every, t.sample_every, t.checkpoint_every, t.eval_every)
         self.max_minutes, self.check_finite = t.max_minutes, t.check_finite
+        self.stop_signals = t.stop_signals
         self.sums = RunningSums(self.runtime.device)  # the numbers of the steps since the last log step
         self.callbacks: list[Callback] = []
         self._clock = (time.time(), state.step)  # (start of the current log interval, its first step)
@@ -180,40 +191,70 @@ class TrainingLoop:
         return self.sums.gather(self.runtime)
 
     def run_until(self, until: int, callbacks: list[Callback]) -> None:
-        """Train until step ``until`` or ``max_minutes`` of training time, calling ``callbacks``; then finish."""
-        state, iv = self.state, self.intervals
+        """Train until step ``until`` or ``max_minutes`` of training time, calling ``callbacks``; then finish.
+        A stop signal saves the state where it is and raises :class:`~wgan.stopping.Stopped`."""
+        state = self.state
         self.callbacks = list(callbacks)
         # max_minutes counts training time in this session: evaluations and start-up do not count.
         limit = state.elapsed + 60 * self.max_minutes if self.max_minutes else math.inf
         self._clock = (time.time(), state.step)
         finished = False
-        try:
-            if state.step == 0:
-                self._call("on_samples")
-            self._call("on_start")
-            while state.step < until and not self._time_is_up(limit):
-                self.train_step()
-                self._call("on_step")
-                if self.check_finite == "always" and not iv.due(state.step, iv.log):
-                    self._check_state()
-                if iv.due(state.step, iv.log):
-                    self._log()
-                if iv.due(state.step, iv.samples):
+        # The handlers stay until the logs are closed: a second signal never cuts a save or a close short.
+        with StopRequests(self.stop_signals, quiet=not self.runtime.main) as requests:
+            try:
+                if state.step == 0:
                     self._call("on_samples")
-                if iv.due(state.step, iv.checkpoint):
-                    self._checkpoint()
-                if iv.due(state.step, iv.eval):
-                    self._evaluate()
-            if self.sums.steps:  # the last steps since the previous log step
+                self._call("on_start")
+                self._train(until, limit, requests)
+                if self.sums.steps:  # the last steps since the previous log step
+                    self._log()
+                self._checkpoint(final=True)
+                finished = True
+            except KeyboardInterrupt:  # Ctrl-C where train.stop_signals leaves SIGINT out
+                self._call("on_interrupt")
+                raise
+            finally:
+                self._close(report=finished)
+                self.callbacks = []
+
+    def _train(self, until: int, limit: float, requests: StopRequests) -> None:
+        """Generator iterations, each followed by the callbacks due at its step, until ``until``, the
+        time limit or a stop request."""
+        state, iv = self.state, self.intervals
+        while state.step < until and not self._time_is_up(limit):
+            self.train_step()
+            self._call("on_step")
+            if self.check_finite == "always" and not iv.due(state.step, iv.log):
+                self._check_state()
+            if iv.due(state.step, iv.log):
                 self._log()
-            self._checkpoint(final=True)
-            finished = True
-        except KeyboardInterrupt:
-            self._call("on_interrupt")
-            raise
-        finally:
-            self._close(report=finished)
-            self.callbacks = []
+            if iv.due(state.step, iv.samples):
+                self._call("on_samples")
+            if iv.due(state.step, iv.checkpoint):
+                self._checkpoint()
+            if iv.due(state.step, iv.eval):
+                self._evaluate()
+            signum = self._stop_requested(requests)
+            if signum:
+                self._stop(signum)
+
+    def _stop_requested(self, requests: StopRequests) -> int:
+        """The signal that asks every process to stop after this step (0: none). One process reads its
+        own request; several agree every STOP_CHECK_EVERY steps (the same steps on each), on the
+        largest signal number any of them received."""
+        if not self.runtime.distributed:
+            return requests.received or 0
+        if self.state.step % STOP_CHECK_EVERY:
+            return 0
+        return self.runtime.largest(requests.received or 0)
+
+    def _stop(self, signum: int) -> None:
+        """Log the steps since the last log step, save the state at this step, and raise Stopped."""
+        if self.sums.steps:
+            self._log()
+        self.run.algorithm.broadcast_buffers()
+        self._call("on_interrupt")
+        raise Stopped(signum, self.state.step, self.run.run_dir)
 
     def _close(self, report: bool) -> None:
         """Close every callback; a failure to close is reported unless another error already is."""

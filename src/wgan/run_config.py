@@ -85,7 +85,7 @@ RESUMABLE = (
     "train.steps", "train.device", "train.threads", "train.precision", "train.cuda_graph", "train.channels_last",
     "train.matmul_conv", "train.max_minutes", "train.log_every", "train.sample_every", "train.checkpoint_every",
     "train.keep_checkpoints", "train.eval_every", "train.eval_n", "train.best_metric", "train.wandb",
-    "train.check_finite", "train.ema_standing_batches", "train.fused_resample",
+    "train.check_finite", "train.ema_standing_batches", "train.fused_resample", "train.stop_signals",
 )
 
 

@@ -33,7 +33,7 @@ def data_label(data_name: str) -> str:
 def ensure_writable(folder: Path) -> None:
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=folder):
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".wgan-write-test."):
             pass
     except OSError as e:
         raise WganError(f"output folder {folder} cannot be written ({e.strerror or e}); pass --out DIR") from None

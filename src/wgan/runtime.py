@@ -203,11 +203,15 @@ class Runtime:
 
     def any(self, flag: bool) -> bool:
         """True on every process when ``flag`` is true on any (a collective stop decision)."""
+        return bool(self.largest(1 if flag else 0))
+
+    def largest(self, value: int) -> int:
+        """The largest of every process's ``value`` (an int32), on every process."""
         if not self.distributed:
-            return bool(flag)
-        t = torch.tensor([1 if flag else 0], dtype=torch.int32)
+            return int(value)
+        t = torch.tensor([value], dtype=torch.int32)
         dist.all_reduce(t, op=dist.ReduceOp.MAX, group=self._control)
-        return bool(t.item())
+        return int(t.item())
 
     # Text and sample rows travel as plain tensors, never as pickled Python objects: torch's object
     # collectives unpickle what a peer sends, which would let whoever reaches the rendezvous port run
