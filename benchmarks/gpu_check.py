@@ -61,7 +61,7 @@ from seed_loop import FASHION_DIR, MODELS, benchmark_config, seed_contender  # n
 
 import wgan  # noqa: E402
 from wgan.evaluation import evaluate_run  # noqa: E402
-from wgan.features import CACHE_ENV  # noqa: E402
+from wgan.features import CACHE_ENV, classifier  # noqa: E402
 from wgan.presets import preset_config  # noqa: E402
 from wgan.run_config import Setting, build_config  # noqa: E402
 from wgan.trainer import Trainer  # noqa: E402
@@ -140,8 +140,10 @@ class Check:
             data = self.out / "smoke-data"
             self.fashion_dir = write_tiny_fashion(data / "fashion")
             self.emoji, self.emoji_size = write_tiny_colour(data / "colour.npz", size=32), 32
-            # The domain classifiers of the tiny sets go to a cache of their own, not the user's.
+            # The domain classifiers of the tiny sets go to a cache of their own, not the user's, and
+            # train for 20 steps (not 200 or more): their numbers mean nothing here, their code runs.
             os.environ[CACHE_ENV] = str(data / "cache")
+            classifier.MIN_STEPS = classifier.MAX_STEPS = 20
         else:
             self.fashion_dir, self.emoji, self.emoji_size = args.fashion, args.emoji, 64
         self.fashion = [f"data.name={self.fashion_dir}"] if self.fashion_dir != FASHION_DIR else []
@@ -328,6 +330,8 @@ def resume_on_device(check: Check) -> Section:
     total = check.sizes.resume_steps
     half = total // 2
     cadence = [f"train.checkpoint_every={half}", f"train.log_every={half}", f"train.sample_every={total}"]
+    if not check.cuda:  # a CPU's thread count (train.threads=auto follows the load) changes the rounding
+        cadence.append("train.threads=1")
     with deterministic(), tempfile.TemporaryDirectory(dir=check.out) as tmp:
         straight = Trainer(check.config(cadence), Path(tmp) / "straight", progress=False)
         torch.backends.cudnn.benchmark = False
