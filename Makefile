@@ -39,7 +39,9 @@ browser:
 demo: setup data
 	$(VENV)/bin/wgan train
 
+# The import layering first (contracts in pyproject.toml), then the tests.
 test: setup data browser
+	$(VENV)/bin/lint-imports
 	$(PY) -m pytest -q
 
 clean:

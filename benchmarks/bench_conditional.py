@@ -35,9 +35,9 @@ from wgan.evaluation import evaluate_images
 from wgan.features.classifier import accuracy, run_batched, train_classifier
 from wgan.metrics import metric_key
 from wgan.presets import preset_config
-from wgan.runs import new_run_dir
+from wgan.run_folder import new_run_dir
 from wgan.sampling import draw_samples
-from wgan.trainer import Trainer
+from wgan.training.trainer import Trainer
 
 
 CLASSIFIER_STEPS = 1500  # about 240 passes over the 800 digits, each pass differently augmented

@@ -32,8 +32,8 @@ import torch.multiprocessing as mp
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_speed import benchmark_config  # noqa: E402
 
-from wgan.runtime import Runtime  # noqa: E402
-from wgan.trainer import Trainer  # noqa: E402
+from wgan.training.runtime import Runtime  # noqa: E402
+from wgan.training.trainer import Trainer  # noqa: E402
 
 
 def _timed_all_reduce(runtime: Runtime) -> list[float]:

@@ -23,9 +23,9 @@ from wgan.features import get_feature_extractor
 from wgan.metrics import metric_key
 from wgan.presets import preset_config
 from wgan.sampling import draw_samples
-from wgan.standing import recompute_batchnorm
-from wgan.step import update_average
-from wgan.trainer import Trainer
+from wgan.training.standing import recompute_batchnorm
+from wgan.training.algorithm import update_average
+from wgan.training.trainer import Trainer
 
 
 def main() -> None:
@@ -68,7 +68,7 @@ def main() -> None:
             rows = [measure("trained", trainer.algorithm.generator)]
             for d, average in averages.items():
                 standing = copy.deepcopy(average)
-                recompute_batchnorm(standing, trainer.algorithm.standing_inputs(trainer.state.step))
+                recompute_batchnorm(standing, trainer.algorithm.standing.inputs(trainer.state.step))
                 rows += [measure(f"EMA {d} live", average), measure(f"EMA {d} standing", standing)]
             print(f"step {trainer.state.step} ({trained:.0f} s): " + " | ".join(rows), flush=True)
             start = time.perf_counter()

@@ -35,9 +35,9 @@ from wgan.evaluation.images import compare_to_reference  # noqa: E402
 from wgan.evaluation.reference import reference_set  # noqa: E402
 from wgan.metrics import metric_key  # noqa: E402
 from wgan.presets import preset_config  # noqa: E402
-from wgan.runs import new_run_dir  # noqa: E402
+from wgan.run_folder import new_run_dir  # noqa: E402
 from wgan.sampling import draw_samples  # noqa: E402
-from wgan.trainer import Trainer  # noqa: E402
+from wgan.training.trainer import Trainer  # noqa: E402
 
 DATA = {"name": "fashion-mnist", "image_size": 32, "channels": None, "split": "train"}
 FAMILIES = {"dcgan": "wgan-gp-fashion", "resnet-wgan": "wgan-gp-cifar10-resnet", "resnet-sngan": "sngan-cifar10"}

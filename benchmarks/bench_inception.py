@@ -43,9 +43,9 @@ from wgan.evaluation.reference import build_reference, data_description, load_re
 from wgan.features import cache_dir, get_feature_extractor  # noqa: E402
 from wgan.metrics import metric_key  # noqa: E402
 from wgan.presets import preset_config  # noqa: E402
-from wgan.runs import new_run_dir  # noqa: E402
+from wgan.run_folder import new_run_dir  # noqa: E402
 from wgan.sampling import draw_samples  # noqa: E402
-from wgan.trainer import Trainer  # noqa: E402
+from wgan.training.trainer import Trainer  # noqa: E402
 
 PROTOCOL = "lucic"
 METRICS = ("fid", "kid", "precision_recall")

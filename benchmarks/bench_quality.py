@@ -33,11 +33,11 @@ from wgan.evaluation.images import compare_to_reference  # noqa: E402
 from wgan.evaluation.reference import ReferenceSet, build_reference  # noqa: E402
 from wgan.features import get_feature_extractor  # noqa: E402
 from wgan.metrics import metric_key  # noqa: E402
-from wgan.monitor import read_metrics  # noqa: E402
+from wgan.run_folder import read_metrics  # noqa: E402
 from wgan.presets import preset_config  # noqa: E402
-from wgan.runs import new_run_dir  # noqa: E402
+from wgan.run_folder import new_run_dir  # noqa: E402
 from wgan.sampling import draw_samples  # noqa: E402
-from wgan.trainer import Trainer  # noqa: E402
+from wgan.training.trainer import Trainer  # noqa: E402
 
 COLUMNS = ("fid", "kid", "precision", "recall", "coverage")
 METRICS = ("fid", "kid", "precision_recall", "density_coverage")

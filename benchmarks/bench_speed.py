@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from flops import count_flops, peak, speed, step_parts  # noqa: E402
 from seed_loop import MODELS, benchmark_config, seed_contender  # noqa: E402
 
-from wgan.trainer import Trainer  # noqa: E402
+from wgan.training.trainer import Trainer  # noqa: E402
 
 
 def race(contenders, seconds: float, rounds: int, sync) -> list[tuple[str, float, int]]:

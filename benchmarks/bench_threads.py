@@ -26,7 +26,7 @@ CHILD = r"""
 import json, sys, tempfile
 from pathlib import Path
 from wgan.presets import preset_config
-from wgan.trainer import Trainer
+from wgan.training.trainer import Trainer
 threads, seconds = int(sys.argv[1]), float(sys.argv[2])
 cfg = preset_config("wgan-gp-mnist")
 cfg.update({"train": {"device": "cpu", "threads": threads, "steps": 10**6, "max_minutes": seconds / 60,

@@ -19,8 +19,8 @@ import torch
 
 from wgan.evaluation import evaluate_toy
 from wgan.presets import preset_config
-from wgan.runs import new_run_dir
-from wgan.trainer import Trainer
+from wgan.run_folder import new_run_dir
+from wgan.training.trainer import Trainer
 
 
 def main() -> None:

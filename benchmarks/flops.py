@@ -90,7 +90,7 @@ def peak(dtype: torch.dtype, device: torch.device, seconds: float = 2.0, small: 
 
 def step_parts(algorithm, sync, seconds: float = 3.0) -> list[tuple[str, int, float]]:
     """(part, FLOPs, seconds per call) for the parts of one generator iteration of ``algorithm``
-    (a ``wgan.step.Algorithm``): the generator's forward pass without gradients that each
+    (a ``wgan.training.algorithm.Algorithm``): the generator's forward pass without gradients that each
     critic update starts with, a whole critic update (that forward included) and the generator
     update. These calls train the networks, like the iteration they time."""
     real, labels = algorithm.real_batch()

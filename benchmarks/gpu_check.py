@@ -63,8 +63,8 @@ import wgan  # noqa: E402
 from wgan.evaluation import evaluate_run  # noqa: E402
 from wgan.features import CACHE_ENV, classifier  # noqa: E402
 from wgan.presets import preset_config  # noqa: E402
-from wgan.run_config import Setting, build_config  # noqa: E402
-from wgan.trainer import Trainer  # noqa: E402
+from wgan.config_layers import Setting, build_config  # noqa: E402
+from wgan.training.trainer import Trainer  # noqa: E402
 
 # Published dense peaks (TFLOP/s, no sparsity) of the cards this check is expected to meet:
 # NVIDIA's data sheets (H100 SXM5 / PCIe, H200 SXM; the H200 has the H100 SXM's arithmetic).
@@ -209,7 +209,7 @@ def environment(check: Check) -> Section:
                    cudnn=torch.backends.cudnn.version(), tf32_convolutions=torch.backends.cudnn.allow_tf32,
                    tf32_matmul=torch.backends.cuda.matmul.allow_tf32)
     else:
-        from wgan.runtime import cpu_has_native_bf16
+        from wgan.precision import cpu_has_native_bf16
 
         env.update(card=platform.processor() or platform.machine(), threads=torch.get_num_threads(),
                    bf16=cpu_has_native_bf16())
@@ -434,7 +434,7 @@ def graph_decision(measured: dict, model: str) -> str:
 # ---- 4. quality and 5. protocol cost ---------------------------------------------------------------
 def train_for(check: Check, cfg, seconds: float) -> tuple[Path, int]:
     """Train ``cfg`` for ``seconds`` of training time in a new run folder; (folder, steps reached)."""
-    from wgan.runs import new_run_dir
+    from wgan.run_folder import new_run_dir
 
     cfg.update({"train": {"max_minutes": seconds / 60, "steps": 10**7, "device": str(check.device),
                           "sample_every": 10**6, "checkpoint_every": 10**6}})

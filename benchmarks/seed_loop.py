@@ -19,7 +19,7 @@ from torchvision import datasets, transforms
 
 from wgan.data.sources.builtin import FASHION_DIR
 from wgan.presets import preset_config
-from wgan.trainer import Trainer
+from wgan.training.trainer import Trainer
 
 
 def fashion_mnist_torchvision(idx_dir: Path, size: int = 28) -> datasets.FashionMNIST:

@@ -17,7 +17,7 @@ import time
 import torch
 
 from wgan.presets import preset_config
-from wgan.trainer import Trainer
+from wgan.training.trainer import Trainer
 
 
 def parse_variant(text: str) -> tuple[str, list[str]]:

@@ -1,12 +1,13 @@
 import pytest
 import torch
 
-import wgan.step
-from wgan.augment import augment, color, cutout, translation
+import wgan.training.algorithm
 from wgan.config import Config
 from wgan.errors import WganError
+from wgan.methods.augment import augment, color, cutout, translation
 from wgan.presets import preset_config
-from wgan.trainer import Trainer
+from wgan.training.trainer import Trainer
+from wgan.validation import validate
 
 
 def one_bright_pixel(n: int, size: int = 16) -> torch.Tensor:
@@ -54,7 +55,7 @@ def test_unknown_operation_is_refused_with_the_accepted_names():
     cfg = Config()
     cfg.train.augment = "translation,flip"
     with pytest.raises(WganError, match="augmentation .flip.*none, or a comma-separated list of translation, cutout, color"):
-        cfg.validate()
+        validate(cfg)
 
 
 def test_augmentation_is_refused_for_2d_points():
@@ -74,7 +75,7 @@ def test_every_critic_input_is_augmented_and_the_generator_still_learns(tiny_ima
         shown.append((tuple(x.shape), ops))
         return augment(x, ops, random)
 
-    monkeypatch.setattr(wgan.step, "augment", spy)
+    monkeypatch.setattr(wgan.training.algorithm, "augment", spy)
     trainer = Trainer(cfg, progress=False)
     before = [p.detach().clone() for p in trainer.algorithm.generator.parameters()]
     trainer.train_step()

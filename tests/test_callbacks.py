@@ -5,7 +5,7 @@ import json
 import pytest
 
 from wgan.checkpoint import load_checkpoint
-from wgan.trainer import Trainer
+from wgan.training.trainer import Trainer
 
 
 @pytest.fixture

@@ -4,8 +4,8 @@ import stat
 
 import numpy as np
 import pytest
-
 from cli_helpers import TINY, run, train_toy
+
 
 def run_files(run_dir):
     """Every file of a run folder with its modification time (not the lock, which only says who trains)."""
@@ -130,8 +130,8 @@ def test_train_help_names_every_registered_family_and_objective():
     from click.testing import CliRunner
 
     from wgan.cli import main
+    from wgan.methods.objectives import OBJECTIVES
     from wgan.models import GENERATORS
-    from wgan.objectives import OBJECTIVES
 
     assert CliRunner().invoke(main, ["train", "--help"]).exit_code == 0
     helps = {p.name: p.help for p in main.commands["train"].params}

@@ -7,7 +7,7 @@ import torch
 import torch.nn.functional as F
 
 from wgan.presets import preset_config
-from wgan.trainer import Trainer
+from wgan.training.trainer import Trainer
 
 
 def ac_trainer(data, w_critic, w_generator):

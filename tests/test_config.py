@@ -3,6 +3,7 @@ import pytest
 from wgan.config import Config, all_keys
 from wgan.errors import WganError
 from wgan.presets import PRESETS, preset_config
+from wgan.validation import validate
 
 
 def test_set_parses_command_line_strings():
@@ -49,7 +50,7 @@ def test_validate_names_the_problem(key, value, message):
     cfg = Config()
     cfg.set(key, value)
     with pytest.raises(WganError, match=message):
-        cfg.validate()
+        validate(cfg)
 
 
 def test_save_load_round_trip(tmp_path):
@@ -60,7 +61,7 @@ def test_save_load_round_trip(tmp_path):
 
 def test_every_preset_is_valid():
     for name in PRESETS:
-        preset_config(name).validate()
+        validate(preset_config(name))
 
 
 def test_unknown_preset_lists_the_known_ones():
@@ -78,4 +79,4 @@ def test_cbn_with_sync_bn_is_refused():
     cfg = Config()
     cfg.update({"model": {"conditional": "cbn", "sync_bn": True}})
     with pytest.raises(WganError, match="cbn and model.sync_bn=true cannot be combined"):
-        cfg.validate()
+        validate(cfg)

@@ -13,8 +13,8 @@ import torch.multiprocessing as mp
 from wgan.checkpoint import load_checkpoint, tensors_of
 from wgan.config import Config
 from wgan.presets import preset_config
-from wgan.runtime import Runtime
-from wgan.trainer import Trainer
+from wgan.training.runtime import Runtime
+from wgan.training.trainer import Trainer
 
 pytestmark = pytest.mark.skipif(not torch.distributed.is_available(), reason="this PyTorch has no torch.distributed")
 
@@ -144,8 +144,8 @@ def test_torchrun_trains_an_image_gan_into_one_run_folder(tmp_path, tiny_images)
 FAIL_ON_RANK_1 = """
 import os
 if os.environ.get("RANK") == "1":
-    import wgan.step
-    update = wgan.step.Algorithm.generator_update
+    import wgan.training.algorithm
+    update = wgan.training.algorithm.Algorithm.generator_update
     calls = []
 
     def failing(self):
@@ -154,7 +154,7 @@ if os.environ.get("RANK") == "1":
             raise RuntimeError("injected failure")
         return update(self)
 
-    wgan.step.Algorithm.generator_update = failing
+    wgan.training.algorithm.Algorithm.generator_update = failing
 """
 
 

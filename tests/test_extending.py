@@ -1,32 +1,35 @@
-"""Adding a penalty, a network and a metric through the public registries only (README: "Where
-things live"). Each is registered, chosen by name in a config, and used by training or evaluation."""
+"""Adding a penalty with a coefficient, a network, a metric and a data source through the registries only
+(docs/design.md): each is one definition, registered, chosen by name, offered in --help, and used by
+training or evaluation."""
 
+import numpy as np
 import pytest
 import torch
+from click.testing import CliRunner
 from torch import nn
 
-import wgan.lipschitz
-import wgan.metrics
-import wgan.models
+from wgan.cli import main
+from wgan.data.sources import SOURCES, Source
+from wgan.data.sources.arrays import ImageArrays
 from wgan.evaluation import evaluate
 from wgan.handle import load_generator
-from wgan.lipschitz import LipschitzMethod, register_lipschitz
-from wgan.metrics import register_metric, select_result
-from wgan.models import register_critic, register_generator
+from wgan.methods.lipschitz import METHODS, LipschitzMethod
+from wgan.metrics import METRICS, Metric, select_result
+from wgan.models import CRITICS, GENERATORS
 from wgan.models.heads import Critic
+from wgan.options import Option
 from wgan.presets import preset_config
-from wgan.trainer import Trainer
+from wgan.training.trainer import Trainer
 
 
 @pytest.fixture(autouse=True)
 def own_registries():
     """Each registry is put back as it was after the test, so nothing a test adds outlives it."""
-    registries = (wgan.lipschitz.METHODS, wgan.models.GENERATORS, wgan.models.CRITICS, wgan.metrics.METRICS)
-    saved = [dict(registry) for registry in registries]
+    registries = (METHODS, GENERATORS, CRITICS, METRICS, SOURCES)
+    saved = [registry.snapshot() for registry in registries]
     yield
     for registry, before in zip(registries, saved):
-        registry.clear()
-        registry.update(before)
+        registry.restore(before)
 
 
 def tiny(**changes):
@@ -37,24 +40,36 @@ def tiny(**changes):
     return cfg.update(changes)
 
 
-def test_a_new_penalty(tmp_path):
+def help_of(*command) -> str:
+    result = CliRunner().invoke(main, [*command, "--help"], terminal_width=200)
+    assert result.exit_code == 0, result.output
+    return " ".join(result.output.split())
+
+
+def test_a_new_penalty_with_a_coefficient_of_its_own(tmp_path):
     calls = []
 
-    @register_lipschitz
+    @METHODS.register("drift")
     class Drift(LipschitzMethod):
         """Karras et al. 2018's drift term: epsilon * E[C(real)^2] keeps the critic's scores near 0."""
 
-        name = "drift"
         paper_optimizer = ("adam", 1e-3, (0.0, 0.99))
+        options = (Option("drift_epsilon", float, 1e-3, "weight of the drift term", minimum=0),)
+
+        def __init__(self, drift_epsilon: float = 1e-3):
+            self.epsilon = drift_epsilon
 
         def penalty(self, critic, real, fake, eps=None, labels=None, scale=None):
-            calls.append(len(real))
-            return 1e-3 * critic(real).pow(2).mean()
+            calls.append((len(real), self.epsilon))
+            return self.epsilon * critic(real).pow(2).mean()
 
-    trainer = Trainer(tiny(loss={"lipschitz": "drift"}), tmp_path, progress=False)
+    trainer = Trainer(tiny(loss={"lipschitz": "drift", "drift_epsilon": 0.01}), tmp_path, progress=False)
     trainer.fit()
-    assert calls == [32] * 8  # every critic update of 4 steps
+    assert calls == [(32, 0.01)] * 8  # every critic update of 4 steps, with the coefficient set by name
     assert trainer.cfg.optim.name == "adam" and trainer.cfg.optim.lr_c == 1e-3  # its own optimiser defaults
+    assert "drift" in help_of("train")
+    default = Trainer(tiny(loss={"lipschitz": "drift"}), progress=False)
+    assert default.cfg.loss.options["drift_epsilon"] == 1e-3  # its declared default, in the resolved config
 
 
 def test_a_new_network(tmp_path):
@@ -70,11 +85,12 @@ def test_a_new_network(tmp_path):
         # A body and a head builder: heads.Critic adds the score head (and a class head for AC-WGAN).
         return Critic(nn.Sequential(nn.Linear(shape[0], 8), nn.Tanh()), lambda n: nn.Linear(8, n), num_classes)
 
-    register_generator("tiny")(lambda cfg, shape, num_classes: Generator(cfg.latent_dim, shape[0]))
-    register_critic("tiny")(critic)
+    GENERATORS.register("tiny", lambda cfg, shape, num_classes: Generator(cfg.latent_dim, shape[0]))
+    CRITICS.register("tiny", critic)
     Trainer(tiny(model={"generator": "tiny", "critic": "tiny"}), tmp_path, progress=False).fit()
     g = load_generator(tmp_path)  # rebuilt from its file by the registered name
     assert isinstance(g.net, Generator) and g.sample(5).shape == (5, 2)
+    assert "tiny" in help_of("train")
 
 
 def test_a_new_metric(tmp_path):
@@ -82,8 +98,39 @@ def test_a_new_metric(tmp_path):
         """How far the generated points' mean is from the real one."""
         return float(torch.as_tensor(fake).mean(0).sub(torch.as_tensor(real).mean(0)).norm())
 
-    register_metric("mean_distance", mean_distance, "points", {"mean_distance": "lower"})
+    METRICS.register("mean_distance", Metric(mean_distance, "points", {"mean_distance": "lower"}))
     Trainer(tiny(), tmp_path, progress=False).fit()
     results = evaluate(load_generator(tmp_path), n=200)
     assert results["mean_distance"] >= 0 and "w1_ratio" in results
     assert select_result("mean_distance", results) == ("mean_distance", False)
+
+    def brightness(fake, real):
+        return float(np.abs(np.mean(fake) - np.mean(real)))
+
+    METRICS.register("brightness", Metric(brightness, "features", {"brightness": "lower"}))
+    assert "brightness" in help_of("eval")  # an image metric is offered by --metrics
+
+
+def test_a_new_data_source(tmp_path):
+    """Raw .npy stacks of grey images, each file one class: a kind of path the toolkit did not read."""
+    def stacks(path):
+        return path.is_dir() and any(path.glob("*.npy")) and not any(p.is_dir() for p in path.iterdir())
+
+    def load(path, cfg):
+        files = sorted(path.glob("*.npy"))
+        arrays = [np.load(f, allow_pickle=False) for f in files]
+        labels = np.concatenate([np.full(len(a), i) for i, a in enumerate(arrays)])
+        return ImageArrays(np.concatenate(arrays)[..., None], labels, [f.stem for f in files], str(path))
+
+    SOURCES.register("npy-stacks", Source("a folder of .npy stacks, one per class", load, recognises=stacks,
+                                          peek=lambda path, size: (1, size or 8), has_split=False))
+    folder = tmp_path / "stacks"
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    for name in ("zeros", "ones"):
+        np.save(folder / f"{name}.npy", rng.integers(0, 256, (16, 8, 8), dtype=np.uint8))
+    cfg = tiny(data={"name": str(folder), "split": "all"}, model={"generator": "mlp", "critic": "mlp"})
+    trainer = Trainer(cfg, tmp_path / "run", progress=False)
+    assert trainer.data.shape == (1, 8, 8) and trainer.data.num_classes == 2
+    trainer.fit()
+    assert "a folder of .npy stacks, one per class" in help_of("train")

@@ -6,9 +6,9 @@ from types import SimpleNamespace
 import pytest
 import torch
 
-from wgan.lipschitz import GradientPenalty, input_gradient_norm, interpolates
-from wgan.runtime import resolve_precision
-from wgan.trainer import Trainer
+from wgan.methods.lipschitz import GradientPenalty, input_gradient_norm, interpolates
+from wgan.precision import resolve_precision
+from wgan.training.trainer import Trainer
 
 START_SCALE = 2.0**30  # far above what fp16 gradients can carry: the first updates must overflow
 
@@ -121,6 +121,6 @@ def test_auto_precision_picks_per_device(tmp_path, monkeypatch):
 
 
 def test_fp16_refuses_cuda_graph_capture():
-    from wgan.graph import capture_blockers
+    from wgan.training.captured import capture_blockers
 
     assert any("scaler" in r for r in capture_blockers(torch.device("cuda"), SimpleNamespace(streaming=False), "none", "fp16"))

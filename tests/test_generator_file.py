@@ -6,10 +6,10 @@ import subprocess
 import sys
 
 import pytest
+from cli_helpers import run, train_toy
 from safetensors import safe_open
 from safetensors.torch import save_file
 
-from cli_helpers import TINY, run, train_toy
 from wgan.handle import META_KEY, load_generator
 
 PEAK_LIMIT_MB = 1500  # python, torch and a tiny MLP take 750 MB; one 16,000-wide hidden layer takes 1 GB

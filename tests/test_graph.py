@@ -2,8 +2,8 @@ import pytest
 import torch
 
 from wgan.errors import WganError
-from wgan.graph import CaptureFailed, TrainingState, capture_blockers
-from wgan.trainer import Trainer
+from wgan.training.captured import CaptureFailed, capture_blockers
+from wgan.training.trainer import Trainer
 
 cuda = pytest.mark.gpu
 
@@ -34,7 +34,7 @@ def test_cpu_trains_eagerly_with_graph_auto(tiny_toy_config):
 
 def test_training_state_restores_in_place_and_resets_fresh_optimiser_moments(tiny_toy_config):
     trainer = Trainer(tiny_toy_config, progress=False)
-    state = trainer.runner.training_state()  # taken before the first step: Adam has no moments yet
+    state = trainer.runner.snapshot()  # taken before the first step: Adam has no moments yet
     weights = [p.detach().clone() for p in trainer.algorithm.critic.parameters()]
     pointers = [p.data_ptr() for p in trainer.algorithm.critic.parameters()]
     rng = torch.get_rng_state()
@@ -52,7 +52,7 @@ def test_training_state_restores_in_place_and_resets_fresh_optimiser_moments(tin
 def test_restored_state_replays_the_same_training(tiny_toy_config):
     # What capture relies on: warm-up iterations, undone, leave no trace on the trajectory.
     trainer = Trainer(tiny_toy_config, progress=False)
-    state = trainer.runner.training_state()
+    state = trainer.runner.snapshot()
     for _ in range(2):
         trainer.train_step()
     after_two = [p.detach().clone() for p in trainer.algorithm.generator.parameters()]
@@ -78,7 +78,7 @@ def _generator_after_two_steps(cfg, graph_wanted: bool) -> list[torch.Tensor]:
 
 
 def test_a_failed_capture_warns_and_trains_eagerly_on_the_same_trajectory(tiny_toy_config, monkeypatch):
-    monkeypatch.setattr("wgan.graph.CapturedIteration._capture", unrecordable)
+    monkeypatch.setattr("wgan.training.captured.CapturedIteration._capture", unrecordable)
     with pytest.warns(UserWarning, match=r"training without CUDA graphs: recording .* failed \(operation not"):
         after = _generator_after_two_steps(tiny_toy_config, graph_wanted=True)
     eager = _generator_after_two_steps(tiny_toy_config, graph_wanted=False)
@@ -86,7 +86,7 @@ def test_a_failed_capture_warns_and_trains_eagerly_on_the_same_trajectory(tiny_t
 
 
 def test_a_failed_capture_is_an_error_with_cuda_graph_on(tiny_toy_config, monkeypatch):
-    monkeypatch.setattr("wgan.graph.CapturedIteration._capture", unrecordable)
+    monkeypatch.setattr("wgan.training.captured.CapturedIteration._capture", unrecordable)
     trainer = Trainer(tiny_toy_config, progress=False)
     trainer.runner.mode, trainer.runner.wanted = "on", True
     with pytest.raises(WganError, match="train.cuda_graph=on, but the iteration cannot be recorded"):

@@ -8,9 +8,9 @@ import sys
 import numpy as np
 import pytest
 import torch
+from cli_helpers import run
 
 from wgan import load_generator
-from cli_helpers import run
 from wgan.errors import WganError
 
 
@@ -104,7 +104,7 @@ def test_truncation_keeps_noise_within_psi(image_run):
 
 # ---- interpolation ------------------------------------------------------------------------------------
 def test_interpolation_ends_are_the_samples_of_their_seeds(image_run):
-    from wgan.interpolate import walk
+    from wgan.tools.interpolate import walk
 
     g = load_generator(image_run)
     (path,) = walk(g, [2, 5], frames=6)
@@ -184,8 +184,8 @@ def test_class_out_of_range(image_run, tmp_path):
 
 
 def _rewrite(src, dst, change):
-    from safetensors.torch import load_file, save_file
     from safetensors import safe_open
+    from safetensors.torch import load_file, save_file
 
     with safe_open(str(src), framework="pt") as f:
         metadata = f.metadata()

@@ -3,8 +3,8 @@ import torch
 from torch import nn
 
 from wgan.config import LossConfig
-from wgan.lipschitz import build_lipschitz, input_gradient_norm
 from wgan.errors import WganError
+from wgan.methods.lipschitz import build_lipschitz, input_gradient_norm
 
 
 def linear_critic(weights):
@@ -19,14 +19,14 @@ def test_gradient_penalty_of_linear_critic_is_analytic(weights):
     # C(x) = w.x + b has gradient w everywhere: GP = lambda * (|w| - 1)^2 exactly.
     torch.manual_seed(0)
     critic = linear_critic(weights)
-    gp = build_lipschitz(LossConfig(lipschitz="gp", gp_lambda=10.0))
+    gp = build_lipschitz(LossConfig(lipschitz="gp", options={"gp_lambda": 10.0}))
     value = gp.penalty(critic, torch.randn(64, 2), torch.randn(64, 2))
     norm = torch.tensor(weights).norm().item()
     assert value.item() == pytest.approx(10.0 * (norm - 1) ** 2, rel=1e-5)
 
 
 def test_lipschitz_penalty_is_one_sided():
-    lp = build_lipschitz(LossConfig(lipschitz="lp", gp_lambda=10.0))
+    lp = build_lipschitz(LossConfig(lipschitz="lp", options={"gp_lambda": 10.0}))
     x = torch.randn(16, 2)
     assert lp.penalty(linear_critic([0.3, 0.4]), x, x).item() == 0.0  # |w| = 0.5 < 1: no penalty
     assert lp.penalty(linear_critic([3.0, 4.0]), x, x).item() == pytest.approx(10.0 * 16.0, rel=1e-5)
@@ -45,7 +45,7 @@ def test_clipping_bounds_every_critic_weight(when):
     with torch.no_grad():
         for p in critic.parameters():
             p.mul_(100)
-    clip = build_lipschitz(LossConfig(lipschitz="clip", clip_value=0.01, clip_when=when))
+    clip = build_lipschitz(LossConfig(lipschitz="clip", options={"clip_value": 0.01, "clip_when": when}))
     clip.before_update(critic)
     clip.after_update(critic)
     assert all(p.abs().max().item() <= 0.01 for p in critic.parameters())
@@ -65,7 +65,7 @@ def test_spectral_norm_gives_unit_largest_singular_value():
 
 
 def test_methods_compose_with_plus():
-    method = build_lipschitz(LossConfig(lipschitz="sn+gp", gp_lambda=1.0))
+    method = build_lipschitz(LossConfig(lipschitz="sn+gp", options={"gp_lambda": 1.0}))
     critic = method.prepare(nn.Sequential(nn.Linear(2, 4), nn.ReLU(), nn.Linear(4, 1)))
     assert hasattr(critic[0], "parametrizations")
     assert method.penalty(lambda x: critic(x).squeeze(1), torch.randn(4, 2), torch.randn(4, 2)) is not None

@@ -3,9 +3,9 @@
 import pytest
 import torch
 
-from wgan.loop import RunningSums
-from wgan.runtime import Runtime
-from wgan.step import Totals
+from wgan.training.algorithm import Totals
+from wgan.training.loop import RunningSums
+from wgan.training.runtime import Runtime
 
 
 def iteration(critic_losses, generator_loss, extra=None) -> Totals:

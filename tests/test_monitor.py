@@ -1,6 +1,6 @@
 """The progress bar of a run with a time limit says when it ends, by its steps or its time."""
 
-from wgan.monitor import TimedProgress
+from wgan.training.monitor import TimedProgress
 
 
 def note(total, step, spent, limit=60.0):

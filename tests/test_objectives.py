@@ -1,8 +1,9 @@
 import pytest
 import torch
 
-from wgan.objectives import build_objective
 from wgan.errors import WganError
+from wgan.methods.objectives import build_objective
+from wgan.validation import validate
 
 REAL = torch.tensor([2.0, 3.0])
 FAKE = torch.tensor([-1.0, 0.0])
@@ -54,4 +55,4 @@ def test_new_objectives_are_accepted_by_the_config(name):
 
     cfg = Config()
     cfg.set("loss.objective", name)
-    assert cfg.validate().loss.objective == name
+    assert validate(cfg).loss.objective == name

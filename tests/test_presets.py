@@ -5,9 +5,9 @@ import math
 import pytest
 import torch
 
-from wgan.monitor import read_metrics
 from wgan.presets import preset_config
-from wgan.trainer import Trainer
+from wgan.run_folder import read_metrics
+from wgan.training.trainer import Trainer
 
 SHRINK = {"train": {"steps": 2, "batch_size": 8, "log_every": 1, "sample_every": 1, "checkpoint_every": 1,
                     "device": "cpu", "warmup_n_critic": 2, "max_minutes": 0}}

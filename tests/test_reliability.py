@@ -9,14 +9,14 @@ import sys
 import numpy as np
 import pytest
 import torch
+from cli_helpers import run
 
 from wgan.checkpoint import load_checkpoint
-from cli_helpers import run
 from wgan.files import stray_temporaries
-from wgan.loop import RunningSums
-from wgan.step import Totals
-from wgan.runtime import Runtime
-from wgan.trainer import Trainer, TrainingDiverged
+from wgan.training.algorithm import Totals
+from wgan.training.loop import RunningSums
+from wgan.training.runtime import Runtime
+from wgan.training.trainer import Trainer, TrainingDiverged
 
 TINY = ["--set", "model.width=16", "--set", "model.depth=2", "--batch-size", "32", "--n-critic", "2",
         "--set", "train.log_every=2", "--set", "train.sample_every=2", "--set", "train.checkpoint_every=2",

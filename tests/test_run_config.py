@@ -6,10 +6,11 @@ import numpy as np
 import pytest
 import torch
 import yaml
+from cli_helpers import run, train_toy
 
 from wgan.checkpoint import load_checkpoint
-from cli_helpers import run, train_toy
-from wgan.run_config import RESUMABLE, build_config, settings_from
+from wgan.config_layers import RESUMABLE, build_config, settings_from
+
 
 def losses(run_dir):
     rows = [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines()]

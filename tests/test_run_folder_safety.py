@@ -5,8 +5,8 @@ import os
 import stat
 
 import pytest
-
 from cli_helpers import run, train_toy
+
 from wgan.errors import WganError
 from wgan.files import append_line, atomic_write, write_text
 

@@ -8,11 +8,11 @@ import pytest
 
 from wgan.errors import WganError
 from wgan.run_folder import RunFolder
-from wgan.runs import RunLock
+from wgan.run_lock import RunLock
 
 HOLD = """
 import sys, time
-from wgan.runs import RunLock
+from wgan.run_lock import RunLock
 with RunLock(sys.argv[1]):
     print("locked", flush=True)
     time.sleep(60)

@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from wgan.runtime import cpu_has_native_bf16, resolve_precision
+from wgan.precision import cpu_has_native_bf16, resolve_precision
 
 ZEN4 = "processor\t: 0\nflags\t\t: fpu sse2 avx2 avx512f avx512_bf16 avx512_vnni\n"
 SKYLAKE = "processor\t: 0\nflags\t\t: fpu sse2 avx2 avx512f avx512bw\n"

@@ -1,5 +1,5 @@
 from wgan.config import TrainConfig
-from wgan.schedule import critic_iterations
+from wgan.training.schedule import critic_iterations
 
 
 def test_constant_schedule():

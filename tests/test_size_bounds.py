@@ -3,7 +3,6 @@ past which a typo would render for hours."""
 
 import numpy as np
 import pytest
-
 from cli_helpers import run, train_toy
 
 ONE_GIB = 2**30

@@ -3,8 +3,8 @@
 import torch
 from torch import nn
 
-from wgan.standing import recompute_batchnorm
-from wgan.trainer import Trainer
+from wgan.training.standing import recompute_batchnorm
+from wgan.training.trainer import Trainer
 
 
 def ema_trainer(cfg, batches=3):
@@ -38,7 +38,7 @@ def test_recomputed_buffers_equal_the_batch_statistics_of_its_own_layers(tiny_im
     trainer = ema_trainer(tiny_image_config)
     ema = trainer.algorithm.generator_ema
     step = trainer.algorithm
-    inputs = step.standing_inputs(trainer.state.step)
+    inputs = step.standing.inputs(trainer.state.step)
     assert len(inputs) == 3
     # Before: the trained generator's statistics, copied with each average update.
     live_means = [m.running_mean.clone() for m in trainer.algorithm.generator.modules() if isinstance(m, nn.BatchNorm2d)]

@@ -13,11 +13,13 @@ import pytest
 import torch
 
 from wgan.checkpoint import load_checkpoint
+from wgan.config import signal_names
 from wgan.errors import WganError
 from wgan.files import stray_temporaries
-from wgan.loop import STOP_CHECK_EVERY, Callback
-from wgan.stopping import Stopped, signal_names
-from wgan.trainer import Trainer
+from wgan.training.loop import STOP_CHECK_EVERY, Callback
+from wgan.training.stopping import Stopped
+from wgan.training.trainer import Trainer
+
 
 def toy_run(steps: int = 1_000_000, checkpoint_every: int = 100_000) -> list[str]:
     """A 2-D run that would train for hours, saving only every 100,000 steps: what a stop must not lose."""

@@ -3,7 +3,7 @@ import os
 import pytest
 import torch
 
-from wgan.threads import cgroup_cpu_quota, set_threads, usable_cpus
+from wgan.training.threads import cgroup_cpu_quota, set_threads, usable_cpus
 
 
 @pytest.fixture(autouse=True)
@@ -60,7 +60,7 @@ def test_explicit_count_and_omp_num_threads_are_respected(tmp_path, monkeypatch)
 
 
 def test_trainer_applies_train_threads(tiny_toy_config):
-    from wgan.trainer import Trainer
+    from wgan.training.trainer import Trainer
 
     torch.set_num_threads(2)
     tiny_toy_config.train.threads = 1
@@ -98,7 +98,7 @@ def two_threads_on_two_cpus(monkeypatch):
 
 
 def test_threads_follow_the_cores_other_processes_leave(tmp_path, two_threads_on_two_cpus):
-    from wgan.threads import BusyMachine
+    from wgan.training.threads import BusyMachine
 
     machine = FakeMachine(tmp_path / "stat")
     governor = BusyMachine(interval=5, stat=machine.path, clock=lambda: machine.now, own_seconds=lambda: machine.own)
@@ -115,7 +115,7 @@ def test_threads_follow_the_cores_other_processes_leave(tmp_path, two_threads_on
 
 
 def test_a_fixed_count_or_omp_num_threads_is_left_alone(monkeypatch):
-    from wgan.threads import busy_machine_governor
+    from wgan.training.threads import busy_machine_governor
 
     assert busy_machine_governor(2, torch.device("cpu")) is None
     monkeypatch.setenv("OMP_NUM_THREADS", "2")

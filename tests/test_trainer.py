@@ -7,9 +7,9 @@ import pytest
 import torch
 
 from wgan.models.matmul_conv import MatmulConv2d
-from wgan.monitor import read_metrics
 from wgan.presets import preset_config
-from wgan.trainer import Trainer, TrainingDiverged
+from wgan.run_folder import read_metrics
+from wgan.training.trainer import Trainer, TrainingDiverged
 
 
 def params(module):

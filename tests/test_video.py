@@ -2,11 +2,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from wgan import video
 from wgan.errors import WganError
 from wgan.plots.images import write_png
 from wgan.run_folder import RunFolder
-from wgan.video import MACRO_BLOCK, grid_durations, make_video
+from wgan.tools import video
+from wgan.tools.video import MACRO_BLOCK, grid_durations, make_video
 
 
 def write_grids(run_dir, steps, size=(62, 62), channels=1):

@@ -8,7 +8,7 @@ from wgan.errors import WganError
 
 
 def test_missing_wandb_says_how_to_install(tmp_path, monkeypatch):
-    from wgan.wandb_log import WandbLogger
+    from wgan.training.wandb_log import WandbLogger
 
     monkeypatch.setitem(sys.modules, "wandb", None)  # makes "import wandb" fail
     with pytest.raises(WganError, match="pip install wandb"):
@@ -16,7 +16,7 @@ def test_missing_wandb_says_how_to_install(tmp_path, monkeypatch):
 
 
 def test_unknown_mode(tmp_path):
-    from wgan.wandb_log import WandbLogger
+    from wgan.training.wandb_log import WandbLogger
 
     with pytest.raises(WganError, match="offline, online"):
         WandbLogger(tmp_path, {}, mode="cloud")
@@ -24,8 +24,8 @@ def test_unknown_mode(tmp_path):
 
 def test_offline_run_is_recorded_in_the_run_folder(tmp_path, monkeypatch):
     pytest.importorskip("wandb")
-    from wgan.monitor import Monitor
-    from wgan.wandb_log import WandbLogger
+    from wgan.training.monitor import Monitor
+    from wgan.training.wandb_log import WandbLogger
 
     # Keep W&B's own settings and caches out of the user's home; no network in offline mode.
     for var in ("WANDB_CONFIG_DIR", "WANDB_CACHE_DIR", "WANDB_DATA_DIR"):

@@ -1,15 +1,24 @@
-"""Configuration: plain dataclasses, validated, saved resolved as YAML.
+"""Configuration: plain dataclasses, YAML in and out.
 
 A run is described completely by one :class:`Config`. Presets (``presets.py``)
 are partial configs as data; the CLI layers flags and ``--set key=value``
 overrides on top, and the resolved result is written to ``config.yaml`` in the
 run folder so that a run can always be reproduced and resumed.
+
+This module knows nothing of what it configures: it checks the values it owns
+(types, ranges, its own small lists of words) in :meth:`Config.check_values`.
+The names of components (networks, Lipschitz methods, objectives, metrics, ...)
+and the settings components own are checked against their registries by
+:func:`wgan.validation.validate`, the one validation step above both. A section
+with component settings (``loss``, ``model``) keeps them in its ``options``,
+which the YAML shows beside the section's own keys (``loss.gp_lambda``).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
+import signal
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from types import UnionType
@@ -17,18 +26,18 @@ from typing import Any, Union, get_args, get_origin, get_type_hints
 
 import yaml
 
-from .conditioning import CONDITIONING, CRITIC_CONDITIONING
 from .errors import WganError, choice_error
 from .files import write_text
-from .augment import augmentation_ops
-from .lipschitz import method_names, penalises_pairs
-from .objectives import OBJECTIVES
-from .stopping import DEFAULT_STOP_SIGNALS, signal_names
 
 OPTIMIZERS = ("auto", "adam", "rmsprop")
 LATENTS = ("normal", "uniform")
-CLIP_WHEN = ("after", "before")
 CRITIC_SPLIT = ("none", "half", "full")
+SWITCH = ("auto", "on", "off")  # the speed options; auto: where it pays (each option's comment says where)
+# Signals that stop training after the update in flight, the state saved (wgan.training.stopping):
+# those train.stop_signals may name (where the platform has them), and its default.
+STOP_SIGNALS = tuple(name for name in ("SIGTERM", "SIGINT", "SIGUSR1", "SIGUSR2", "SIGHUP")
+                     if hasattr(signal, name))
+DEFAULT_STOP_SIGNALS = tuple(name for name in ("SIGTERM", "SIGINT", "SIGUSR1") if name in STOP_SIGNALS)
 RECORD_KEYS = ("versions", "history")  # sections of config.yaml that describe the run, not configure it
 MAX_IMAGE_SIZE = 4096  # pixels a side; one such RGB image is 48 MiB
 # Upper limits of the model's sizes, far above any published GAN (BigGAN's widest layer has 2,048
@@ -60,9 +69,7 @@ class ModelConfig:
     latent_dim: int = 2
     latent: str = "normal"  # normal: N(0, I); uniform: U(-1, 1) (the quadratic-curve GAN tutorial)
     width: int = 512  # MLP hidden units, or the base channel count of a conv model
-    depth: int = 3  # MLP hidden layers
     activation: str = "relu"  # relu | leaky_relu | tanh | elu
-    feature_dim: int = 0  # MLP critic: a linear feature layer before the output (the quadratic-curve GAN tutorial uses 2); 0 = none
     critic_norm: str = "none"  # conv critics: none | layer | batch | instance
     init: str = "default"  # default (PyTorch) | normal (N(0, 0.02), the DCGAN/Keras seeds)
     output_bias: str = "zero"  # images: zero | data_mean (the output layer starts at the data's mean colour)
@@ -73,18 +80,19 @@ class ModelConfig:
     # Data-parallel runs on CUDA (nccl): BatchNorm statistics over the global batch instead of each
     # process's share (SyncBatchNorm). Off: plain per-process BatchNorm, rank 0's buffers saved.
     sync_bn: bool = False
+    # A network family's own settings (the MLP's depth and feature_dim), declared by the family.
+    options: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
 class LossConfig:
     objective: str = "wgan"  # gan: sigmoid cross-entropy; wgan: E[C(real)] - E[C(fake)]; hinge; ls (least squares)
-    lipschitz: str = "gp"  # clip | gp | lp | sn | none
-    clip_value: float = 0.01
-    clip_when: str = "after"  # after each critic update (WGAN paper) | before each critic iteration (the AC-WGAN MNIST tutorial)
-    gp_lambda: float = 10.0  # weight of the gradient penalty (gp and lp)
+    lipschitz: str = "gp"  # clip | gp | lp | sn | none, or several joined by +
     class_weight_critic: float = 1.0  # AC-WGAN: cross-entropy weight in the critic loss, real images
     class_weight_critic_fake: float = 1.0  # ... and generated images (the AC-WGAN MNIST tutorial: 1; improved_wgan_training: 0)
     class_weight_generator: float = 1.0  # AC-WGAN: cross-entropy weight in the generator loss
+    # The Lipschitz method's own coefficients (gp_lambda; clip_value and clip_when), declared by the method.
+    options: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -124,7 +132,7 @@ class TrainConfig:
     # half the batch (half: the MNIST-sevens tutorial's Keras loop) or on a whole batch each (full: the AC-WGAN MNIST tutorial's Keras loop).
     critic_split: str = "none"
     # Differentiable augmentation of every critic input, real and generated (DiffAugment): "none", or
-    # operations of wgan.augment joined by commas, e.g. "translation,cutout". For small data sets.
+    # operations of wgan.methods.augment joined by commas, e.g. "translation,cutout". For small data sets.
     augment: str = "none"
     max_minutes: float = 0.0  # stop after this much training time even if steps remain (0 = no limit)
     eval_every: int = 0  # measure the run every this many steps (wgan eval's metrics; 0 = never)
@@ -175,7 +183,9 @@ class Config:
 
     # ---- conversion -------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        """Nested plain values, each section's options beside its own keys (as config.yaml shows them)."""
+        return {f.name: section_dict(getattr(self, f.name)) if dataclasses.is_dataclass(getattr(self, f.name))
+                else getattr(self, f.name) for f in fields(self)}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "Config":
@@ -194,8 +204,12 @@ class Config:
         return self
 
     def set(self, path: str, value: Any) -> None:
-        """Set one key, e.g. ``set("train.steps", 500)``; strings are parsed as YAML."""
+        """Set one key, e.g. ``set("train.steps", 500)``; strings are parsed as YAML. A key that is not
+        a section's own goes to its ``options`` as given (its component checks it: wgan.validation)."""
         obj, leaf = self._resolve(path)
+        if leaf not in _field_names(obj):
+            obj.options[leaf] = _parsed(value)
+            return
         hint = get_type_hints(type(obj))[leaf]
         setattr(obj, leaf, _coerce(path, value, hint))
 
@@ -209,8 +223,14 @@ class Config:
         return self
 
     def get(self, path: str) -> Any:
+        """The value of one key (an option a section does not set: None)."""
         obj, leaf = self._resolve(path)
-        return getattr(obj, leaf)
+        return getattr(obj, leaf) if leaf in _field_names(obj) else obj.options.get(leaf)
+
+    def keys(self) -> list[str]:
+        """Every key this config has: the sections' own and the options they hold."""
+        return all_keys() + [f"{f.name}.{k}" for f in fields(self) if _has_options(getattr(self, f.name))
+                             for k in getattr(self, f.name).options]
 
     def _resolve(self, path: str):
         parts = path.split(".")
@@ -220,45 +240,36 @@ class Config:
                 raise WganError(f"unknown config key {path!r}; accepted: {', '.join(all_keys())}")
             obj = getattr(obj, part)
         leaf = parts[-1]
-        if not dataclasses.is_dataclass(obj) or leaf not in _field_names(obj) or dataclasses.is_dataclass(
-            getattr(obj, leaf)
-        ):
+        if not dataclasses.is_dataclass(obj) or leaf == "options" or (
+                leaf not in _field_names(obj) and not _has_options(obj)) or (
+                leaf in _field_names(obj) and dataclasses.is_dataclass(getattr(obj, leaf))):
             raise WganError(f"unknown config key {path!r}; accepted: {', '.join(all_keys())}")
         return obj, leaf
 
-    # ---- validation ---------------------------------------------------------
-    def validate(self) -> "Config":
-        """Raise :class:`WganError` for the first value out of range."""
-        _one_of("objective", self.loss.objective, OBJECTIVES)
-        method_names(self.loss.lipschitz)  # methods compose: "sn+gp"
+    # ---- the values this module owns -------------------------------------------
+    def check_values(self) -> "Config":
+        """Raise :class:`WganError` for the first value out of range among those the config owns
+        (component names and settings: :func:`wgan.validation.validate`)."""
         _one_of("optimiser", self.optim.name, OPTIMIZERS)
         _one_of("learning-rate decay", self.optim.decay, ("none", "linear"))
         check_device_name(self.train.device)
-        _one_of("clip_when", self.loss.clip_when, CLIP_WHEN)
         _one_of("split", self.data.split, ("train", "test", "all"))
         _one_of("critic_split", self.train.critic_split, CRITIC_SPLIT)
-        augmentation_ops(self.train.augment)
-        check_best_metric(self.train.best_metric)
         _one_of("W&B mode", self.train.wandb, ("off", "offline", "online"))
-        _one_of("precision", self.train.precision, ("fp32", "bf16", "fp16", "fp64", "auto"))
         _one_of("train.check_finite", self.train.check_finite, ("log", "always"))
-        _one_of("train.cuda_graph", self.train.cuda_graph, ("auto", "on", "off"))
-        _one_of("train.channels_last", self.train.channels_last, ("auto", "on", "off"))
-        _one_of("train.matmul_conv", self.train.matmul_conv, ("auto", "on", "off"))
-        _one_of("train.fused_resample", self.train.fused_resample, ("auto", "on", "off"))
         self.train.stop_signals = signal_names(self.train.stop_signals)
-        validate_model(self.model)
-        if self.train.critic_split != "none" and penalises_pairs(self.loss.lipschitz):
-            raise WganError("train.critic_split updates the critic on real and fake separately, which leaves "
-                            "no pairs for a gradient penalty; use it with clip, sn or none")
+        for key in ("train.cuda_graph", "train.channels_last", "train.matmul_conv", "train.fused_resample",
+                    "data.stream"):
+            _one_of(key, self.get(key), SWITCH)
+        check_model_values(self.model)
         for key in ("train.steps", "train.batch_size", "train.n_critic", "train.log_every",
                     "train.sample_every", "train.checkpoint_every", "train.warmup_n_critic",
                     "train.warmup_every", "train.eval_n"):
             _positive(key, self.get(key))
-        for key in ("optim.lr_g", "optim.lr_c", "loss.clip_value"):
+        for key in ("optim.lr_g", "optim.lr_c"):
             if self.get(key) is not None:
                 _positive(key, self.get(key))
-        for key in ("loss.gp_lambda", "train.warmup_first", "train.max_minutes", "train.eval_every", "train.warmup_period",
+        for key in ("train.warmup_first", "train.max_minutes", "train.eval_every", "train.warmup_period",
                     "train.threads", "train.generator_batch_size", "train.ema_standing_batches", "train.keep_checkpoints",
                     "loss.class_weight_critic", "loss.class_weight_critic_fake",
                     "loss.class_weight_generator"):
@@ -279,7 +290,6 @@ class Config:
             _positive("data.image_size", self.data.image_size)
             if self.data.image_size > MAX_IMAGE_SIZE:
                 raise WganError(f"data.image_size must be at most {MAX_IMAGE_SIZE}, got {self.data.image_size}")
-        _one_of("data.stream", self.data.stream, ("auto", "on", "off"))
         if self.data.channels not in (None, 1, 3):
             raise WganError(f"data.channels must be 1 or 3, got {self.data.channels}")
         return self
@@ -322,66 +332,36 @@ def read_record(path: Path) -> dict:
     return {k: d[k] for k in RECORD_KEYS if isinstance(d, dict) and k in d}
 
 
-def versions() -> dict[str, str]:
-    """The versions a run was made with (recorded in its config.yaml)."""
-    import platform
+def check_model_values(model: ModelConfig) -> None:
+    """Raise :class:`WganError` for the first model size out of range (names: wgan.validation).
 
-    import torch
-
-    from . import __version__
-
-    return {"wgan": str(__version__), "torch": str(torch.__version__), "python": platform.python_version()}
-
-
-def validate_model(model: ModelConfig) -> None:
-    """Raise :class:`WganError` for the first model setting out of range.
-
-    Shared by :meth:`Config.validate` and the reading of generator files, whose
-    description comes from whoever sent the file: the upper limits keep a few
-    bytes of description from building a network that cannot fit anywhere.
+    Shared by :meth:`Config.check_values` and the reading of generator files, whose description
+    comes from whoever sent the file: the upper limits keep a few bytes of description from
+    building a network that cannot fit anywhere.
     """
-    from .models import CRITICS, GENERATORS  # the networks import this module: import them when used
-    from .models.layers import ACTIVATIONS, CRITIC_NORMS, INIT_SCHEMES, OUTPUT_BIASES
-
-    _one_of("generator", model.generator, GENERATORS)
-    _one_of("critic", model.critic, CRITICS)
-    _one_of("activation", model.activation, ACTIVATIONS)
-    _one_of("critic normalisation", model.critic_norm, CRITIC_NORMS)
-    _one_of("init", model.init, INIT_SCHEMES)
-    _one_of("model.output_bias", model.output_bias, OUTPUT_BIASES)
     _one_of("latent distribution", model.latent, LATENTS)
-    _one_of("model.conditional", model.conditional, CONDITIONING)
-    _one_of("model.critic_conditional", model.critic_conditional, CRITIC_CONDITIONING)
-    for key, most in (("latent_dim", MAX_LATENT_DIM), ("width", MAX_WIDTH), ("depth", MAX_DEPTH)):
+    for key, most in (("latent_dim", MAX_LATENT_DIM), ("width", MAX_WIDTH)):
         value = getattr(model, key)
         _positive(f"model.{key}", value)
         if value > most:
             raise WganError(f"model.{key} must be at most {most}, got {value}")
-    if not 0 <= model.feature_dim <= MAX_WIDTH:
-        raise WganError(f"model.feature_dim must be in 0..{MAX_WIDTH}, got {model.feature_dim}")
-    if model.critic_conditional == "projection" and model.conditional == "none":
-        raise WganError("model.critic_conditional=projection scores images against their classes, and "
-                        "model.conditional=none trains an unconditional generator; set model.conditional "
-                        "to cbn, concat or embed_mul")
-    if model.conditional == "cbn" and model.sync_bn:
-        raise WganError("model.conditional=cbn and model.sync_bn=true cannot be combined: SyncBatchNorm has no "
-                        "class-conditional form; set model.sync_bn=false")
 
 
-def check_best_metric(name: str) -> None:
-    """``train.best_metric``: auto, or a result a registered metric reports (``fid``, ``recall``, or a
-    full result name such as ``fid_domain_1k_test_quick``)."""
-    from .metrics import METRICS, direction  # the metrics import this module's neighbours: import when used
-
-    if name == "auto" or direction(name) is not None:  # a result that is better one way
-        return
-    outputs = list(dict.fromkeys(o for m in METRICS.values() for o, d in m.outputs.items() if d is not None))
-    raise WganError(f"unknown train.best_metric {name!r}; accepted: auto, or a result of an evaluation: "
-                    f"{', '.join(outputs)} (or its full name, e.g. fid_domain_1k_test_quick)")
+def signal_names(names) -> list[str]:
+    """``names`` as canonical signal names (``term`` and ``TERM`` are SIGTERM); a one-line error for others."""
+    out = []
+    for name in names:
+        canonical = str(name).strip().upper()
+        canonical = canonical if canonical.startswith("SIG") else f"SIG{canonical}"
+        if canonical not in STOP_SIGNALS:
+            raise WganError(f"unknown signal {name!r} in train.stop_signals; accepted: {', '.join(STOP_SIGNALS)} "
+                            "(or [] for none)")
+        out.append(canonical)
+    return out
 
 
 def check_device_name(name: str) -> None:
-    """Raise for a name ``runtime.pick_device`` would not understand (without looking at the hardware)."""
+    """Raise for a name ``devices.pick_device`` would not understand (without looking at the hardware)."""
     base, _, index = str(name).partition(":")
     if base in ("auto", "cpu", "mps") and not index:
         return
@@ -391,20 +371,47 @@ def check_device_name(name: str) -> None:
 
 
 def all_keys() -> list[str]:
-    """Every settable key, e.g. ``train.steps``."""
+    """Every key the config itself defines, e.g. ``train.steps`` (components add their options' keys:
+    wgan.validation.settable_keys)."""
     cfg = Config()
     keys = []
     for f in fields(cfg):
         value = getattr(cfg, f.name)
         if dataclasses.is_dataclass(value):
-            keys += [f"{f.name}.{g.name}" for g in fields(value)]
+            keys += [f"{f.name}.{g.name}" for g in fields(value) if g.name != "options"]
         else:
             keys.append(f.name)
     return keys
 
 
+def section_dict(section) -> dict[str, Any]:
+    """A section as plain values, its options beside its own keys."""
+    out = {f.name: _plain(getattr(section, f.name)) for f in fields(section) if f.name != "options"}
+    if _has_options(section):
+        out.update({k: _plain(v) for k, v in section.options.items()})
+    return out
+
+
+def _plain(value):
+    return list(value) if isinstance(value, (list, tuple)) else value
+
+
+def _has_options(obj) -> bool:
+    return dataclasses.is_dataclass(obj) and "options" in _field_names(obj)
+
+
 def _field_names(obj) -> set[str]:
     return {f.name for f in fields(obj)}
+
+
+def _parsed(value: Any) -> Any:
+    """A command-line string as YAML reads it (``10`` an int, ``[a, b]`` a list); anything else as it is."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return yaml.safe_load(value) if value.strip() else None
+    except yaml.YAMLError:
+        return value
 
 
 def _one_of(what: str, value, accepted) -> None:
@@ -421,13 +428,7 @@ def _positive(key: str, value) -> None:
 
 def _coerce(path: str, value: Any, hint: Any) -> Any:
     """Convert ``value`` (possibly a string from the command line) to the field's type."""
-    if isinstance(value, str):
-        try:
-            parsed = yaml.safe_load(value) if value.strip() else None
-        except yaml.YAMLError:
-            parsed = value
-    else:
-        parsed = value
+    parsed = _parsed(value)
     # Optional[X] (X | None) is a union of X and None; list[X] has arguments too, but is no union.
     args = get_args(hint) if get_origin(hint) in (Union, UnionType) else ()
     optional = type(None) in args

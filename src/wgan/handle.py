@@ -25,7 +25,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from .config import Config, ModelConfig, validate_model
+from .config import Config, ModelConfig, section_dict
 from .data.space import DataSpace
 from .errors import WganError, first_line
 from .files import write_safetensors
@@ -157,9 +157,7 @@ def check_finite_samples(bad: int, total: int, step: int) -> None:
 def generator_info(model_cfg: ModelConfig, space: DataSpace, num_classes: int, step: int, ema: bool,
                    data_cfg: dict | None = None) -> dict:
     """The settings that rebuild a generator without its run: family, sizes, latent, classes, data space."""
-    from dataclasses import asdict
-
-    return {"format": FORMAT, "family": model_cfg.generator, "model": asdict(model_cfg), "space": space.to_dict(),
+    return {"format": FORMAT, "family": model_cfg.generator, "model": section_dict(model_cfg), "space": space.to_dict(),
             "num_classes": num_classes, "step": int(step), "ema": bool(ema), "data": data_cfg or {}}
 
 
@@ -242,9 +240,11 @@ def check_description(info: dict, source: str) -> tuple[ModelConfig, DataSpace, 
         model = info.get("model")
         if not isinstance(model, dict):
             raise WganError("it has no model settings")
+        from .validation import check_model  # the registries of networks, layers and their options
+
         cfg = Config()
         cfg.update({"model": model})
-        validate_model(cfg.model)
+        check_model(cfg.model)
         space = DataSpace.from_dict(info.get("space") if isinstance(info.get("space"), dict) else {})
         num_classes, step = info.get("num_classes", 0), info.get("step", 0)
         if type(num_classes) is not int or not 0 <= num_classes <= MAX_CLASSES:
@@ -299,8 +299,7 @@ def load_generator(source: str | os.PathLike, checkpoint: str | int = "last", de
     if source.is_file():
         info, tensors = read_generator_file(source)
         return handle_from_parts(info, tensors, ema, str(source), device)
-    from .run_folder import RunFolder
-    from .runs import check_run_dir
+    from .run_folder import RunFolder, check_run_dir
 
     run_dir = check_run_dir(source)
     pt, gen = RunFolder(run_dir).checkpoint_files(checkpoint)

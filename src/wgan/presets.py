@@ -2,7 +2,7 @@
 
 Each preset is a description plus a nested dict applied over the defaults of
 :class:`wgan.config.Config`. Seed presets reproduce five public tutorials
-(named in their descriptions and in the README's preset table) exactly; where a seed departs from good practice the preset keeps the seed's
+(named in their descriptions and in docs/presets.md) exactly; where a seed departs from good practice the preset keeps the seed's
 choice and ``warnings`` says why it may hurt.
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .config import Config
-from .errors import choice_error
-from .lipschitz import penalises_pairs
+from .methods.lipschitz import penalises_pairs
+from .registry import Registry
 
 
 @dataclass(frozen=True)
@@ -23,18 +23,17 @@ class Preset:
     data_hint: str | None = None  # for data this machine cannot ship: what --data PATH should be
 
 
-PRESETS: dict[str, Preset] = {}
+PRESETS: Registry[Preset] = Registry("preset")
 
 
 def register(name: str, description: str, settings: dict, warnings: tuple[str, ...] = (),
              data_hint: str | None = None) -> None:
-    PRESETS[name] = Preset(description, settings, warnings, data_hint)
+    """``PRESETS.register(name, Preset(...))``, as the definitions below read best."""
+    PRESETS.register(name, Preset(description, settings, warnings, data_hint))
 
 
 def preset_config(name: str) -> Config:
-    if name not in PRESETS:
-        raise choice_error("preset", name, PRESETS)
-    cfg = Config().update(PRESETS[name].settings)
+    cfg = Config().update(PRESETS.get(name).settings)
     cfg.preset = name
     return cfg
 
@@ -133,7 +132,7 @@ _GP_28 = {
     "train": {"batch_size": 64, "n_critic": 5, "log_every": 50, "sample_every": 250, "checkpoint_every": 1000},
 }
 # The recommended unconditional recipe, measured on Fashion-MNIST on a 2-core CPU with native
-# bfloat16 (domain FID of 2,000 samples against the test split; benchmarks/bench_ema.py, the README
+# bfloat16 (domain FID of 2,000 samples against the test split; benchmarks/bench_ema.py, docs/benchmarks.md
 # has the tables):
 # - init normal (N(0, 0.02), as DCGAN): with PyTorch's default init the transposed convolutions'
 #   last layer starts with a bright lattice of saturated tanh pixels that the generator cannot
@@ -146,7 +145,7 @@ _GP_28 = {
 #   32.1, 33.5 and 52.3 against 31.3 for the trained weights after 360 s;
 # - kept after a second round (FID after 204 s; this recipe scored 21.8 and 21.5 in two runs):
 #   the two-sided penalty (one-sided, lp: 21.6, with 13% fewer steps in the time), batch 64
-#   (128: 28.3), Adam beta1 0.5 (0.0: 20.9 in one run; not yet adopted, see the README).
+#   (128: 28.3), Adam beta1 0.5 (0.0: 20.9 in one run; not yet adopted, see docs/benchmarks.md).
 #   dcgan28's widths are fixed by the model.
 _GP_28_RECOMMENDED = _merge(_GP_28, {"model": {"init": "normal"}, "optim": {"lr_c": 3e-4},
                                      "train": {"n_critic": 2, "precision": "auto"}})
@@ -166,7 +165,7 @@ register(
 # recipe with three changes, measured at 64x64 on 3,781 emoji (benchmarks/emoji_data.py) with
 # benchmarks/stall_probe.py (Wasserstein estimate, mean of 25 steps, 3 seeds) and
 # benchmarks/bench_quality.py (domain FID of 10,000 samples against the held-out fifth, 2,100 steps,
-# one run each); the README has the tables:
+# one run each); docs/benchmarks.md has the tables:
 # - the generator's learning rate raised to the critic's 3e-4: the estimate peaked at step 100
 #   instead of 150 (110 against 175 on the CPU) and ended at half;
 # - the generator's output layer starting at the data's mean colour (model.output_bias): a grey
@@ -274,7 +273,7 @@ register(
         # them 0.004) and accepts generated digits that an independent classifier reads otherwise.
         # The generator's class weight trades class accuracy for variety within a class; measured by
         # benchmarks/bench_conditional.py on a 2-core CPU (accuracy of an independent classifier,
-        # recall in the domain feature space; the README has the table):
+        # recall in the domain feature space; docs/benchmarks.md has the table):
         #   10 minutes, no augmentation, weight 1: 76.9%, recall 0.64;
         #   10 minutes, augmentation, weight 1: 98.6%, recall 0.14;
         #   10 minutes, augmentation, weight 0.1 (Gulrajani et al.): 21.6%, recall 0.68;

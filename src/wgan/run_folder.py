@@ -22,11 +22,17 @@ changing the layout is an edit here.
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import tempfile
 from pathlib import Path
 
 from .errors import WganError
+
+# Results of the default evaluation protocol are eval/metrics.json; the protocol registry
+# (wgan.evaluation.protocols) takes its default from here.
+DEFAULT_PROTOCOL = "quick"
 
 CHECKPOINT_HELP = "last, best or a step number (a checkpoint the run kept; see train.keep_checkpoints)"
 _STEP_FILE = re.compile(r"step_(\d+)")
@@ -169,8 +175,6 @@ class RunFolder:
         """``eval/metrics.json`` for the quick protocol and the last weights; the others named by
         protocol and checkpoint (``metrics-paper.json``, ``metrics-best.json``, ``metrics-paper-best.json``),
         so an evaluation never replaces one made another way."""
-        from .evaluation.protocols import DEFAULT_PROTOCOL
-
         parts = [p for p in (None if protocol == DEFAULT_PROTOCOL else protocol,
                              None if str(checkpoint) == "last" else str(checkpoint)) if p]
         return self.eval / ("-".join(["metrics", *parts]) + ".json")
@@ -187,3 +191,80 @@ class RunFolder:
 def _by_step(paths) -> list[tuple[int, Path]]:
     found = [(int(m.group(1)), path) for path in paths if (m := _STEP_FILE.fullmatch(path.stem))]
     return sorted(found)
+
+
+# ---- reading the training log ----------------------------------------------------------------
+def read_metrics(path: Path) -> list[dict]:
+    """Records of metrics.jsonl in step order, one per step.
+
+    Records of one step (training numbers and an evaluation) are merged; a resumed
+    run's records replace those a killed run wrote past the checkpoint it resumed from.
+    """
+    records: list[dict] = []
+    path = Path(path)
+    if not path.is_file():
+        return records
+    for line in path.read_text().splitlines():
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError:
+            continue  # a line cut short by a kill
+        while records and records[-1]["step"] > rec["step"]:
+            records.pop()
+        if records and records[-1]["step"] == rec["step"]:
+            records[-1].update(rec)
+        else:
+            records.append(rec)
+    return records
+
+
+# ---- naming and recognising run folders ----------------------------------------------------
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.]+", "_", text).strip("_") or "data"
+
+
+def data_label(data_name: str) -> str:
+    """A short label for the data: the name itself, or the last part of a path."""
+    path = Path(data_name)
+    return _slug(path.stem if path.suffix else path.name) if ("/" in data_name or path.exists()) else _slug(data_name)
+
+
+def ensure_writable(folder: Path) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".wgan-write-test."):
+            pass
+    except OSError as e:
+        raise WganError(f"output folder {folder} cannot be written ({e.strerror or e}); pass --out DIR") from None
+
+
+def next_run_dir(out: Path, cfg, number: int | None = None) -> Path:
+    """The run folder ``cfg`` would get under ``out`` (the next free number, or ``number``); not created."""
+    out = Path(out)
+    if number is None:
+        found = out.iterdir() if out.is_dir() else ()
+        number = max((int(m.group(1)) for p in found if (m := re.match(r"(\d{4,})-", p.name))), default=0) + 1
+    parts = [data_label(cfg.data.name), cfg.loss.objective] + ([_slug(cfg.name)] if cfg.name else [])
+    return out / f"{number:04d}-{'-'.join(parts)}"
+
+
+def new_run_dir(out: Path, cfg) -> Path:
+    """Create the next numbered run folder under ``out``; never reuses an existing one."""
+    ensure_writable(Path(out))
+    run = next_run_dir(out, cfg)
+    while True:
+        try:
+            run.mkdir()
+            break
+        except FileExistsError:  # another process took this number first
+            run = next_run_dir(out, cfg, int(run.name.split("-", 1)[0]) + 1)
+    RunFolder(run).make()
+    return run
+
+
+def check_run_dir(run: Path) -> Path:
+    run = Path(run)
+    config = RunFolder(run).config
+    if not config.is_file():
+        raise WganError(f"{run} is not a run folder (no {config.name}); pass a folder made by `wgan train`")
+    return run

@@ -7,12 +7,12 @@ import pytest
 import torch
 from PIL import Image
 
-from wgan.artifacts.image import ImageArtifacts
 from wgan.data.space import DataSpace
 from wgan.handle import GeneratorHandle
-from wgan.run_folder import RunFolder
 from wgan.latent import Latent
 from wgan.plots.images import PADDING
+from wgan.run_folder import RunFolder
+from wgan.training.artifacts.image import ImageArtifacts
 
 H = W = 6
 
@@ -128,7 +128,7 @@ def test_finish_with_a_single_grid_makes_no_video(tmp_path):
 @pytest.mark.parametrize("num_classes", [0, 10])
 def test_tensorboard_accepts_the_grid(tmp_path, num_classes):
     """The real Monitor writes the snapshot as a TensorBoard image."""
-    from wgan.monitor import Monitor
+    from wgan.training.monitor import Monitor
 
     handle = stand_in(tmp_path, num_classes=num_classes)
     handle.generate = lambda z, labels=None: torch.zeros(len(z), 1, H, W)

@@ -6,9 +6,9 @@ from click.testing import CliRunner
 
 from wgan.cli import main
 from wgan.evaluation import compare_image_sets
-from wgan.monitor import read_metrics
 from wgan.metrics import select_result
-from wgan.trainer import Trainer
+from wgan.run_folder import read_metrics
+from wgan.training.trainer import Trainer
 
 
 class PixelFeatures:

@@ -32,10 +32,11 @@ def image_run(tiny_images, tmp_path, monkeypatch):
 
 
 @pytest.fixture
-def small_paper(monkeypatch):
+def small_paper():
     """The paper protocols with 60 samples instead of 50,000 (everything else as they are)."""
-    for name in ("paper", "paper-test"):
-        monkeypatch.setitem(PROTOCOLS, name, dataclasses.replace(PROTOCOLS[name], n=60))
+    with PROTOCOLS.override("paper", dataclasses.replace(PROTOCOLS["paper"], n=60)), \
+            PROTOCOLS.override("paper-test", dataclasses.replace(PROTOCOLS["paper-test"], n=60)):
+        yield
 
 
 def test_every_result_names_its_protocol(image_run, small_paper):
@@ -159,8 +160,8 @@ def test_a_reference_from_other_inception_weights_is_refused(tiny_images, random
 def test_the_report_never_puts_two_protocols_in_one_row(image_run, small_paper, tmp_path):
     import shutil
 
-    from wgan.report.page import metrics_table
-    from wgan.report.runs import load_runs
+    from wgan.tools.report.collect import load_runs
+    from wgan.tools.report.page import metrics_table
 
     other = tmp_path / "other-run"
     shutil.copytree(image_run, other)

@@ -10,8 +10,7 @@ import torch
 
 from wgan.config import DataConfig
 from wgan.errors import WganError
-from wgan.features import WEIGHTS_FILE, InceptionFeatures, get_feature_extractor
-from wgan.features import inception
+from wgan.features import WEIGHTS_FILE, InceptionFeatures, get_feature_extractor, inception
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 import pytest
 
 from wgan.errors import WganError
-from wgan.metrics import METRICS, direction, format_count, get_metric, metric_key, register_metric
+from wgan.metrics import METRICS, Metric, direction, format_count, metric_key
 
 
 def test_registry_lists_every_metric_with_its_inputs():
@@ -36,20 +36,27 @@ def test_metric_key_names_the_protocol():
     assert [format_count(n) for n in (2500, 1_000_000)] == ["2500", "1M"]
 
 
-def test_register_and_look_up(monkeypatch):
-    monkeypatch.setattr("wgan.metrics.METRICS", dict(METRICS))
+@pytest.fixture
+def own_metrics():
+    saved = METRICS.snapshot()
+    yield METRICS
+    METRICS.restore(saved)
+
+
+def test_register_and_look_up(own_metrics):
     import wgan.metrics as metrics
 
-    metric = register_metric("mean_gap", lambda real, fake: 0.0, "features", {"mean_gap": "lower"}, "a test metric")
+    metric = METRICS.register("mean_gap", Metric(lambda real, fake: 0.0, "features", {"mean_gap": "lower"},
+                                                 "a test metric"))
     assert metrics.METRICS["mean_gap"] is metric and metric.args == ("real", "fake")
     assert "mean_gap" in metrics.metrics_for("image") and "mean_gap" not in metrics.metrics_for("toy")
     assert metrics.direction("mean_gap_domain_2k_test_quick") == "lower"
-    with pytest.raises(WganError, match="already registered"):
-        register_metric("mean_gap", lambda real, fake: 0.0, "features", {"mean_gap": "lower"})
+    with pytest.raises(WganError, match="metric 'mean_gap' is already registered"):
+        METRICS.register("mean_gap", Metric(lambda real, fake: 0.0, "features", {"mean_gap": "lower"}))
     with pytest.raises(WganError, match="unknown metric input kind"):
-        register_metric("other", lambda x: 0.0, "images", {"other": "lower"})
+        Metric(lambda x: 0.0, "images", {"other": "lower"})
     with pytest.raises(WganError, match="unknown direction of 'other'"):
-        register_metric("other", lambda x: 0.0, "features", {"other": "smaller"})
+        Metric(lambda x: 0.0, "features", {"other": "smaller"})
 
 
 def test_every_output_has_a_direction_and_the_longest_name_wins():
@@ -67,4 +74,4 @@ def test_a_metric_takes_what_it_names_of_what_is_available():
 
 def test_unknown_metric_names_the_accepted_ones():
     with pytest.raises(WganError, match="unknown metric 'fdi'; accepted: .*fid"):
-        get_metric("fdi")
+        METRICS.get("fdi")

@@ -181,7 +181,7 @@ def test_projection_critic_needs_labels():
 
 def test_spectral_norm_covers_the_projection_embedding():
     from wgan.config import LossConfig
-    from wgan.lipschitz import build_lipschitz
+    from wgan.methods.lipschitz import build_lipschitz
 
     _, _, c = build_pair("resnet-sngan", (3, 32, 32), K, conditional="cbn", critic_conditional="projection")
     build_lipschitz(LossConfig(lipschitz="sn")).prepare(c)

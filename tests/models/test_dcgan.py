@@ -7,7 +7,7 @@ from torch import nn
 from wgan.errors import WganError
 from wgan.models.layers import has_batchnorm
 
-from .conftest import assert_finite, build_pair, layer_types
+from .conftest import assert_finite, build_pair
 
 
 def _convs(module, kind):

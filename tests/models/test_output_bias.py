@@ -6,7 +6,8 @@ import torch
 
 from wgan.errors import WganError
 from wgan.models.layers import start_at_colour
-from wgan.trainer import Trainer
+from wgan.training.trainer import Trainer
+from wgan.validation import validate
 
 from .conftest import build_pair
 
@@ -54,4 +55,4 @@ def test_the_trainer_starts_at_the_mean_colour_of_the_data(tiny_image_config, tm
 def test_an_unknown_output_bias_is_refused_with_the_accepted_ones(tiny_image_config):
     tiny_image_config.model.output_bias = "median"
     with pytest.raises(WganError, match="model.output_bias .median.; accepted: data_mean, zero"):
-        tiny_image_config.validate()
+        validate(tiny_image_config)

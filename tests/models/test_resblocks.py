@@ -48,7 +48,7 @@ def test_fuse_switches_every_resampling_conv_of_a_resnet():
 
 
 def test_trainer_fuses_on_cpu_by_default_and_trains_the_same(tiny_image_config):
-    from wgan.trainer import Trainer
+    from wgan.training.trainer import Trainer
 
     results = {}
     for mode in ("off", "auto"):

@@ -3,8 +3,15 @@ import pytest
 from PIL import Image
 
 from wgan.errors import WganError
-from wgan.plots.images import (PADDING, class_grid_order, make_class_grid, make_grid, save_class_grid,
-                               save_folder, save_grid)
+from wgan.plots.images import (
+    PADDING,
+    class_grid_order,
+    make_class_grid,
+    make_grid,
+    save_class_grid,
+    save_folder,
+    save_grid,
+)
 
 
 def images(n, h=8, w=6, c=1, seed=0):

@@ -1,8 +1,13 @@
 import numpy as np
 import pytest
 
-from wgan.plots.toy import (finite_difference_grad_norm, plot_critic_landscape, plot_feature_space,
-                            plot_scatter_snapshots, select_snapshots)
+from wgan.plots.toy import (
+    finite_difference_grad_norm,
+    plot_critic_landscape,
+    plot_feature_space,
+    plot_scatter_snapshots,
+    select_snapshots,
+)
 
 RNG = np.random.default_rng(0)
 REAL = np.column_stack([x := 100 * (RNG.random(1000) - 0.5), 10 + x**2])  # the quadratic-curve GAN tutorial's quadratic

@@ -1,6 +1,6 @@
 import pytest
 
-from wgan.trainer import Trainer
+from wgan.training.trainer import Trainer
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from wgan.cli import main
-from wgan.report import load_runs, write_compare_figure, write_report
+from wgan.tools.report import load_runs, write_compare_figure, write_report
 
 
 class Page(HTMLParser):

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from wgan.errors import WganError
-from wgan.report.runs import MAX_GRIDS, MAX_POINTS, differing_keys, downsample, flatten, load_run, load_runs
+from wgan.tools.report.collect import MAX_GRIDS, MAX_POINTS, differing_keys, downsample, flatten, load_run, load_runs
 
 
 def test_flatten_names_nested_keys():
@@ -73,7 +73,7 @@ def long_run(folder, steps=100_000, grids=200):
 
 
 def test_a_long_runs_report_stays_small(tmp_path):
-    from wgan.report import write_report
+    from wgan.tools.report import write_report
 
     run = load_run(long_run(tmp_path / "0001-long"))
     assert all(len(steps) <= MAX_POINTS for steps, _ in run.curves.values())

@@ -6,8 +6,8 @@ import signal
 import pytest
 
 from wgan.errors import WganError
-from wgan.report import write_report
-from wgan.report.runs import load_run, load_runs
+from wgan.tools.report import write_report
+from wgan.tools.report.collect import load_run, load_runs
 
 
 def test_linked_fifo_and_fake_pictures_are_skipped_with_a_warning(two_runs, tmp_path):
@@ -42,7 +42,7 @@ def test_a_linked_log_is_refused(two_runs, tmp_path):
 
 
 def test_a_dollar_in_a_run_name_draws(two_runs, tmp_path):
-    from wgan.report import write_compare_figure
+    from wgan.tools.report import write_compare_figure
 
     renamed = two_runs[0].rename(two_runs[0].parent / "a$b$c")
     assert write_compare_figure([load_run(renamed)], tmp_path / "c.png").is_file()

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from ..config import DataConfig
 from ..errors import WganError
-from .toy import GENERATORS as TOY_DATASETS
-from .toy import ToyDataset
+from .toy import TOY_SETS, ToyDataset
 
 
 def build_dataset(cfg: DataConfig, seed: int = 0):
     """The data set a config names, on the CPU (the trainer moves it to its device)."""
-    if cfg.name in TOY_DATASETS:
+    if cfg.name in TOY_SETS:
         for key, value in (("classes", cfg.classes), ("image_size", cfg.image_size), ("channels", cfg.channels)):
             if value:
                 raise WganError(f"data.{key} applies to image data; {cfg.name} is 2-D points "

@@ -23,11 +23,19 @@ import torch
 
 from ..errors import WganError
 from ..rng import seeded, stream_seed
-from .space import DataSpace
-from .sources import BUILTIN, ImageArrays, check_unsplit, finish, load_images, path_kind
+from .sources import ImageArrays, builtin_names, check_unsplit, finish, load_images, path_kind
 from .sources.arrays import SPLITS, renumber
-from .sources.folder import (FolderImages, FolderIndex, FolderPlan, decode_folder, default_workers,
-                             drop_unreadable, open_folder, report_bad)
+from .sources.folder import (
+    FolderImages,
+    FolderIndex,
+    FolderPlan,
+    decode_folder,
+    default_workers,
+    drop_unreadable,
+    open_folder,
+    report_bad,
+)
+from .space import DataSpace
 
 MEMORY_LIMIT = 4 * 2**30  # bytes of uint8 pixels above which a folder is streamed instead of loaded
 
@@ -264,11 +272,12 @@ def load_image_dataset(cfg, memory_limit: int = MEMORY_LIMIT, num_workers: int |
     name = str(cfg.name)
     stream = getattr(cfg, "stream", "auto")
     path = Path(name).expanduser()
-    folder = name.lower() not in BUILTIN and cfg.split in SPLITS and path_kind(path) == "folder"
+    builtin = name.lower() in builtin_names()
+    folder = not builtin and cfg.split in SPLITS and path_kind(path) == "folder"
     if stream == "on" and not folder:
         raise WganError(f"data.stream=on streams image folders from disk; {name} is loaded into memory "
                         "(use data.stream=auto)")
-    if name.lower() in BUILTIN:
+    if builtin:
         return InMemoryImageDataset(load_images(cfg), name=name.lower())
     if not folder:  # load_images reports a bad split
         return InMemoryImageDataset(load_images(cfg), name=name)

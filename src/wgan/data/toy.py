@@ -17,10 +17,12 @@ import numpy as np
 import torch
 from sklearn.datasets import make_swiss_roll
 
-from ..errors import choice_error
+from ..registry import Registry
 from .space import DataSpace
 
 POOL_SIZE = 100_000
+# The 2-D data sets by name, each a function (n, numpy Generator) -> (n, 2) points in data coordinates.
+TOY_SETS: Registry = Registry("2-D data set")
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,7 @@ class Modes:
     sd: float
 
 
+@TOY_SETS.register("quadratic")
 def quadratic(n: int, rng: np.random.Generator) -> np.ndarray:
     """TF1 quadratic-curve GAN tutorial: x = 100 * (U - 0.5), y = 10 + x^2."""
     x = 100.0 * (rng.random(n) - 0.5)
@@ -43,6 +46,7 @@ def _eight_centers() -> np.ndarray:
     return 2.0 * np.array(unit, dtype=np.float64)
 
 
+@TOY_SETS.register("8gaussians")
 def eight_gaussians(n: int, rng: np.random.Generator) -> np.ndarray:
     """gan_toy.py: 8 centres on a circle of radius 2, sd 0.02, all divided by 1.414."""
     centers = _eight_centers()
@@ -54,6 +58,7 @@ def _grid_centers() -> np.ndarray:
     return np.array([(2.0 * x, 2.0 * y) for x in range(-2, 3) for y in range(-2, 3)])
 
 
+@TOY_SETS.register("25gaussians")
 def twentyfive_gaussians(n: int, rng: np.random.Generator) -> np.ndarray:
     """gan_toy.py: a 5 x 5 grid at -4..4 step 2, sd 0.05, divided by 2.828 (equal counts per mode)."""
     centers = _grid_centers()
@@ -61,18 +66,13 @@ def twentyfive_gaussians(n: int, rng: np.random.Generator) -> np.ndarray:
     return rng.permutation(points) / 2.828
 
 
+@TOY_SETS.register("swissroll")
 def swissroll(n: int, rng: np.random.Generator) -> np.ndarray:
     """gan_toy.py: scikit-learn's swiss roll, noise 0.25, columns 0 and 2, divided by 7.5."""
     seed = int(rng.integers(0, 2**31 - 1))
     return make_swiss_roll(n_samples=n, noise=0.25, random_state=seed)[0][:, [0, 2]] / 7.5
 
 
-GENERATORS = {
-    "quadratic": quadratic,
-    "8gaussians": eight_gaussians,
-    "25gaussians": twentyfive_gaussians,
-    "swissroll": swissroll,
-}
 MODES = {
     "8gaussians": Modes(_eight_centers() / 1.414, 0.02 / 1.414),
     "25gaussians": Modes(_grid_centers() / 2.828, 0.05 / 2.828),
@@ -89,11 +89,9 @@ class ToyDataset:
     streaming = False
 
     def __init__(self, name: str, normalize: bool = True, seed: int = 0, pool_size: int = POOL_SIZE):
-        if name not in GENERATORS:
-            raise choice_error("2-D data set", name, GENERATORS)
         self.name = name
         self.modes = MODES.get(name)
-        self._make = GENERATORS[name]
+        self._make = TOY_SETS.get(name)
         points = self._make(pool_size, np.random.default_rng(seed))
         if normalize:
             self.shift, self.scale = points.mean(0), points.std(0)
@@ -140,9 +138,8 @@ def reference_points(name: str, n: int, seed: int) -> torch.Tensor:
     included, which would make the real-vs-real floor of W1 unreachably low (in our
     runs 0.007 instead of about 0.03 at 2,000 points).
     """
-    if name not in GENERATORS:
-        raise choice_error("2-D data set", name, GENERATORS)
+    make = TOY_SETS.get(name)
     # Offset the seed so evaluation never reuses the pool's random stream.
     rng = np.random.default_rng(10_000 + seed)
-    points = GENERATORS[name](max(n, POOL_SIZE), rng)
+    points = make(max(n, POOL_SIZE), rng)
     return torch.as_tensor(points[rng.integers(0, len(points), n)], dtype=torch.float32)

@@ -13,13 +13,12 @@ from pathlib import Path
 
 from ..errors import WganError
 from ..files import write_text
-from ..run_folder import RunFolder
-from ..runs import check_run_dir
+from ..run_folder import RunFolder, check_run_dir
 from .images import compare_image_sets, compare_to_reference, evaluate_images, image_metrics
 from .protocols import DEFAULT_PROTOCOL, PROTOCOLS, get_protocol
 from .toy import evaluate_toy
 
-__all__ = ["DEFAULT_PROTOCOL", "PROTOCOLS", "compare_image_sets", "compare_to_reference",
+__all__ = ["DEFAULT_PROTOCOL", "PROTOCOLS", "compare_image_sets", "compare_sets", "compare_to_reference",
            "evaluate", "get_protocol", "evaluate_images", "image_metrics", "evaluate_run", "evaluate_toy", "format_table", "write_results"]
 
 
@@ -48,8 +47,8 @@ def evaluate_run(run_dir: Path, n: int | None = None, seed: int = 0, checkpoint:
     ``reference_file``: a reference made with ``wgan stats``; its protocol is the evaluation's
     (``protocol``, when given, must be the same).
     """
+    from ..devices import pick_device
     from ..handle import load_generator
-    from ..runtime import pick_device
     from .reference import check_reference_fits, check_reference_matches_run, load_reference
 
     run_dir = check_run_dir(run_dir)
@@ -79,3 +78,20 @@ def format_table(results: dict) -> str:
     rows = [(k, v) for k, v in results.items() if not isinstance(v, (list, dict))]
     width = max(len(k) for k, _ in rows)
     return "\n".join(f"{k:<{width}}  {v:.4g}" if isinstance(v, float) else f"{k:<{width}}  {v}" for k, v in rows)
+
+
+def compare_sets(real: Path, fake: Path, features: str | None = None, features_data: str | None = None,
+                 weights=None, metrics=None, log=None) -> dict:
+    """Metrics of a set of generated images against a set of real ones, without a run (``wgan eval
+    --real --fake``): each a built-in name, an ``.npz`` or an image folder. The domain space is the
+    classifier of ``features_data``'s train split (default: the real set)."""
+    from ..config import DataConfig
+    from ..data.sources import load_images
+    from ..features import get_feature_extractor
+
+    real_arrays = load_images(DataConfig(name=str(real), split="all"))
+    fake_arrays = load_images(DataConfig(name=str(fake), split="all"))
+    space_data = DataConfig(name=features_data or str(real), split="train")
+    extractor = get_feature_extractor(features or "domain", space_data, weights=weights, log=log)
+    return compare_image_sets(real_arrays.images, fake_arrays.images, extractor, metrics,
+                              real_labels=real_arrays.labels, reference_split=None)

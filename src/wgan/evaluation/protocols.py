@@ -31,7 +31,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..errors import WganError, choice_error
+from ..errors import WganError
+from ..registry import Registry
+from ..run_folder import DEFAULT_PROTOCOL  # noqa: F401  (the protocol whose results are eval/metrics.json)
 
 
 @dataclass(frozen=True)
@@ -60,19 +62,18 @@ class Protocol:
         return self.n
 
 
-PROTOCOLS = {p.name: p for p in (
+PROTOCOLS: Registry[Protocol] = Registry("evaluation protocol")
+for _protocol in (
     Protocol("quick", None, "heldout", "N samples (2,000 by default) against the held-out split"),
     Protocol("paper", 50_000, "train", "50,000 samples against the full train split; IS over 10 splits"),
     Protocol("paper-test", 50_000, "heldout", "50,000 samples against the test split; IS over 10 splits"),
-    Protocol("lucic", 10_000, "heldout", "10,000 samples against the first 10,000 test images in Inception "
-             "space (Lucic et al. 2018's Fashion-MNIST table)", reference_limit=10_000, features="inception",
+    Protocol("lucic", 10_000, "heldout", "Lucic et al. 2018: 10,000 samples against the first 10,000 test "
+             "images, in Inception space", reference_limit=10_000, features="inception",
              metrics=("fid", "kid", "precision_recall")),
-)}
-DEFAULT_PROTOCOL = "quick"
+):
+    PROTOCOLS.register(_protocol.name, _protocol)
 
 
 def get_protocol(name: str) -> Protocol:
     """The protocol called ``name``, or a WganError listing the known ones."""
-    if name not in PROTOCOLS:
-        raise choice_error("evaluation protocol", name, PROTOCOLS)
-    return PROTOCOLS[name]
+    return PROTOCOLS.get(name)

@@ -109,11 +109,11 @@ def reference_images(data_cfg, which: str = "heldout"):
 
 def data_available(data_cfg) -> bool:
     """Whether the data a run names is on this machine (built-in sets: whether their package is installed)."""
-    from ..data.sources import BUILTIN
+    from ..data.sources import builtin_names
     from ..data.sources.builtin import FASHION_DIR
 
     name = str(data_cfg.name)
-    if name.lower() in BUILTIN:
+    if name.lower() in builtin_names():
         return name.lower() != "fashion-mnist" or FASHION_DIR.is_dir()
     return Path(name).expanduser().exists()
 
@@ -258,7 +258,7 @@ def check_reference_fits(reference: ReferenceSet, path, protocol: str | None = N
 def check_reference_matches_run(reference: ReferenceSet, handle, path) -> None:
     """Refuse a domain reference made for other data than the run's (other image shape or classes,
     or another built-in data set)."""
-    from ..data.sources import BUILTIN
+    from ..data.sources import builtin_names
 
     ex = reference.extractor
     if ex.name != "domain":
@@ -270,7 +270,8 @@ def check_reference_matches_run(reference: ReferenceSet, handle, path) -> None:
     if names and names != [str(c) for c in ex.class_names]:
         raise WganError(f"{path} was made for the classes {ex.class_names}, but this run has {names}")
     made_for, run_data = str((reference.data or {}).get("name", "")), str(handle.info.get("data", {}).get("name", ""))
-    if made_for.lower() in BUILTIN and run_data.lower() in BUILTIN and made_for.lower() != run_data.lower():
+    builtin = builtin_names()
+    if made_for.lower() in builtin and run_data.lower() in builtin and made_for.lower() != run_data.lower():
         raise WganError(f"{path} was made for {made_for}, but this run was trained on {run_data}")
 
 
@@ -325,3 +326,22 @@ def data_config_of(info: dict):
     if "name" not in fields:
         raise WganError("this generator records no data set, so there is nothing to evaluate it against")
     return replace(DataConfig(), **fields)
+
+
+def stats_data(data: str, image_size=None, channels=None, classes: str | None = None):
+    """The DataConfig ``wgan stats`` summarises: a run folder's data (its size and classes), or ``data``
+    with the size, channels and comma-separated classes given."""
+    from ..config import Config, DataConfig
+
+    config = RunFolder(data).config
+    if config.is_file():
+        if image_size or channels or classes:
+            raise WganError(f"{data} is a run folder: its data, size and classes are the run's; leave out "
+                            "--image-size, --channels and --classes")
+        return replace(Config.load(config).data)
+    try:
+        kept = [int(c) for c in classes.split(",")] if classes else None
+    except ValueError:
+        raise WganError(f"--classes expects class numbers separated by commas (e.g. 7 or 0,1,2), got {classes!r}"
+                        ) from None
+    return DataConfig(name=data, image_size=image_size, channels=channels, classes=kept)

@@ -20,14 +20,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable
 
-from ..errors import WganError, choice_error
+from ..errors import WganError
+from ..registry import Registry
 from .cache import CACHE_ENV, cache_dir
 from .domain import DomainFeatures
 from .inception import WEIGHTS_ENV, WEIGHTS_FILE, InceptionFeatures
 from .inception_port import SPACE as PORT_SPACE
 from .inception_port import port_path
 
-FEATURE_SPACES = {"domain": DomainFeatures, "inception": InceptionFeatures}
+FEATURE_SPACES: Registry[type] = Registry("feature space")
+FEATURE_SPACES.register("domain", DomainFeatures)
+FEATURE_SPACES.register("inception", InceptionFeatures)
 
 
 def get_feature_extractor(name: str, data_cfg=None, device=None, cache_dir: str | Path | None = None,
@@ -41,9 +44,7 @@ def get_feature_extractor(name: str, data_cfg=None, device=None, cache_dir: str 
     """
     if name == PORT_SPACE:
         return InceptionFeatures(weights or port_path(), device=device)
-    if name not in FEATURE_SPACES:
-        raise choice_error("feature space", name, FEATURE_SPACES)
-    if name == "inception":
+    if FEATURE_SPACES.check(name) == "inception":
         return InceptionFeatures(weights, device=device)
     if data_cfg is None:
         raise WganError("domain features need the data set they are for (a DataConfig)")

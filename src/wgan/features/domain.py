@@ -166,12 +166,12 @@ def _from_entry(entry, fp: str) -> tuple[DomainClassifier, dict] | None:
 
 def _splits(cfg):
     """(train, test, scheme): the data set's labelled images with all classes, as the run sees them."""
-    from ..data.sources import BUILTIN, load_images, path_kind
+    from ..data.sources import SOURCES, builtin_names, load_images, path_kind
     from ..data.sources.arrays import holdout_split, holdout_tail
 
     base = replace(cfg, classes=None)
     name = str(cfg.name)
-    has_split = name.lower() in BUILTIN or path_kind(Path(name)) in ("idx", "cifar")
+    has_split = name.lower() in builtin_names() or SOURCES.get(path_kind(Path(name))).has_split
     if has_split:
         train = load_images(replace(base, split="train"))
         _require_labels(train)

@@ -33,11 +33,12 @@ from dataclasses import dataclass
 from typing import Callable
 
 from ..errors import WganError, choice_error
+from ..registry import Registry
 from .classes import class_accuracy, class_histogram
 from .fid import feature_stats, fid, fid_from_stats, frechet_distance
 from .inception_score import inception_score
 from .kid import kid
-from .prdc import density_coverage, precision_recall, prdc
+from .prdc import density_coverage, prdc, precision_recall
 from .toy import mode_report, w1, w1_report
 
 KINDS = ("stats", "features", "logits", "labels", "points")
@@ -46,11 +47,19 @@ DIRECTIONS = ("lower", "higher", None)  # which way an output is better; None: n
 
 @dataclass(frozen=True)
 class Metric:
-    name: str
+    """A metric as :data:`METRICS` holds it under its name: the function, what it needs, what it reports."""
+
     fn: Callable
     needs: str  # one of KINDS
     outputs: dict[str, str | None]  # each number it reports -> "lower" or "higher" is better, or None
     description: str = ""
+
+    def __post_init__(self) -> None:
+        if self.needs not in KINDS:
+            raise choice_error("metric input kind", self.needs, KINDS)
+        for output, way in self.outputs.items():
+            if way not in DIRECTIONS:
+                raise choice_error(f"direction of {output!r}", way, DIRECTIONS)
 
     @property
     def args(self) -> tuple[str, ...]:
@@ -66,28 +75,7 @@ class Metric:
         return given if all(name in given for name in self.args) else None
 
 
-METRICS: dict[str, Metric] = {}
-
-
-def register_metric(name: str, fn: Callable, needs: str, outputs: dict[str, str | None],
-                    description: str = "") -> Metric:
-    """Add a metric to :data:`METRICS` (a name may be registered once)."""
-    if needs not in KINDS:
-        raise choice_error("metric input kind", needs, KINDS)
-    if name in METRICS:
-        raise WganError(f"metric {name!r} is already registered")
-    for output, direction in outputs.items():
-        if direction not in DIRECTIONS:
-            raise choice_error(f"direction of {output!r}", direction, DIRECTIONS)
-    METRICS[name] = metric = Metric(name, fn, needs, dict(outputs), description)
-    return metric
-
-
-def get_metric(name: str) -> Metric:
-    """The registered metric called ``name``, or a WganError listing the known ones."""
-    if name not in METRICS:
-        raise choice_error("metric", name, METRICS)
-    return METRICS[name]
+METRICS: Registry[Metric] = Registry("metric")
 
 
 def metrics_for(kind: str) -> tuple[str, ...]:
@@ -137,25 +125,26 @@ def metric_key(name: str, feature_space: str | None, n: int, reference_split: st
     return "_".join(p for p in parts if p)
 
 
-register_metric("fid", fid_from_stats, "stats", {"fid": "lower"},
-                "Frechet distance between Gaussians fitted to the features")
-register_metric("kid", kid, "features", {"kid": "lower", "kid_std": None},
-                "unbiased polynomial-kernel MMD^2 over subsets, with its std")
-register_metric("precision_recall", precision_recall, "features", {"precision": "higher", "recall": "higher"},
-                "k-NN manifold precision and recall, k = 3")
-register_metric("density_coverage", density_coverage, "features", {"density": "higher", "coverage": "higher"},
-                "k-NN density and coverage, k = 5")
-register_metric("inception_score", inception_score, "logits", {"is": "higher", "is_std": None},
-                "exp E KL(p(y|x) || p(y)) over 10 splits, with its std")
-register_metric("class_histogram", class_histogram, "labels", {"modes_covered": "higher", "kl_to_data": "lower"},
-                "classes covered and KL(generated || data)")
-register_metric("class_accuracy", class_accuracy, "labels", {"accuracy": "higher"},
-                "share of samples of the requested class")
-register_metric("w1", w1_report, "points", {"w1": "lower", "w1_floor": None, "w1_ratio": "lower"},
-                "exact W1 to real data, its real-vs-real floor and their ratio")
-register_metric("modes", mode_report, "points", {"modes_covered": "higher", "modes_total": None,
-                                                 "high_quality": "higher"},
-                "Gaussian-mixture modes covered and high-quality share")
+METRICS.register("fid", Metric(fid_from_stats, "stats", {"fid": "lower"},
+                                 "Frechet distance between Gaussians fitted to the features"))
+METRICS.register("kid", Metric(kid, "features", {"kid": "lower", "kid_std": None},
+                               "unbiased polynomial-kernel MMD^2 over subsets, with its std"))
+METRICS.register("precision_recall", Metric(precision_recall, "features", {"precision": "higher", "recall": "higher"},
+                                            "k-NN manifold precision and recall, k = 3"))
+METRICS.register("density_coverage", Metric(density_coverage, "features", {"density": "higher", "coverage": "higher"},
+                                            "k-NN density and coverage, k = 5"))
+METRICS.register("inception_score", Metric(inception_score, "logits", {"is": "higher", "is_std": None},
+                                           "exp E KL(p(y|x) || p(y)) over 10 splits, with its std"))
+METRICS.register("class_histogram", Metric(class_histogram, "labels",
+                                           {"modes_covered": "higher", "kl_to_data": "lower"},
+                                           "classes covered and KL(generated || data)"))
+METRICS.register("class_accuracy", Metric(class_accuracy, "labels", {"accuracy": "higher"},
+                                          "share of samples of the requested class"))
+METRICS.register("w1", Metric(w1_report, "points", {"w1": "lower", "w1_floor": None, "w1_ratio": "lower"},
+                              "exact W1 to real data, its real-vs-real floor and their ratio"))
+METRICS.register("modes", Metric(mode_report, "points",
+                                 {"modes_covered": "higher", "modes_total": None, "high_quality": "higher"},
+                                 "Gaussian-mixture modes covered and high-quality share"))
 
 __all__ = [
     "KINDS",
@@ -172,14 +161,12 @@ __all__ = [
     "fid_from_stats",
     "format_count",
     "frechet_distance",
-    "get_metric",
     "inception_score",
     "kid",
     "metric_key",
     "mode_report",
     "precision_recall",
     "prdc",
-    "register_metric",
     "w1",
     "w1_report",
 ]

@@ -18,7 +18,7 @@ from __future__ import annotations
 from torch import nn
 
 from ..config import ModelConfig
-from . import register_critic, register_generator
+from . import CRITICS, GENERATORS
 from .heads import Critic, Generator, LabelInput
 from .layers import critic_norm, image_shape, init_weights, keras_same_pad, size_error
 
@@ -40,7 +40,7 @@ def _keras_default_layers(model: nn.Module) -> list[nn.Module]:
     return [m for m in model.modules() if isinstance(m, (nn.Linear, nn.Embedding))]
 
 
-@register_generator(NAME)
+@GENERATORS.register(NAME)
 def build_generator(cfg: ModelConfig, shape: tuple, num_classes: int) -> nn.Module:
     channels, s = _size(shape)
     label_input = LabelInput(cfg.conditional, cfg.latent_dim, num_classes)
@@ -65,7 +65,7 @@ def build_generator(cfg: ModelConfig, shape: tuple, num_classes: int) -> nn.Modu
     return model
 
 
-@register_critic(NAME)
+@CRITICS.register(NAME)
 def build_critic(cfg: ModelConfig, shape: tuple, num_classes: int) -> nn.Module:
     channels, s = _size(shape)
     layers: list[nn.Module] = []

@@ -20,14 +20,14 @@ from __future__ import annotations
 from torch import nn
 
 from ..config import ModelConfig
-from . import register_critic, register_generator
+from . import CRITICS, GENERATORS
 from .heads import Critic, Generator, LabelInput
 from .layers import activation, critic_norm, doubling_ladder, init_weights
 
 NAME = "dcgan"
 
 
-@register_generator(NAME)
+@GENERATORS.register(NAME)
 def build_generator(cfg: ModelConfig, shape: tuple, num_classes: int) -> nn.Module:
     channels, start, levels = doubling_ladder(shape, NAME)
     label_input = LabelInput(cfg.conditional, cfg.latent_dim, num_classes)
@@ -51,7 +51,7 @@ def build_generator(cfg: ModelConfig, shape: tuple, num_classes: int) -> nn.Modu
     return model
 
 
-@register_critic(NAME)
+@CRITICS.register(NAME)
 def build_critic(cfg: ModelConfig, shape: tuple, num_classes: int) -> nn.Module:
     channels, start, levels = doubling_ladder(shape, NAME)
     width = cfg.width

@@ -15,7 +15,7 @@ from __future__ import annotations
 from torch import nn
 
 from ..config import ModelConfig
-from . import register_critic, register_generator
+from . import CRITICS, GENERATORS
 from .heads import Critic, Generator, LabelInput
 from .layers import critic_norm, image_shape, init_weights, size_error
 
@@ -30,7 +30,7 @@ def _channels(shape: tuple) -> int:
     return channels
 
 
-@register_generator(NAME)
+@GENERATORS.register(NAME)
 def build_generator(cfg: ModelConfig, shape: tuple, num_classes: int) -> nn.Module:
     channels = _channels(shape)
     label_input = LabelInput(cfg.conditional, cfg.latent_dim, num_classes)
@@ -52,7 +52,7 @@ def build_generator(cfg: ModelConfig, shape: tuple, num_classes: int) -> nn.Modu
     return model
 
 
-@register_critic(NAME)
+@CRITICS.register(NAME)
 def build_critic(cfg: ModelConfig, shape: tuple, num_classes: int) -> nn.Module:
     channels = _channels(shape)
     body = nn.Sequential(

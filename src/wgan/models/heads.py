@@ -17,9 +17,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..conditioning import CONDITIONING, CRITIC_CONDITIONING
-from ..errors import WganError, choice_error
-
+from ..errors import WganError
+from ..registry import Registry
 
 
 class ConditionalBatchNorm2d(nn.BatchNorm2d):
@@ -83,6 +82,18 @@ def conditional_batchnorm(net: nn.Module, num_classes: int) -> tuple[nn.Module, 
     return net, count
 
 
+# How the generator takes a class (model.conditional) and how the critic of a conditional run uses it
+# (model.critic_conditional); the modules below implement each.
+CONDITIONING: Registry = Registry("model.conditional")
+CONDITIONING.register("none", "unconditional")
+CONDITIONING.register("embed_mul", "the noise times a class embedding (the AC-WGAN MNIST tutorial)")
+CONDITIONING.register("concat", "the noise next to a one-hot class")
+CONDITIONING.register("cbn", "class-conditional BatchNorm layers")
+CRITIC_CONDITIONING: Registry = Registry("model.critic_conditional")
+CRITIC_CONDITIONING.register("ac", "a class head (AC-WGAN)")
+CRITIC_CONDITIONING.register("projection", "a projection of the features on a class embedding (Miyato and Koyama 2018)")
+
+
 class LabelInput(nn.Module):
     """``(z, labels) -> h``, the generator's input vector.
 
@@ -94,8 +105,7 @@ class LabelInput(nn.Module):
 
     def __init__(self, mode: str, latent_dim: int, num_classes: int):
         super().__init__()
-        if mode not in CONDITIONING:
-            raise choice_error("conditioning", mode, CONDITIONING)
+        CONDITIONING.check(mode)
         # Without classes there is nothing to condition on: the model is unconditional.
         self.mode = mode if num_classes > 0 else "none"
         self.num_classes = num_classes if self.mode != "none" else 0
@@ -160,8 +170,7 @@ class Critic(nn.Module):
     def __init__(self, body: nn.Module, head: Callable[[int], nn.Module], num_classes: int = 0,
                  conditional: str = "ac"):
         super().__init__()
-        if conditional not in CRITIC_CONDITIONING:
-            raise choice_error("critic conditioning", conditional, CRITIC_CONDITIONING)
+        CRITIC_CONDITIONING.check(conditional)
         self.body = body
         self.score_head = head(1)
         self.num_classes = num_classes

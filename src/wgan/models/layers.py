@@ -7,47 +7,43 @@ from collections.abc import Iterable
 import torch
 from torch import nn
 
-from ..errors import WganError, choice_error
+from ..errors import WganError
+from ..registry import Registry
 
-ACTIVATIONS = {
-    "relu": lambda: nn.ReLU(),
-    "leaky_relu": lambda: nn.LeakyReLU(0.2),
-    "tanh": lambda: nn.Tanh(),
-    "elu": lambda: nn.ELU(),
-}
+ACTIVATIONS: Registry = Registry("activation")
+ACTIVATIONS.register("relu", lambda: nn.ReLU())
+ACTIVATIONS.register("leaky_relu", lambda: nn.LeakyReLU(0.2))
+ACTIVATIONS.register("tanh", lambda: nn.Tanh())
+ACTIVATIONS.register("elu", lambda: nn.ELU())
 
-# Normalisations a convolutional critic can put after each convolution.
-CRITIC_NORMS = ("none", "layer", "batch", "instance")
+# Normalisations a convolutional critic can put after each convolution, as layers to splice in.
+# ``layer`` normalises each sample over (C, H, W) with a per-channel scale and shift, as WGAN-GP's
+# layer norm does; GroupNorm with one group is exactly that. Unlike ``batch``, neither ``layer`` nor
+# ``instance`` mixes the samples of a batch, so both keep the gradient penalty per-sample.
+CRITIC_NORMS: Registry = Registry("critic normalisation")
+CRITIC_NORMS.register("none", lambda channels: [])
+CRITIC_NORMS.register("layer", lambda channels: [nn.GroupNorm(1, channels)])
+CRITIC_NORMS.register("batch", lambda channels: [nn.BatchNorm2d(channels)])
+CRITIC_NORMS.register("instance", lambda channels: [nn.InstanceNorm2d(channels, affine=True)])
 
-INIT_SCHEMES = ("default", "normal")
+# How weights start: PyTorch's own initialisation, or N(0, 0.02) as DCGAN and the Keras tutorials.
+INIT_SCHEMES: Registry = Registry("init")
+INIT_SCHEMES.register("default", "PyTorch's initialisation")
+INIT_SCHEMES.register("normal", "N(0, 0.02) weights, zero biases")
 
 # Where an image generator's output layer starts: zero bias (grey, tanh(0)), or the data's mean colour.
-OUTPUT_BIASES = ("zero", "data_mean")
+OUTPUT_BIASES: Registry = Registry("model.output_bias")
+OUTPUT_BIASES.register("zero", "grey: tanh(0)")
+OUTPUT_BIASES.register("data_mean", "the data's mean colour per channel")
 
 
 def activation(name: str) -> nn.Module:
-    if name not in ACTIVATIONS:
-        raise choice_error("activation", name, ACTIVATIONS)
-    return ACTIVATIONS[name]()
+    return ACTIVATIONS.get(name)()
 
 
 def critic_norm(name: str, channels: int) -> list[nn.Module]:
-    """The normalisation after a critic convolution, as a list to splice in (empty for ``none``).
-
-    ``layer`` normalises each sample over (C, H, W) with a per-channel scale and
-    shift, as WGAN-GP's layer norm does; ``GroupNorm`` with one group is exactly
-    that. Unlike ``batch``, neither ``layer`` nor ``instance`` mixes the samples
-    of a batch, so both keep the gradient penalty per-sample.
-    """
-    if name == "none":
-        return []
-    if name == "layer":
-        return [nn.GroupNorm(1, channels)]
-    if name == "batch":
-        return [nn.BatchNorm2d(channels)]
-    if name == "instance":
-        return [nn.InstanceNorm2d(channels, affine=True)]
-    raise choice_error("critic normalisation", name, CRITIC_NORMS)
+    """The normalisation after a critic convolution, as a list to splice in (empty for ``none``)."""
+    return CRITIC_NORMS.get(name)(channels)
 
 
 def keras_same_pad(kernel: int) -> nn.ZeroPad2d:
@@ -82,10 +78,8 @@ def init_weights(module: nn.Module, scheme: str, keras_default: Iterable[nn.Modu
     0.02); under ``normal`` they get that, so a seed preset starts where the seed
     did. ``default`` keeps PyTorch's initialisation everywhere.
     """
-    if scheme == "default":
+    if INIT_SCHEMES.check(scheme) == "default":
         return
-    if scheme != "normal":
-        raise choice_error("init", scheme, INIT_SCHEMES)
     for m in module.modules():
         if isinstance(m, (nn.Linear, nn.Conv2d, nn.ConvTranspose2d, nn.Embedding)):
             nn.init.normal_(m.weight, 0.0, 0.02)
@@ -104,7 +98,7 @@ def start_at_colour(generator: nn.Module, mean: torch.Tensor) -> None:
     With small initial weights (``init normal``) the generator then starts from flat images of
     that colour rather than grey. On colour images with light backgrounds (emoji at 64x64) a grey
     start is far from every real image, and the critic's first hundred steps go to that
-    difference alone (the README has the measurements).
+    difference alone (docs/benchmarks.md has the measurements).
     """
     layers = [m for m in generator.modules() if isinstance(m, (nn.Linear, nn.Conv2d, nn.ConvTranspose2d))]
     last = layers[-1] if layers else None

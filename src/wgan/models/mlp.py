@@ -7,21 +7,28 @@ import math
 
 from torch import nn
 
-from ..config import ModelConfig
-from . import register_critic, register_generator
+from ..config import MAX_DEPTH, MAX_WIDTH, ModelConfig
+from ..options import Option, declares
+from . import CRITICS, GENERATORS
 from .heads import Critic, Generator, LabelInput
 from .layers import activation, init_weights
+
+# The MLP's own settings (model.depth, model.feature_dim); model.width is its hidden units.
+DEPTH = Option("depth", int, 3, "hidden layers of an MLP", minimum=1, maximum=MAX_DEPTH)
+FEATURE_DIM = Option("feature_dim", int, 0, "MLP critic: a linear feature layer before the score (the "
+                     "quadratic-curve GAN tutorial's 2-d view); 0: none", minimum=0, maximum=MAX_WIDTH)
 
 
 def _hidden(cfg: ModelConfig, n_in: int) -> list[nn.Module]:
     layers: list[nn.Module] = []
-    for _ in range(cfg.depth):
+    for _ in range(DEPTH.read(cfg)):
         layers += [nn.Linear(n_in, cfg.width), activation(cfg.activation)]
         n_in = cfg.width
     return layers
 
 
-@register_generator("mlp")
+@GENERATORS.register("mlp")
+@declares(DEPTH)
 def mlp_generator(cfg: ModelConfig, shape: tuple, num_classes: int) -> nn.Module:
     """Points: a linear output. Images (C, H, W): C*H*W outputs through tanh, shaped as the images."""
     label_input = LabelInput(cfg.conditional, cfg.latent_dim, num_classes)
@@ -33,16 +40,17 @@ def mlp_generator(cfg: ModelConfig, shape: tuple, num_classes: int) -> nn.Module
     return model
 
 
-@register_critic("mlp")
+@CRITICS.register("mlp")
+@declares(DEPTH, FEATURE_DIM)
 def mlp_critic(cfg: ModelConfig, shape: tuple, num_classes: int) -> nn.Module:
     """Hidden layers, an optional linear feature layer (the 2-unit view of the quadratic
     tutorial), a linear score head; images are flattened first."""
     flatten = [nn.Flatten()] if len(shape) == 3 else []
     layers = flatten + _hidden(cfg, math.prod(shape))
     n_features = cfg.width
-    if cfg.feature_dim:
-        layers.append(nn.Linear(cfg.width, cfg.feature_dim))
-        n_features = cfg.feature_dim
+    if FEATURE_DIM.read(cfg):
+        n_features = FEATURE_DIM.read(cfg)
+        layers.append(nn.Linear(cfg.width, n_features))
     model = Critic(nn.Sequential(*layers), lambda n: nn.Linear(n_features, n), num_classes, cfg.critic_conditional)
     init_weights(model, cfg.init)
     return model

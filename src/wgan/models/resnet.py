@@ -31,7 +31,7 @@ from __future__ import annotations
 from torch import nn
 
 from ..config import ModelConfig
-from . import register_critic, register_generator
+from . import CRITICS, GENERATORS
 from .heads import Critic, Generator, LabelInput
 from .layers import image_shape, init_weights, size_error
 from .resblocks import DownBlock, FirstDownBlock, Pool, UpBlock, resnet_init
@@ -94,5 +94,5 @@ def critic(name: str, cfg: ModelConfig, shape: tuple, num_classes: int) -> nn.Mo
 
 
 for _name in FAMILIES:
-    register_generator(_name)(lambda cfg, shape, k, _n=_name: generator(_n, cfg, shape, k))
-    register_critic(_name)(lambda cfg, shape, k, _n=_name: critic(_n, cfg, shape, k))
+    GENERATORS.register(_name, lambda cfg, shape, k, _n=_name: generator(_n, cfg, shape, k))
+    CRITICS.register(_name, lambda cfg, shape, k, _n=_name: critic(_n, cfg, shape, k))

@@ -24,7 +24,7 @@ from __future__ import annotations
 from torch import nn
 
 from ..config import ModelConfig
-from . import register_critic, register_generator
+from . import CRITICS, GENERATORS
 from .heads import Critic, Generator, LabelInput
 from .layers import activation, critic_norm, doubling_ladder, init_weights, keras_same_pad
 
@@ -36,7 +36,7 @@ def _up_conv(c_in: int, c_out: int) -> list[nn.Module]:
     return [nn.Upsample(scale_factor=2, mode="nearest"), keras_same_pad(4), nn.Conv2d(c_in, c_out, 4)]
 
 
-@register_generator(NAME)
+@GENERATORS.register(NAME)
 def build_generator(cfg: ModelConfig, shape: tuple, num_classes: int) -> nn.Module:
     channels, start, levels = doubling_ladder(shape, NAME)
     label_input = LabelInput(cfg.conditional, cfg.latent_dim, num_classes)
@@ -57,7 +57,7 @@ def build_generator(cfg: ModelConfig, shape: tuple, num_classes: int) -> nn.Modu
     return model
 
 
-@register_critic(NAME)
+@CRITICS.register(NAME)
 def build_critic(cfg: ModelConfig, shape: tuple, num_classes: int) -> nn.Module:
     channels, start, levels = doubling_ladder(shape, NAME)
     layers: list[nn.Module] = []

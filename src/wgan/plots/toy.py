@@ -17,8 +17,7 @@ import numpy as np
 from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
-from ._figure import (FAKE_COLOR, REAL_COLOR, as_points, new_figure, opaque_legend_handles,
-                      padded_limits, save_png)
+from ._figure import FAKE_COLOR, REAL_COLOR, as_points, new_figure, opaque_legend_handles, padded_limits, save_png
 
 # Points drawn per cloud. Beyond a few thousand a scatter only gets slower and
 # darker; a fixed-seed subsample keeps the picture the same from call to call.

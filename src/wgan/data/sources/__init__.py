@@ -2,7 +2,7 @@
 
 ``load_images(cfg)`` is the one entry point: it picks the reader from
 ``cfg.name`` (a built-in name, else a path whose kind is recognised by
-``path_kind``), then applies the rest of :class:`~wgan.config.DataConfig` the
+``path_kind``; :mod:`.kinds` registers them), then applies the rest of :class:`~wgan.config.DataConfig` the
 same way for every source -- split, class subset, channels, size -- and
 finally renumbers the kept labels 0..K-1 (``class_names[k]`` keeps the
 original name), which is what a conditional model's embedding needs.
@@ -18,70 +18,44 @@ from __future__ import annotations
 from pathlib import Path
 
 from ...errors import WganError, choice_error
+
+# Importing the sources registers them, path kinds in the order they are tried.
+from . import npz, cifar, idx, folder, builtin  # noqa: F401  # isort: skip  (the order they are tried in)
 from .arrays import SPLITS, ImageArrays, convert_channels, renumber, resize_images, select_classes
-from .builtin import BUILTIN
-from .cifar import is_cifar, load_cifar
-from .folder import load_folder
-from .idx import find_idx_files, is_idx_file, load_idx
-from .npz import load_npz
+from .kinds import SOURCES, Source, builtin_names, path_kinds
 
-__all__ = ["ImageArrays", "BUILTIN", "PATH_KINDS", "load_images", "path_kind", "peek", "finish", "check_unsplit"]
+__all__ = ["ImageArrays", "SOURCES", "Source", "builtin_names", "load_images", "path_kind", "peek", "finish",
+           "check_unsplit", "describe_paths"]
 
-PATH_KINDS = ("a folder of MNIST-format IDX files (or one of them)", "a CIFAR-10/100 python batches folder "
-              "(or its .tar.gz)", "an image folder", "an .npz file with 'images'")
+
+def describe_paths() -> str:
+    """What a data path may be, as messages and ``--help`` say it."""
+    return ", ".join(source.description for _, source in path_kinds())
 
 
 def peek(name: str, image_size: int | None = None) -> tuple[int, int | None] | None:
     """``(channels, side)`` the images of the path ``name`` will be trained at (``side`` None when not
     square), read from headers only -- no pixels are decoded; None for a built-in name or no path."""
     path = Path(name).expanduser()
-    if name.lower() in BUILTIN or not path.exists():
+    if name.lower() in builtin_names() or not path.exists():
         return None
-    kind = path_kind(path)
-    if kind == "cifar":
-        return 3, image_size or 32
-    if kind == "idx":
-        return 1, image_size or 28
-    if kind == "npz":
-        from .npz import declared_shapes
-
-        shape = declared_shapes(path, ["images"]).get("images", ((),))[0]
-        if len(shape) == 3:
-            return 1, image_size or (shape[1] if shape[1] == shape[2] else None)
-        if len(shape) != 4:
-            return None
-        channels, (h, w) = (shape[3], shape[1:3]) if shape[3] in (1, 3, 4) else (shape[1], shape[2:4])
-        return (1 if channels == 1 else 3), image_size or (h if h == w else None)
-    from .folder import open_folder
-
-    try:
-        _, plan = open_folder(path, image_size)
-    except WganError:  # mixed sizes without --image-size: loading will say so
-        return None
-    return plan.channels, plan.size[0] if plan.size[0] == plan.size[1] else None
+    source = SOURCES.get(path_kind(path))
+    return source.peek(path, image_size) if source.peek is not None else None
 
 
 def path_kind(path: Path) -> str:
-    """What a data path holds: "npz", "idx", "cifar" or "folder"; an unusable path is a WganError."""
+    """The name of the source a data path holds (``npz``, ``idx``, ``cifar``, ``folder``, ...); an
+    unusable path is a WganError."""
     path = Path(path).expanduser()
     if not path.exists():
-        from ..toy import GENERATORS as TOYS  # the 2-D names are data sets too
+        from ..toy import TOY_SETS  # the 2-D names are data sets too
 
         raise WganError(f"no data set named {str(path)!r} and no such path; built-in: "
-                        f"{', '.join(sorted(BUILTIN) + sorted(TOYS))}; or a path to {', '.join(PATH_KINDS)}")
-    if path.is_file():
-        if path.suffix.lower() == ".npz":
-            return "npz"
-        if is_idx_file(path):
-            return "idx"
-        if is_cifar(path):
-            return "cifar"
-        raise WganError(f"cannot read {path} as image data; accepted: {', '.join(PATH_KINDS)}")
-    if is_cifar(path):
-        return "cifar"
-    if find_idx_files(path):
-        return "idx"
-    return "folder"
+                        f"{', '.join(sorted(builtin_names()) + sorted(TOY_SETS))}; or a path to {describe_paths()}")
+    for name, source in path_kinds():
+        if source.recognises(path):
+            return name
+    raise WganError(f"cannot read {path} as image data; accepted: {describe_paths()}")
 
 
 def load_images(cfg) -> ImageArrays:
@@ -89,22 +63,14 @@ def load_images(cfg) -> ImageArrays:
     if cfg.split not in SPLITS:
         raise choice_error("split", cfg.split, SPLITS)
     name = str(cfg.name)
-    if name.lower() in BUILTIN:  # a folder of that name is reached as ./name
-        arrays = BUILTIN[name.lower()](cfg.split)
+    if name.lower() in builtin_names():  # a folder of that name is reached as ./name
+        arrays = SOURCES.get(name.lower()).load(None, cfg)
     else:
         path = Path(name).expanduser()
-        kind = path_kind(path)
-        if kind in ("npz", "folder"):
+        source = SOURCES.get(path_kind(path))
+        if not source.has_split:
             check_unsplit(cfg.split, path)
-        if kind == "npz":
-            arrays = load_npz(path)
-        elif kind == "idx":
-            arrays = load_idx(path, cfg.split)
-        elif kind == "cifar":
-            arrays = load_cifar(path, cfg.split)
-        else:
-            # The folder reader subsets, converts and resizes while decoding, one file at a time.
-            arrays = load_folder(path, cfg.image_size, cfg.channels, cfg.classes, cfg.skip_bad)
+        arrays = source.load(path, cfg)
     return finish(arrays, cfg)
 
 

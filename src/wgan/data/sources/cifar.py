@@ -28,6 +28,7 @@ import numpy as np
 from ...errors import WganError
 from ...memory import check_memory
 from .arrays import ImageArrays
+from .kinds import SOURCES, Source
 
 _CIFAR10 = {"train": [f"data_batch_{i}" for i in range(1, 6)], "test": ["test_batch"], "meta": "batches.meta"}
 _CIFAR100 = {"train": ["train"], "test": ["test"], "meta": "meta"}
@@ -185,3 +186,8 @@ def _class_names(files: _Files, layout: dict) -> list[str] | None:
     meta = _unpickle(files.read(layout["meta"]), files.names[layout["meta"]])
     names = meta.get("label_names", meta.get("fine_label_names"))
     return [n.decode() if isinstance(n, bytes) else str(n) for n in names] if names is not None else None
+
+
+SOURCES.register("cifar", Source("a CIFAR-10/100 python batches folder (or its .tar.gz)",
+                                 lambda path, cfg: load_cifar(path, cfg.split), recognises=is_cifar,
+                                 peek=lambda path, image_size: (3, image_size or 32)))

@@ -37,6 +37,7 @@ from torchvision.datasets.folder import IMG_EXTENSIONS
 
 from ...errors import WganError
 from .arrays import ImageArrays, check_fits, select_classes
+from .kinds import SOURCES, Source
 
 _SHOW_BAD = 3  # how many bad files an error names
 _GRAY_MODES = {"1", "L", "LA", "La", "I", "I;16", "I;16L", "I;16B", "F"}
@@ -276,3 +277,19 @@ def decode_folder(index: FolderIndex, plan: FolderPlan, skip_bad: bool = False,
         raise WganError(f"no readable images in {root}")
     labels = None if index.labels is None else index.labels[ok]
     return ImageArrays(images if ok.all() else images[ok], labels, index.class_names, str(root))
+
+
+def peek_folder(path: Path, image_size: int | None) -> tuple[int, int | None] | None:
+    """``(channels, side)`` the folder's images will be trained at, from their headers."""
+    try:
+        _, plan = open_folder(path, image_size)
+    except WganError:  # mixed sizes without --image-size: loading will say so
+        return None
+    return plan.channels, plan.size[0] if plan.size[0] == plan.size[1] else None
+
+
+# The folder reader subsets, converts and resizes while decoding, one file at a time.
+SOURCES.register("folder", Source("an image folder (class subfolders become labels)",
+                                  lambda path, cfg: load_folder(path, cfg.image_size, cfg.channels, cfg.classes,
+                                                                cfg.skip_bad),
+                                  recognises=Path.is_dir, peek=peek_folder, has_split=False, catch_all=True))

@@ -27,6 +27,7 @@ import numpy as np
 from ...errors import WganError
 from ...memory import check_memory
 from .arrays import ImageArrays
+from .kinds import SOURCES, Source
 
 _NAME = re.compile(
     r"^(?P<prefix>.*?)(?P<split>train|t10k|test)[-_.](?P<kind>images|labels)[-_.]idx(?P<ndim>[13])[-_.]ubyte(\.gz)?$",
@@ -173,3 +174,12 @@ def _emnist_mapping(chosen: tuple[Path, str]) -> list[str] | None:
     except (ValueError, IndexError, OSError):
         return None  # names are a nicety; a damaged mapping must not stop training
     return [table.get(i, str(i)) for i in range(max(table) + 1)]
+
+
+def _holds_idx(path: Path) -> bool:
+    return is_idx_file(path) if path.is_file() else bool(find_idx_files(path))
+
+
+SOURCES.register("idx", Source("a folder of MNIST-format IDX files (or one of them)",
+                               lambda path, cfg: load_idx(path, cfg.split), recognises=_holds_idx,
+                               peek=lambda path, image_size: (1, image_size or 28)))

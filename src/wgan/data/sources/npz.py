@@ -18,6 +18,7 @@ import numpy as np
 from ...errors import WganError
 from ...memory import check_memory
 from .arrays import ImageArrays, composite_on_white
+from .kinds import SOURCES, Source
 
 
 def load_npz(path: Path) -> ImageArrays:
@@ -123,3 +124,19 @@ def _to_uint8(x: np.ndarray, path: Path) -> np.ndarray:
     else:
         raise WganError(f"{path}: float images must lie in [0, 1], [-1, 1] or [0, 255], found [{lo:g}, {hi:g}]")
     return np.clip(np.rint(scaled), 0, 255).astype(np.uint8)
+
+
+def peek_npz(path: Path, image_size: int | None) -> tuple[int, int | None] | None:
+    """``(channels, side)`` of the images an .npz holds, from the array header alone."""
+    shape = declared_shapes(path, ["images"]).get("images", ((),))[0]
+    if len(shape) == 3:
+        return 1, image_size or (shape[1] if shape[1] == shape[2] else None)
+    if len(shape) != 4:
+        return None
+    channels, (h, w) = (shape[3], shape[1:3]) if shape[3] in (1, 3, 4) else (shape[1], shape[2:4])
+    return (1 if channels == 1 else 3), image_size or (h if h == w else None)
+
+
+SOURCES.register("npz", Source("an .npz file with 'images' (and 'labels')", lambda path, cfg: load_npz(path),
+                               recognises=lambda path: path.is_file() and path.suffix.lower() == ".npz",
+                               peek=peek_npz, has_split=False))

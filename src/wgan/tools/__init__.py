@@ -1,0 +1,1 @@
+"""What only reads a trained generator: export, latent walks, videos, reports."""

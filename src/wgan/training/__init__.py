@@ -1,0 +1,1 @@
+"""Training internals: the update, the loop and its callbacks, the trainer, the runtime."""

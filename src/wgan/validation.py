@@ -1,0 +1,105 @@
+"""The one validation step of a config, above the config and the registries it names.
+
+:func:`validate` checks everything before any work starts: the values the config owns
+(:meth:`~wgan.config.Config.check_values`), every name against its registry (networks, Lipschitz
+methods, objectives, augmentations, metrics), the settings components own (each
+against its component's declaration, with the chosen components' defaults filled in), and the
+rules that tie two choices together. :func:`check_model` is the part a generator file from someone
+else goes through.
+"""
+
+from __future__ import annotations
+
+from .config import Config, ModelConfig, all_keys
+from .errors import WganError
+from .methods.augment import augmentation_ops
+from .methods.lipschitz import METHODS, method_names, penalises_pairs
+from .methods.objectives import OBJECTIVES
+from .metrics import METRICS, direction
+from .models import CRITICS, GENERATORS
+from .models.heads import CONDITIONING, CRITIC_CONDITIONING
+from .models.layers import ACTIVATIONS, CRITIC_NORMS, INIT_SCHEMES, OUTPUT_BIASES
+from .options import Option, options_of
+from .precision import check_precision
+
+
+def validate(cfg: Config) -> Config:
+    """``cfg`` checked and completed (its components' option defaults filled in), or the first
+    problem as one WganError; returns ``cfg``."""
+    cfg.check_values()
+    OBJECTIVES.check(cfg.loss.objective)
+    method_names(cfg.loss.lipschitz)  # methods compose: "sn+gp"
+    augmentation_ops(cfg.train.augment)
+    check_precision(cfg.train.precision)
+    check_best_metric(cfg.train.best_metric)
+    check_model(cfg.model)
+    resolve_options("loss", cfg.loss, loss_components(cfg.loss.lipschitz), every_loss_option())
+    if cfg.train.critic_split != "none" and penalises_pairs(cfg.loss.lipschitz):
+        raise WganError("train.critic_split updates the critic on real and fake separately, which leaves "
+                        "no pairs for a gradient penalty; use it with clip, sn or none")
+    return cfg
+
+
+def check_model(model: ModelConfig) -> ModelConfig:
+    """The model section checked (sizes, names, the families' options, which are filled in)."""
+    from .config import check_model_values
+
+    check_model_values(model)
+    GENERATORS.check(model.generator)
+    CRITICS.check(model.critic)
+    ACTIVATIONS.check(model.activation)
+    CRITIC_NORMS.check(model.critic_norm)
+    INIT_SCHEMES.check(model.init)
+    OUTPUT_BIASES.check(model.output_bias)
+    CONDITIONING.check(model.conditional)
+    CRITIC_CONDITIONING.check(model.critic_conditional)
+    chosen = options_of(GENERATORS.get(model.generator)) + options_of(CRITICS.get(model.critic))
+    resolve_options("model", model, chosen, every_model_option())
+    if model.critic_conditional == "projection" and model.conditional == "none":
+        raise WganError("model.critic_conditional=projection scores images against their classes, and "
+                        "model.conditional=none trains an unconditional generator; set model.conditional "
+                        "to cbn, concat or embed_mul")
+    if model.conditional == "cbn" and model.sync_bn:
+        raise WganError("model.conditional=cbn and model.sync_bn=true cannot be combined: SyncBatchNorm has no "
+                        "class-conditional form; set model.sync_bn=false")
+    return model
+
+
+def loss_components(spec: str) -> tuple[Option, ...]:
+    return tuple(option for name in method_names(spec) for option in options_of(METHODS.get(name)))
+
+
+def every_loss_option() -> dict[str, Option]:
+    """The options any registered Lipschitz method declares (a saved config may set another method's)."""
+    return {o.key: o for method in METHODS.values() for o in options_of(method)}
+
+
+def every_model_option() -> dict[str, Option]:
+    return {o.key: o for registry in (GENERATORS, CRITICS) for builder in registry.values()
+            for o in options_of(builder)}
+
+
+def resolve_options(section_name: str, section, chosen: tuple[Option, ...], known: dict[str, Option]) -> None:
+    """Check each option ``section`` holds against the declaration of whichever registered component
+    declares it, and fill in the defaults of the ``chosen`` components' options."""
+    for key, value in list(section.options.items()):
+        if key not in known:
+            raise WganError(f"unknown config key '{section_name}.{key}'; accepted: {', '.join(settable_keys())}")
+        section.options[key] = known[key].value(value, f"{section_name}.{key}")
+    for option in chosen:
+        section.options.setdefault(option.key, option.default)
+
+
+def settable_keys() -> list[str]:
+    """Every key ``--set`` accepts: the config's own and every registered component's options."""
+    return all_keys() + [f"loss.{k}" for k in every_loss_option()] + [f"model.{k}" for k in every_model_option()]
+
+
+def check_best_metric(name: str) -> None:
+    """``train.best_metric``: auto, or a result a registered metric reports (``fid``, ``recall``, or a
+    full result name such as ``fid_domain_1k_test_quick``)."""
+    if name == "auto" or direction(name) is not None:  # a result that is better one way
+        return
+    outputs = list(dict.fromkeys(o for m in METRICS.values() for o, d in m.outputs.items() if d is not None))
+    raise WganError(f"unknown train.best_metric {name!r}; accepted: auto, or a result of an evaluation: "
+                    f"{', '.join(outputs)} (or its full name, e.g. fid_domain_1k_test_quick)")
