@@ -18,7 +18,7 @@ import copy
 import time
 
 from wgan.evaluation import compare_image_sets
-from wgan.evaluation.images import reference_images
+from wgan.evaluation.reference import reference_images
 from wgan.features import get_feature_extractor
 from wgan.metrics import metric_key
 from wgan.presets import preset_config

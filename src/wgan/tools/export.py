@@ -19,7 +19,8 @@ from ..errors import WganError, choice_error
 from ..files import atomic_write
 from ..handle import GeneratorHandle
 
-FORMATS = ("torchscript", "onnx")
+# The formats a generator is exported in, and what runs each.
+FORMATS = {"torchscript": "runs with torch alone", "onnx": "runs with onnxruntime; needs pip install 'wgan[onnx]'"}
 ONNX_OPSET = 17
 
 
