@@ -19,6 +19,7 @@ The published rows are printed beside the measured ones, each with its source.
 
     python benchmarks/bench_inception.py --minutes 10,30
     python benchmarks/bench_inception.py --minutes 1 --n 2000        # a quick look (not the protocol)
+    python benchmarks/bench_inception.py --minutes 10 --n 2000 --no-seed-loop --no-floor --set train.ema=0.999
 """
 
 from __future__ import annotations
@@ -66,11 +67,12 @@ PUBLISHED = [
 ]
 
 
-def trainer_contender(device: str, out: Path, every: int = 50) -> tuple[Contender, Trainer]:
-    """wgan-gp-fashion as ``wgan train --preset wgan-gp-fashion`` trains it (its numbers gathered every
-    ``every`` steps, as the log does), writing a run folder under ``out``."""
+def trainer_contender(device: str, out: Path, overrides=(), every: int = 50) -> tuple[Contender, Trainer]:
+    """wgan-gp-fashion as ``wgan train --preset wgan-gp-fashion`` trains it (with ``overrides``; its
+    numbers gathered every ``every`` steps, as the log does), writing a run folder under ``out``."""
     cfg = preset_config("wgan-gp-fashion")
     cfg.update({"train": {"device": device}})
+    cfg.apply_overrides(overrides)
     trainer = Trainer(cfg, progress=False)
     trainer.attach_run_dir(new_run_dir(out, cfg))
 
@@ -118,14 +120,21 @@ def main() -> None:
                         "runs (default: in the cache folder, named by the feature space)")
     parser.add_argument("--out", type=Path, default=None, help="folder of the trainer's run")
     parser.add_argument("--no-floor", action="store_true")
+    parser.add_argument("--no-seed-loop", action="store_true", help="train and measure the recipe only")
+    parser.add_argument("--set", dest="overrides", nargs="*", default=[], metavar="KEY=VALUE",
+                        help="change the recipe (e.g. train.ema=0.999), to try it against the published rows")
     args = parser.parse_args()
     marks = [60 * float(m) for m in args.minutes.split(",")]
     out = args.out or Path(tempfile.mkdtemp(prefix="bench_inception_"))
 
     extractor = get_feature_extractor("inception", weights=args.weights, device=args.device)
-    recipe, trainer = trainer_contender(args.device, out)
-    holder, loop = seed_contender(args.device)
-    seed = Contender("seed-style loop", loop.step, holder.handle)
+    recipe, trainer = trainer_contender(args.device, out, args.overrides)
+    if args.overrides:
+        recipe.name = f"wgan-gp-fashion ({' '.join(args.overrides)})"
+    contenders = [recipe]
+    if not args.no_seed_loop:
+        holder, loop = seed_contender(args.device)
+        contenders.append(Contender("seed-style loop", loop.step, holder.handle))
     print(f"Fashion-MNIST, {extractor.name} features ({extractor.weights_path}), {trainer.device}, "
           f"{torch.get_num_threads()} threads, torch {torch.__version__}; trainer precision {trainer.precision}",
           flush=True)
@@ -137,7 +146,7 @@ def main() -> None:
 
     rows = []
     for mark in marks:
-        for contender in (recipe, seed):
+        for contender in contenders:
             contender.run_to(mark)
             images = draw_samples(contender.handle(), args.n, seed=0).values
             values, took = measure(images, reference)
