@@ -167,8 +167,11 @@ def print_arithmetic(trainer, seed_step, rows, device, sync) -> None:
           f"GFLOP, seed-style loop {seed_flops / 1e9:.1f} GFLOP")
     print("| kernel | fp32 GFLOP/s | bf16 GFLOP/s |")
     print("|---|---|---|")
-    for kernel in peaks[torch.float32]:
-        print(f"| {kernel} | {peaks[torch.float32][kernel] / 1e9:.0f} | {peaks[torch.bfloat16][kernel] / 1e9:.0f} |")
+    def cell(dtype, kernel):  # a kernel this CPU lacks in one dtype (flops.peak leaves it out) shows as a dash
+        return f"{peaks[dtype][kernel] / 1e9:.0f}" if kernel in peaks[dtype] else "–"
+
+    for kernel in dict.fromkeys([*peaks[torch.float32], *peaks[torch.bfloat16]]):
+        print(f"| {kernel} | {cell(torch.float32, kernel)} | {cell(torch.bfloat16, kernel)} |")
     print("| loop | achieved GFLOP/s | share of the best matrix product | share of the best kernel |")
     print("|---|---|---|---|")
     for i, (label, rate, _) in enumerate(rows):
