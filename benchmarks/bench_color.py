@@ -7,7 +7,7 @@ while measuring):
 
 - the toolkit: the colour recipe that ``wgan train --data FOLDER --image-size SIZE`` picks
   (the same function chooses it), trained by the Trainer;
-- the seed-style loop: the PyTorch CelebA WGAN-GP tutorial as written (``seed_loop.folder_contender``):
+- the tutorial-style loop: the PyTorch CelebA WGAN-GP tutorial as written (``seed_loop.folder_contender``):
   ImageFolder with Resize/ToTensor/Normalize, a shuffled DataLoader, its DCGAN networks (width
   64, BatchNorm critic) and settings (Adam 1e-4 betas (0.5, 0.999), 3 critic steps), eager, fp32.
 
@@ -100,7 +100,7 @@ def main() -> None:
 
     recipe, trainer = recipe_contender(args.folder, args.size, args.device, args.log_every, out)
     holder, loop = folder_contender(args.device, args.folder, args.size)
-    seed = Contender("seed-style loop", loop.step, holder.handle)
+    seed = Contender("tutorial-style loop", loop.step, holder.handle)
     cfg = trainer.cfg
     print(f"{args.folder} at {args.size}x{args.size} on {trainer.device}, {torch.get_num_threads()} threads, "
           f"torch {torch.__version__}")

@@ -9,7 +9,7 @@ Two contenders train in turns on the same CPU threads, each up to every mark of 
 training time (the clock stops while measuring):
 
 - ``wgan-gp-fashion``, trained by the Trainer as ``wgan train --preset wgan-gp-fashion`` would;
-- the seed-style loop (``seed_loop.py``: torchvision + DataLoader + an eager step, the speed
+- the tutorial-style loop (``seed_loop.py``: torchvision + DataLoader + an eager step, the speed
   protocol's dcgan28 and settings: Adam 1e-4 betas (0, 0.9), 5 critic steps, batch 64, fp32).
 
 At each mark it draws 10,000 samples of each and measures FID, KID, precision and recall
@@ -134,7 +134,7 @@ def main() -> None:
     contenders = [recipe]
     if not args.no_seed_loop:
         holder, loop = seed_contender(args.device)
-        contenders.append(Contender("seed-style loop", loop.step, holder.handle))
+        contenders.append(Contender("tutorial-style loop", loop.step, holder.handle))
     print(f"Fashion-MNIST, {extractor.name} features ({extractor.weights_path}), {trainer.device}, "
           f"{torch.get_num_threads()} threads, torch {torch.__version__}; trainer precision {trainer.precision}",
           flush=True)

@@ -2,7 +2,7 @@
 
 Trains the preset for ``--minutes`` (default wgan-gp-fashion on Fashion-MNIST), measuring
 ``--n`` generated images against the test split every ``--every`` steps. Then, in the
-same process, it trains the seed-style loop (``seed_loop.py``: a tutorial's DataLoader
+same process, it trains the tutorial-style loop (``seed_loop.py``: a tutorial's DataLoader
 and eager step, its settings and PyTorch's default initialisation, the same networks)
 for the same time, measured at the same training times; the clock stops during every
 measurement. It prints both tables and the floor: the same metrics for ``--n`` real
@@ -53,7 +53,7 @@ def row(label, seconds: float, values: dict, keys: dict) -> str:
 
 
 def train_seed_loop(marks: list[float], reference: ReferenceSet, n: int, device: str, keys: dict) -> list[str]:
-    """Rows of the seed-style loop measured when its training time passes each of ``marks`` (seconds)."""
+    """Rows of the tutorial-style loop measured when its training time passes each of ``marks`` (seconds)."""
     holder, loop = seed_contender(device)
     rows, trained, steps = [], 0.0, 0
     for mark in marks:
@@ -98,7 +98,7 @@ def main() -> None:
     parser.add_argument("--device", default="auto")
     parser.add_argument("--set", dest="overrides", nargs="*", default=[], metavar="KEY=VALUE")
     parser.add_argument("--out", type=Path, default=None)
-    parser.add_argument("--no-seed-loop", action="store_true", help="skip the seed-style loop's table")
+    parser.add_argument("--no-seed-loop", action="store_true", help="skip the tutorial-style loop's table")
     args = parser.parse_args()
 
     cfg = preset_config(args.preset)
@@ -133,7 +133,7 @@ def main() -> None:
     header = f"| step | train time (s) | {' | '.join(COLUMNS)} |\n" + "|---" * (len(COLUMNS) + 2) + "|"
     print(f"\n{args.preset} ({' '.join(args.overrides) or 'as registered'}):\n{header}", *rows, sep="\n")
     if not args.no_seed_loop:
-        print("\nseed-style loop (DataLoader, eager step, n_critic 5, Adam 1e-4, default init), same training times:")
+        print("\ntutorial-style loop (DataLoader, eager step, n_critic 5, Adam 1e-4, default init), same training times:")
         print(header, flush=True)
         train_seed_loop(marks, reference, args.n, args.device, keys)
     base, count = floor(cfg, reference, args.n)

@@ -1,4 +1,4 @@
-"""Speed: the seed-style loop against the toolkit's trainer, same model, device and process.
+"""Speed: the tutorial-style loop against the toolkit's trainer, same model, device and process.
 
 The protocol: model dcgan28 (or ``--model resnet-wgan`` at 32x32), WGAN-GP lambda 10, Adam(1e-4, (0, 0.9)), n_critic 5,
 batch 64, Fashion-MNIST. Prints generator iterations per second of each and the ratio, then
@@ -6,7 +6,7 @@ the FLOPs of one generator iteration, each loop's achieved GFLOP/s against this 
 fastest matrix products and convolutions, and the trainer's time split into its parts
 (``flops.py``), so that "near the limit" is a number.
 
-With ``--quality`` it then races them to a domain FID: the seed-style loop trains for
+With ``--quality`` it then races them to a domain FID: the tutorial-style loop trains for
 ``--reference-minutes`` and the FID it ends with is the target; the wgan trainer (fresh
 networks) trains until it reaches that FID or ``--reference-minutes`` run out. FID is
 measured every ``--eval-seconds`` of training (the clock stops while it is measured) on
@@ -92,7 +92,7 @@ def quality_race(args, cfg, seed_trainer, seed, sync) -> None:
         fake = draw_samples(trainer.handle(), args.n, seed=0).values
         return float(compare_to_reference(real, fake, ("fid",))[key])
 
-    print(f"seed-style loop for {args.reference_minutes} min:")
+    print(f"tutorial-style loop for {args.reference_minutes} min:")
     reference = fid_race(seed.step, seed_trainer, args.reference_minutes, args.eval_seconds, measure, None, sync)
     target = reference[-1][2]
     torch.manual_seed(1)
@@ -101,7 +101,7 @@ def quality_race(args, cfg, seed_trainer, seed, sync) -> None:
     race = fid_race(ours.train_step, ours, args.reference_minutes, args.eval_seconds, measure, target, sync)
     print("| loop | FID target | training seconds to reach it | generator steps |")
     print("|---|---|---|---|")
-    for label, points in (("seed-style", reference), ("wgan trainer", race)):
+    for label, points in (("tutorial-style", reference), ("wgan trainer", race)):
         hit = first_time_at(points, target)
         cells = f"{hit[0]:.0f} | {hit[1]}" if hit else f"not within {60 * args.reference_minutes:.0f} | -"
         print(f"| {label} | {target:.2f} | {cells} |")
@@ -119,7 +119,7 @@ def main() -> None:
     parser.add_argument("--no-bf16", action="store_true", help="skip the row of the trainer with bf16 autocast")
     parser.add_argument("--quality", action="store_true", help="also race both loops to a domain FID")
     parser.add_argument("--reference-minutes", type=float, default=6.0,
-                        help="training time of the seed-style loop, whose final FID is the target")
+                        help="training time of the tutorial-style loop, whose final FID is the target")
     parser.add_argument("--eval-seconds", type=float, default=15.0, help="training seconds between FIDs")
     parser.add_argument("--n", type=int, default=2000, help="generated images per FID")
     args = parser.parse_args()
@@ -132,7 +132,7 @@ def main() -> None:
     print(f"device {device} ({name}), torch {torch.__version__}, {torch.get_num_threads()} CPU threads")
 
     seed_trainer, seed = seed_contender(args.device, args.workers, args.model)
-    contenders = [("seed-style (torchvision + DataLoader + eager)", seed.step),
+    contenders = [("tutorial-style (torchvision + DataLoader + eager)", seed.step),
                   ("wgan trainer" + (f" ({' '.join(args.overrides)})" if args.overrides else ""), trainer.train_step)]
     if not args.no_bf16:
         bf16 = Trainer(benchmark_config(args.device, args.overrides + ["train.precision=bf16"], args.model),
@@ -145,7 +145,7 @@ def main() -> None:
             contenders.append((f"wgan trainer, CUDA graph{label}", graphed.train_step))
     rows = race(contenders, args.seconds, args.rounds, sync)
     seed_rate = rows[0][1]
-    print("| loop | generator it/s | iterations timed | ratio to seed-style |")
+    print("| loop | generator it/s | iterations timed | ratio to tutorial-style |")
     print("|---|---|---|---|")
     for label, rate, n in rows:
         print(f"| {label} | {rate:.2f} | {n} | {rate / seed_rate:.2f}x |")
@@ -158,13 +158,13 @@ def main() -> None:
 
 def print_arithmetic(trainer, seed_step, rows, device, sync) -> None:
     """FLOPs of one generator iteration, each loop's achieved GFLOP/s against this machine's
-    peaks, and where the trainer's time goes. The seed-style loop's FLOPs are its own: the
+    peaks, and where the trainer's time goes. The tutorial-style loop's FLOPs are its own: the
     trainer's speed options can do the same iteration with fewer (train.fused_resample)."""
     flops = count_flops(trainer.train_step)
     seed_flops = count_flops(seed_step)
     peaks = {dtype: peak(dtype, device) for dtype in (torch.float32, torch.bfloat16)}
     print(f"\nFLOPs per generator iteration (matrix products and convolutions): wgan trainer {flops / 1e9:.1f} "
-          f"GFLOP, seed-style loop {seed_flops / 1e9:.1f} GFLOP")
+          f"GFLOP, tutorial-style loop {seed_flops / 1e9:.1f} GFLOP")
     print("| kernel | fp32 GFLOP/s | bf16 GFLOP/s |")
     print("|---|---|---|")
     def cell(dtype, kernel):  # a kernel this CPU lacks in one dtype (flops.peak leaves it out) shows as a dash

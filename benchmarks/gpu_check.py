@@ -1,4 +1,4 @@
-"""The GPU path, checked in one go: correctness, speed against the seed-style loop, quality, protocol cost.
+"""The GPU path, checked in one go: correctness, speed against the tutorial-style loop, quality, protocol cost.
 
 A GPU is at hand here only now and then, for minutes, so this one process answers everything
 at once, in about 7 minutes on one H100 or H200, and writes its report as it goes
@@ -10,7 +10,7 @@ it measured):
    seed for 50 generator steps of the main job (dcgan28, WGAN-GP), fp32 and bf16; fp16 with its
    gradient scaler for 50 steps (no storm of skipped updates); a resumed run against a straight
    one (the CPU trajectory test, on the device);
-3. **speed**: generator iterations per second of the seed-style loop (``seed_loop.py``:
+3. **speed**: generator iterations per second of the tutorial-style loop (``seed_loop.py``:
    torchvision + DataLoader + eager, the same networks), the trainer eagerly and the trainer
    replaying a CUDA graph, each in fp32 and bf16, for dcgan28 (batch 64) and resnet-wgan at
    32x32, taking turns; each one's achieved TFLOP/s (``flops.py``) and share of the card's
@@ -365,9 +365,9 @@ def published_peak(card: str, precision: str) -> tuple[float | None, str]:
 
 
 def speed(check: Check) -> Section:
-    section = Section("Speed against the seed-style loop (generator iterations per second)")
+    section = Section("Speed against the tutorial-style loop (generator iterations per second)")
     card = section.data["card"] = (torch.cuda.get_device_name(check.device) if check.cuda else "cpu")
-    lines = ["| model | loop | precision | it/s | ratio to the seed-style loop, fp32 | TFLOP/s | share of the "
+    lines = ["| model | loop | precision | it/s | ratio to the tutorial-style loop, fp32 | TFLOP/s | share of the "
              "published dense peak |", "|---|---|---|---|---|---|---|"]
     measured = {}
     for model in check.sizes.models:
@@ -376,8 +376,8 @@ def speed(check: Check) -> Section:
             autocast = torch.bfloat16 if precision == "bf16" else None
             _, seed = seed_contender(str(check.device), model=model, autocast=autocast, idx_dir=check.fashion_dir,
                                      overrides=check.fashion)
-            contenders.append((f"seed-style loop|{precision}", seed.step))
-            flops[f"seed-style loop|{precision}"] = count_flops(seed.step)
+            contenders.append((f"tutorial-style loop|{precision}", seed.step))
+            flops[f"tutorial-style loop|{precision}"] = count_flops(seed.step)
             eager = Trainer(check.config([f"train.precision={precision}", "train.cuda_graph=off"], model),
                             progress=False)
             contenders.append((f"trainer, eager|{precision}", eager.train_step))
@@ -406,7 +406,7 @@ def speed(check: Check) -> Section:
     best = max((v["ratio"], k) for k, v in measured.items() if k.startswith(f"{main}|trainer"))
     section.data["best_trainer_ratio"] = {"model": main, "ratio": best[0], "setting": best[1]}
     section.lines.append(f"\nBest trainer setting on {main}: {best[1].split('|', 1)[1].replace('|', ', ')}, "
-                         f"{best[0]:.2f}x the seed-style loop in fp32 (goal on dcgan28: at least 10x).")
+                         f"{best[0]:.2f}x the tutorial-style loop in fp32 (goal on dcgan28: at least 10x).")
     if check.cuda:
         section.lines.append(graph_decision(measured, main))
     kernels = {name: {k: v / 1e12 for k, v in peak(dtype, check.device, check.sizes.peak_seconds,

@@ -1,4 +1,4 @@
-"""The seed-style WGAN-GP loop that the speed and quality benchmarks compare against.
+"""The tutorial-style WGAN-GP loop that the speed and quality benchmarks compare against.
 
 What a user copies from a tutorial: a torchvision dataset with ToTensor/Normalize
 transforms, a shuffled DataLoader, and an eager PyTorch step that draws a new
@@ -110,13 +110,13 @@ def benchmark_config(device: str, overrides: list[str], model: str = "dcgan28"):
     return cfg
 
 
-# The speed options a plain PyTorch loop does not have: the seed-style loops' networks run without them.
+# The speed options a plain PyTorch loop does not have: the tutorial-style loops' networks run without them.
 PLAIN = ["train.channels_last=off", "train.cuda_graph=off", "train.matmul_conv=off", "train.fused_resample=off"]
 
 
 def seed_contender(device: str, workers: int = 2, model: str = "dcgan28", autocast: torch.dtype | None = None,
                    idx_dir: Path = FASHION_DIR, overrides: list[str] = ()):
-    """The seed-style loop over freshly built networks, and the Trainer that holds them.
+    """The tutorial-style loop over freshly built networks, and the Trainer that holds them.
 
     The networks are the toolkit's, as plain PyTorch modules with PyTorch's default
     initialisation and layout (none of the trainer's speed options); the Trainer is only

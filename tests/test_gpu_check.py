@@ -50,8 +50,8 @@ def test_the_smoke_run_measures_what_it_reports(smoke_report):
                 json.loads((out / "report.json").read_text())["sections"]}
     resume = sections["A resumed run continues as a straight one"]["data"]
     assert resume["identical"] and resume["largest_difference"] == 0.0
-    rows = sections["Speed against the seed-style loop"]["data"]["rows"]
-    assert {"tiny-dcgan|seed-style loop|fp32", "tiny-dcgan|trainer, eager|bf16"} <= set(rows)
+    rows = sections["Speed against the tutorial-style loop"]["data"]["rows"]
+    assert {"tiny-dcgan|tutorial-style loop|fp32", "tiny-dcgan|trainer, eager|bf16"} <= set(rows)
     assert all(r["it_per_s"] > 0 and r["iterations"] > 0 for r in rows.values())
     quality = sections["Quality against time"]["data"]
     assert {"wgan-gp-fashion", "wgan-gp-color32 on colour.npz"} == set(quality)

@@ -71,7 +71,7 @@ class ModelConfig:
     width: int = 512  # MLP hidden units, or the base channel count of a conv model
     activation: str = "relu"  # relu | leaky_relu | tanh | elu
     critic_norm: str = "none"  # conv critics: none | layer | batch | instance
-    init: str = "default"  # default (PyTorch) | normal (N(0, 0.02), the DCGAN/Keras seeds)
+    init: str = "default"  # default (PyTorch) | normal (N(0, 0.02), the DCGAN/Keras tutorials)
     output_bias: str = "zero"  # images: zero | data_mean (the output layer starts at the data's mean colour)
     # Generator: none | embed_mul (the AC-WGAN MNIST tutorial) | concat | cbn (class-conditional BatchNorm)
     conditional: str = "none"

@@ -1,8 +1,8 @@
 """Presets: named, partial configurations, kept as data.
 
 Each preset is a description plus a nested dict applied over the defaults of
-:class:`wgan.config.Config`. Seed presets reproduce five public tutorials
-(named in their descriptions and in docs/presets.md) exactly; where a seed departs from good practice the preset keeps the seed's
+:class:`wgan.config.Config`. The tutorial presets reproduce five public tutorials
+(named in their descriptions and in docs/presets.md) exactly; where a tutorial departs from good practice the preset keeps the tutorial's
 choice and ``warnings`` says why it may hurt.
 """
 
@@ -208,7 +208,7 @@ register(
                   "sample_every": 97, "checkpoint_every": 97},
     },
     warnings=("The MNIST-sevens tutorial trains on full MNIST's 6,265 sevens; the embedded mnist has about 400 — pass "
-              "--data PATH to MNIST's IDX files for the seed's data",),
+              "--data PATH to MNIST's IDX files for the tutorial's data",),
 )
 register(
     "wgan-clip-cifar64",
@@ -258,7 +258,7 @@ register(
                   "seed": 777, "log_every": 10, "sample_every": 250, "checkpoint_every": 1000},
     },
     warnings=("The AC-WGAN MNIST tutorial trains on all 70,000 MNIST digits; the embedded mnist has 5,000 — pass --data PATH to "
-              "MNIST's IDX files (with --set data.split=all) for the seed's data",),
+              "MNIST's IDX files (with --set data.split=all) for the tutorial's data",),
 )
 register(
     "ac-wgan-gp-mnist",

@@ -85,7 +85,7 @@ def main():
     \b
     wgan presets                       list the ready-made configurations
     wgan train                         train WGAN-GP on the embedded MNIST digits
-    wgan train --preset NAME           train a preset (2-D toys, the five tutorials' seeds, ...)
+    wgan train --preset NAME           train a preset (2-D toys, the five tutorial presets, ...)
     wgan sample RUN_DIR --n N --out F  draw samples from a trained run
     wgan eval RUN_DIR                  measure it
     """

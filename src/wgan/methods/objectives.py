@@ -1,7 +1,7 @@
 """Adversarial objectives: how critic scores become critic and generator losses.
 
 All return losses to *minimise*; the critic loss is split into its real and
-fake terms because some seeds update the critic on each half separately (the MNIST-sevens tutorial). The Wasserstein estimate E[C(real)] - E[C(fake)]
+fake terms because some tutorials update the critic on each half separately (the MNIST-sevens tutorial). The Wasserstein estimate E[C(real)] - E[C(fake)]
 is reported for every objective: for ``wgan`` it is the critic's estimate of
 W1 (up to the Lipschitz constant); for ``gan``, ``hinge`` and ``ls`` it is only a
 diagnostic (their critics' scores are not bounded by a Lipschitz constant alone).

@@ -9,7 +9,7 @@ left to the loss). Generator: label -> Embedding(K, nz) multiplied with z
 LReLU -> Conv(C, 2x2, same) -> tanh, with s = size / 4 (7 for MNIST).
 
 Fixed widths (``cfg.width`` is not used). The AC-WGAN MNIST tutorial calls ``LeakyReLU()`` without an
-argument, so its slope is Keras's default 0.3, not the 0.2 of the other seeds.
+argument, so its slope is Keras's default 0.3, not the 0.2 of the other tutorials.
 The AC-WGAN MNIST tutorial's ``MaxPool2D(pool_size=1)`` layers are identities and are left out.
 """
 

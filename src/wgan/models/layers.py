@@ -71,11 +71,11 @@ def has_batchnorm(module: nn.Module) -> bool:
 
 
 def init_weights(module: nn.Module, scheme: str, keras_default: Iterable[nn.Module] = ()) -> None:
-    """``normal``: N(0, 0.02) weights and zero biases, as DCGAN and the Keras seeds.
+    """``normal``: N(0, 0.02) weights and zero biases, as DCGAN and the Keras tutorials.
 
-    ``keras_default`` lists layers that a Keras seed leaves at Keras's own default
+    ``keras_default`` lists layers that a Keras tutorial leaves at Keras's own default
     (Glorot-uniform weights, zero biases) rather than giving them RandomNormal(0,
-    0.02); under ``normal`` they get that, so a seed preset starts where the seed
+    0.02); under ``normal`` they get that, so a tutorial preset starts where the tutorial
     did. ``default`` keeps PyTorch's initialisation everywhere.
     """
     if INIT_SCHEMES.check(scheme) == "default":
