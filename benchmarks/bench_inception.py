@@ -19,7 +19,7 @@ The published rows are printed beside the measured ones, each with its source.
 
     python benchmarks/bench_inception.py --minutes 10,30
     python benchmarks/bench_inception.py --minutes 1 --n 2000        # a quick look (not the protocol)
-    python benchmarks/bench_inception.py --minutes 10 --n 2000 --no-seed-loop --no-floor --set train.ema=0.999
+    python benchmarks/bench_inception.py --minutes 10 --n 2000 --no-tutorial-loop --no-floor --set train.ema=0.999
 """
 
 from __future__ import annotations
@@ -120,7 +120,7 @@ def main() -> None:
                         "runs (default: in the cache folder, named by the feature space)")
     parser.add_argument("--out", type=Path, default=None, help="folder of the trainer's run")
     parser.add_argument("--no-floor", action="store_true")
-    parser.add_argument("--no-seed-loop", action="store_true", help="train and measure the recipe only")
+    parser.add_argument("--no-tutorial-loop", action="store_true", help="train and measure the recipe only")
     parser.add_argument("--set", dest="overrides", nargs="*", default=[], metavar="KEY=VALUE",
                         help="change the recipe (e.g. train.ema=0.999), to try it against the published rows")
     args = parser.parse_args()
@@ -132,7 +132,7 @@ def main() -> None:
     if args.overrides:
         recipe.name = f"wgan-gp-fashion ({' '.join(args.overrides)})"
     contenders = [recipe]
-    if not args.no_seed_loop:
+    if not args.no_tutorial_loop:
         holder, loop = seed_contender(args.device)
         contenders.append(Contender("tutorial-style loop", loop.step, holder.handle))
     print(f"Fashion-MNIST, {extractor.name} features ({extractor.weights_path}), {trainer.device}, "

@@ -9,7 +9,7 @@ measurement. It prints both tables and the floor: the same metrics for ``--n`` r
 training images against the test split.
 
     python benchmarks/bench_quality.py --minutes 10 --every 1500 --n 10000
-    python benchmarks/bench_quality.py --minutes 2 --no-seed-loop
+    python benchmarks/bench_quality.py --minutes 2 --no-tutorial-loop
 """
 
 from __future__ import annotations
@@ -98,7 +98,7 @@ def main() -> None:
     parser.add_argument("--device", default="auto")
     parser.add_argument("--set", dest="overrides", nargs="*", default=[], metavar="KEY=VALUE")
     parser.add_argument("--out", type=Path, default=None)
-    parser.add_argument("--no-seed-loop", action="store_true", help="skip the tutorial-style loop's table")
+    parser.add_argument("--no-tutorial-loop", action="store_true", help="skip the tutorial-style loop's table")
     args = parser.parse_args()
 
     cfg = preset_config(args.preset)
@@ -132,7 +132,7 @@ def main() -> None:
         rows.append(row(f"{trainer.state.step} (end)", marks[-1], measure(trainer.handle(), reference, args.n), keys))
     header = f"| step | train time (s) | {' | '.join(COLUMNS)} |\n" + "|---" * (len(COLUMNS) + 2) + "|"
     print(f"\n{args.preset} ({' '.join(args.overrides) or 'as registered'}):\n{header}", *rows, sep="\n")
-    if not args.no_seed_loop:
+    if not args.no_tutorial_loop:
         print("\ntutorial-style loop (DataLoader, eager step, n_critic 5, Adam 1e-4, default init), same training times:")
         print(header, flush=True)
         train_seed_loop(marks, reference, args.n, args.device, keys)
