@@ -6,6 +6,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT="${OUT:-gpu-report}"
+# Device time is scarce: a missing bundle is said in one line before anything is spent on it.
+for need in .gpu/fashion-mnist .gpu/emoji64.npz; do
+    if [ ! -e "$need" ]; then
+        echo "gpu_check.sh: $need is missing: run 'make gpu-bundle' here first and carry .gpu (the device tool's carry: [\".gpu\"])" >&2
+        exit 2
+    fi
+done
 if compgen -G ".gpu/wheels/*.whl" >/dev/null; then
     python3 -m pip install -q --no-index --no-deps --no-compile --upgrade --target /tmp/wgan-site .gpu/wheels/*.whl
     export PYTHONPATH="/tmp/wgan-site${PYTHONPATH:+:$PYTHONPATH}"

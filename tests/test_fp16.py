@@ -124,3 +124,21 @@ def test_fp16_refuses_cuda_graph_capture():
     from wgan.training.captured import capture_blockers
 
     assert any("scaler" in r for r in capture_blockers(torch.device("cuda"), SimpleNamespace(streaming=False), "none", "fp16"))
+
+
+def test_the_logged_loss_scale_lives_on_the_device_of_the_losses(tiny_image_config):
+    """On a GPU the loss scale was logged as a CPU tensor beside CUDA ones, and gathering them for the log
+    failed ("Expected all tensors to be on the same device"). Here the CPU stands in for the GPU and a
+    default device of ``meta`` for the CPU: a number made without naming its device lands there."""
+    trainer = Trainer(fp16_config(tiny_image_config), progress=False)
+    trainer.train_step()  # the optimisers and scalers make their state on the networks' device first
+    trainer.gather()
+    torch.set_default_device("meta")
+    try:
+        trainer.train_step()
+        values = trainer.gather()
+    finally:
+        torch.set_default_device(None)
+    assert {"amp_scale_critic", "amp_scale_generator", "loss_critic"} <= set(values)
+    assert all(math.isfinite(v) for v in values.values())
+    assert values["amp_scale_critic"] == trainer.algorithm.scalers["critic"].get_scale()

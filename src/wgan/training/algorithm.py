@@ -255,7 +255,9 @@ class Algorithm:
         scaler.step(optimizer)  # skips the step when a gradient is not finite
         scaler.update()
         self.skipped[name] += int(skipped.item())
-        return {f"amp_skipped_{name}": skipped, f"amp_scale_{name}": torch.tensor(scaler.get_scale())}
+        # On the losses' device, as every logged number: the loop stacks them into one tensor to read back.
+        scale = torch.full((), scaler.get_scale(), dtype=skipped.dtype, device=skipped.device)
+        return {f"amp_skipped_{name}": skipped, f"amp_scale_{name}": scale}
 
     def update_ema(self) -> None:
         update_average(self.generator_ema, self.generator, self.ema_decay)
