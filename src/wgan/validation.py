@@ -13,7 +13,7 @@ from __future__ import annotations
 from .config import Config, ModelConfig, all_keys
 from .errors import WganError
 from .methods.augment import augmentation_ops
-from .methods.lipschitz import METHODS, method_names, penalises_pairs
+from .methods.lipschitz import METHODS, method_names, penalises_inputs
 from .methods.objectives import OBJECTIVES
 from .metrics import METRICS, direction
 from .models import CRITICS, GENERATORS
@@ -34,9 +34,9 @@ def validate(cfg: Config) -> Config:
     check_best_metric(cfg.train.best_metric)
     check_model(cfg.model)
     resolve_options("loss", cfg.loss, loss_components(cfg.loss.lipschitz), every_loss_option())
-    if cfg.train.critic_split != "none" and penalises_pairs(cfg.loss.lipschitz):
-        raise WganError("train.critic_split updates the critic on real and fake separately, which leaves "
-                        "no pairs for a gradient penalty; use it with clip, sn or none")
+    if cfg.train.critic_split != "none" and penalises_inputs(cfg.loss.lipschitz):
+        raise WganError("train.critic_split updates the critic on real and fake separately, with no gradient "
+                        "penalty; use it with clip, sn or none")
     return cfg
 
 

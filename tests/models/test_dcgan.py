@@ -75,3 +75,36 @@ def test_unknown_critic_norm():
 def test_unsupported_sizes_name_the_accepted_ones(shape):
     with pytest.raises(WganError, match=r"'dcgan'.*accepted sizes: a power of two"):
         build_pair("dcgan", shape)
+
+
+def test_its_own_settings_change_only_what_they_name():
+    h = 4
+    _, g, c = build_pair("dcgan", (1, 28, 28), width=h, options={
+        "critic_width": 16, "critic_fc": 32, "generator_fc": 24, "generator_output": "upsample"})
+    # The critic: width 16 instead of 4, then a fully connected layer of 32 units the heads read.
+    convs = _convs(c.body, nn.Conv2d)
+    assert [(m.in_channels, m.out_channels) for m in convs] == [(1, 16), (16, 32)]
+    fc = _convs(c.body, nn.Linear)
+    assert [(m.in_features, m.out_features) for m in fc] == [(32 * 7 * 7, 32)]
+    assert (c.score_head.in_features, c.score_head.out_features) == (32, 1)
+    # The generator: z -> 24 units (BN, act) -> the usual ladder -> upsample + 3x3 convolution.
+    linear = _convs(g.net, nn.Linear)
+    assert [(m.in_features, m.out_features) for m in linear] == [(8, 24)]
+    assert _convs(g.net, nn.ConvTranspose2d)[0].in_channels == 24
+    assert isinstance(g.net[-3], nn.Upsample) and type(g.net[-2]) is nn.Conv2d and g.net[-2].kernel_size == (3, 3)
+    x = g(torch.randn(5, 8))
+    assert x.shape == (5, 1, 28, 28) and c(x).shape == (5,)
+
+
+def test_without_its_settings_it_is_the_tutorials_network():
+    _, g, c = build_pair("dcgan", (3, 64, 64))
+    assert not _convs(g.net, nn.Linear) and not _convs(c.body, nn.Linear)
+    assert type(g.net[-2]) is nn.ConvTranspose2d
+
+
+def test_its_settings_are_checked(tiny_image_config):
+    from wgan.validation import validate
+
+    tiny_image_config.model.options["generator_output"] = "pixelshuffle"
+    with pytest.raises(WganError, match="unknown model.generator_output 'pixelshuffle'; accepted: convt, upsample"):
+        validate(tiny_image_config)

@@ -44,6 +44,12 @@ def penalises_pairs(spec: str) -> bool:
     return any(METHODS.get(name).penalises_pairs for name in method_names(spec))
 
 
+def penalises_inputs(spec: str) -> bool:
+    """Whether a method of ``spec`` penalises the critic's gradient with respect to each input (gp, lp,
+    r1, r2): such a penalty is per sample, which BatchNorm in the critic breaks."""
+    return any(METHODS.get(name).penalises_inputs for name in method_names(spec))
+
+
 def paper_optimizer(spec: str) -> tuple[str, float, tuple[float, float]]:
     """``(optimiser, learning rate, Adam betas)`` of ``spec``'s paper; a combination takes its first part's."""
     return METHODS.get(method_names(spec)[0]).paper_optimizer
@@ -81,6 +87,10 @@ def input_gradient_norm(critic: nn.Module, x: torch.Tensor, create_graph: bool =
 class LipschitzMethod:
     # A penalty on interpolates between real and generated samples of one batch (needs them paired).
     penalises_pairs = False
+    # A penalty on the critic's gradient with respect to each input (per sample).
+    penalises_inputs = False
+    # Decides on the host, update by update, whether it applies (a lazy penalty): no CUDA graph.
+    lazy = False
     # (optimiser, learning rate, Adam betas) as the method's paper trains, for optim.name=auto.
     # Unconstrained (the vanilla GAN): Adam 2e-4, betas (0.5, 0.999) (DCGAN, Radford et al. 2016).
     paper_optimizer: tuple[str, float, tuple[float, float]] = ("adam", 2e-4, (0.5, 0.999))
@@ -112,6 +122,13 @@ class LipschitzMethod:
     def stats(self, critic: nn.Module) -> dict[str, torch.Tensor]:
         """Extra diagnostics (device tensors, gathered only at log steps)."""
         return {}
+
+    def state_dict(self) -> dict:
+        """What a checkpoint must keep for the method to continue exactly (a lazy penalty's count)."""
+        return {}
+
+    def load_state_dict(self, state: dict) -> None:
+        pass
 
 
 @METHODS.register("none")
@@ -159,7 +176,7 @@ class WeightClipping(LipschitzMethod):
 class GradientPenalty(LipschitzMethod):
     """Gulrajani et al. 2017: lambda * E[(||grad C(x_hat)|| - 1)^2] on per-sample interpolates."""
 
-    penalises_pairs = True
+    penalises_pairs = penalises_inputs = True
     paper_optimizer = ("adam", 1e-4, (0.0, 0.9))  # Gulrajani et al. 2017, Algorithm 1
     options = (Option("gp_lambda", float, 10.0, "weight of the gradient penalty (gp and lp)", minimum=0),)
 
@@ -183,6 +200,71 @@ class LipschitzPenalty(GradientPenalty):
 
     def _excess(self, norms: torch.Tensor) -> torch.Tensor:
         return torch.relu(norms - 1)
+
+
+# How often a zero-centred penalty joins a critic update; shared by r1 and r2.
+PENALTY_EVERY = Option("penalty_every", int, 1, "r1/r2: apply the penalty on every k-th critic update only, "
+                       "its weight times k (lazy regularisation, StyleGAN2: 16)", minimum=1, maximum=10_000)
+
+
+class ZeroCentredPenalty(LipschitzMethod):
+    """gamma / 2 * E[||grad C(x)||^2] on real (R1) or generated (R2) samples: Mescheder et al. 2018.
+
+    The gradient is pushed towards zero on the data (or the generator's samples) instead of towards
+    one on interpolates, which makes the non-saturating GAN converge locally; one critic step per
+    generator step is enough. Lazily (``penalty_every`` = k > 1, as StyleGAN2) it joins every k-th
+    critic update, with gamma times k so that its weight over time is the same: a double backward
+    every k updates instead of every one. The count of updates is kept in checkpoints.
+    """
+
+    penalises_inputs = True
+    on_real = True
+    # Mescheder et al.'s GAN_stability configurations: Adam 1e-4, betas (0, 0.99), one critic step.
+    paper_optimizer = ("adam", 1e-4, (0.0, 0.99))
+
+    def __init__(self, gamma: float, penalty_every: int = 1):
+        self.gamma, self.every = gamma, penalty_every
+        self.lazy = penalty_every > 1
+        self.updates = 0  # critic updates seen
+
+    def penalty(self, critic, real, fake, eps=None, labels=None, scale=None):
+        due = self.updates % self.every == 0
+        self.updates += 1
+        if not due:
+            return None
+        # A projection critic scores R2's samples with the real batch's labels, as gp scores interpolates.
+        x = real if self.on_real else fake.detach()
+        norms = input_gradient_norm(critic, x, create_graph=True, labels=labels, scale=scale)
+        return (self.gamma / 2) * self.every * norms.pow(2).mean()
+
+    def state_dict(self) -> dict:
+        return {"updates": self.updates} if self.lazy else {}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.updates = int(state.get("updates", 0))
+
+
+@METHODS.register("r1")
+class R1Penalty(ZeroCentredPenalty):
+    """Mescheder et al. 2018: gamma / 2 * E[||grad C(x)||^2] on real samples (R1)."""
+
+    options = (Option("r1_gamma", float, 10.0, "weight gamma of the R1 penalty (gamma / 2 ||grad||^2)", minimum=0),
+               PENALTY_EVERY)
+
+    def __init__(self, r1_gamma: float = 10.0, penalty_every: int = 1):
+        super().__init__(r1_gamma, penalty_every)
+
+
+@METHODS.register("r2")
+class R2Penalty(ZeroCentredPenalty):
+    """Mescheder et al. 2018: gamma / 2 * E[||grad C(x)||^2] on generated samples (R2)."""
+
+    on_real = False
+    options = (Option("r2_gamma", float, 10.0, "weight gamma of the R2 penalty (gamma / 2 ||grad||^2)", minimum=0),
+               PENALTY_EVERY)
+
+    def __init__(self, r2_gamma: float = 10.0, penalty_every: int = 1):
+        super().__init__(r2_gamma, penalty_every)
 
 
 @METHODS.register("sn")
@@ -223,6 +305,17 @@ class Combined(LipschitzMethod):
 
     def stats(self, critic: nn.Module) -> dict[str, torch.Tensor]:
         return {k: v for part in self.parts for k, v in part.stats(critic).items()}
+
+    @property
+    def lazy(self) -> bool:
+        return any(part.lazy for part in self.parts)
+
+    def state_dict(self) -> dict:
+        return {str(i): part.state_dict() for i, part in enumerate(self.parts) if part.state_dict()}
+
+    def load_state_dict(self, state: dict) -> None:
+        for i, part in enumerate(self.parts):
+            part.load_state_dict(state.get(str(i), {}))
 
 
 def build_lipschitz(cfg: "LossConfig") -> LipschitzMethod:

@@ -31,4 +31,4 @@ def build_critic(cfg: ModelConfig, shape: tuple, num_classes: int = 0) -> nn.Mod
 
 
 # Importing the families registers them.
-from . import acwgan, dcgan, dcgan28, mlp, resnet, upconv  # noqa: E402,F401
+from . import acwgan, dcgan, dcgan28, infogan28, mlp, resnet, upconv  # noqa: E402,F401

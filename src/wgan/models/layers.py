@@ -16,15 +16,25 @@ ACTIVATIONS.register("leaky_relu", lambda: nn.LeakyReLU(0.2))
 ACTIVATIONS.register("tanh", lambda: nn.Tanh())
 ACTIVATIONS.register("elu", lambda: nn.ELU())
 
-# Normalisations a convolutional critic can put after each convolution, as layers to splice in.
-# ``layer`` normalises each sample over (C, H, W) with a per-channel scale and shift, as WGAN-GP's
-# layer norm does; GroupNorm with one group is exactly that. Unlike ``batch``, neither ``layer`` nor
-# ``instance`` mixes the samples of a batch, so both keep the gradient penalty per-sample.
+# Normalisations a convolutional critic can put after each convolution (and, ``flat``, after a fully
+# connected layer), as layers to splice in. ``layer`` normalises each sample over (C, H, W) with a
+# per-channel scale and shift, as WGAN-GP's layer norm does; GroupNorm with one group is exactly that
+# (and on (N, C) features, LayerNorm). Unlike ``batch``, neither ``layer`` nor ``instance`` mixes the
+# samples of a batch, so both keep the gradient penalty per-sample.
+
+
+def _instance_norm(channels: int, flat: bool) -> list[nn.Module]:
+    if flat:
+        raise WganError("model.critic_norm=instance normalises each channel over its pixels, and this critic has "
+                        "a fully connected layer, which has none; use none, layer or batch")
+    return [nn.InstanceNorm2d(channels, affine=True)]
+
+
 CRITIC_NORMS: Registry = Registry("critic normalisation")
-CRITIC_NORMS.register("none", lambda channels: [])
-CRITIC_NORMS.register("layer", lambda channels: [nn.GroupNorm(1, channels)])
-CRITIC_NORMS.register("batch", lambda channels: [nn.BatchNorm2d(channels)])
-CRITIC_NORMS.register("instance", lambda channels: [nn.InstanceNorm2d(channels, affine=True)])
+CRITIC_NORMS.register("none", lambda channels, flat: [])
+CRITIC_NORMS.register("layer", lambda channels, flat: [nn.GroupNorm(1, channels)])
+CRITIC_NORMS.register("batch", lambda channels, flat: [nn.BatchNorm1d(channels) if flat else nn.BatchNorm2d(channels)])
+CRITIC_NORMS.register("instance", _instance_norm)
 
 # How weights start: PyTorch's own initialisation, or N(0, 0.02) as DCGAN and the Keras tutorials.
 INIT_SCHEMES: Registry = Registry("init")
@@ -41,9 +51,10 @@ def activation(name: str) -> nn.Module:
     return ACTIVATIONS.get(name)()
 
 
-def critic_norm(name: str, channels: int) -> list[nn.Module]:
-    """The normalisation after a critic convolution, as a list to splice in (empty for ``none``)."""
-    return CRITIC_NORMS.get(name)(channels)
+def critic_norm(name: str, channels: int, flat: bool = False) -> list[nn.Module]:
+    """The normalisation after a critic convolution (``flat``: a fully connected layer's ``channels``
+    features), as a list to splice in (empty for ``none``)."""
+    return CRITIC_NORMS.get(name)(channels, flat)
 
 
 def keras_same_pad(kernel: int) -> nn.ZeroPad2d:

@@ -299,6 +299,8 @@ class Algorithm:
         if self.generator_ema is not None:
             state["generator_ema"] = self.generator_ema.state_dict()
         state["data"] = self.data.state_dict()
+        if self.lipschitz.state_dict():  # a lazy penalty's count of critic updates
+            state["lipschitz"] = self.lipschitz.state_dict()
         if self.scalers:
             state["amp"] = {name: {**scaler.state_dict(), "skipped": self.skipped[name]}
                             for name, scaler in self.scalers.items()}
@@ -313,6 +315,7 @@ class Algorithm:
             self.generator_ema.load_state_dict(state["generator_ema"])
         if "data" in state:
             self.data.load_state_dict(state["data"])
+        self.lipschitz.load_state_dict(state.get("lipschitz", {}))
         for name, saved in state.get("amp", {}).items():  # none when the run was not fp16 before
             if name in self.scalers:
                 saved = dict(saved)

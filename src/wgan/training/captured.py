@@ -47,9 +47,13 @@ class CaptureFailed(RuntimeError):
     """Recording the iteration failed; the training state is as it was before the attempt."""
 
 
-def capture_blockers(device: torch.device, data, decay: str, precision: str = "fp32") -> list[str]:
-    """Why an iteration on ``device`` over ``data`` cannot be captured (empty when it can)."""
+def capture_blockers(device: torch.device, data, decay: str, precision: str = "fp32", lazy: bool = False
+                     ) -> list[str]:
+    """Why an iteration on ``device`` over ``data`` cannot be captured (empty when it can); ``lazy``: a
+    penalty that joins only some critic updates."""
     reasons = []
+    if lazy:
+        reasons.append("a lazy penalty (loss.penalty_every > 1) decides on the host which updates it joins")
     if precision == "fp16":
         reasons.append("the fp16 gradient scaler decides on the host whether to skip each update")
     if device.type != "cuda":
@@ -175,7 +179,8 @@ class IterationRunner:
     def _plan(self, decay: str) -> bool:
         if self.mode == "off":
             return False
-        blockers = capture_blockers(self.runtime.device, self.algorithm.data, decay, self.algorithm.precision)
+        blockers = capture_blockers(self.runtime.device, self.algorithm.data, decay, self.algorithm.precision,
+                                    self.algorithm.lipschitz.lazy)
         if blockers and self.mode == "on":
             raise WganError("train.cuda_graph=on, but this run cannot be captured: " + "; ".join(blockers)
                             + " (use train.cuda_graph=auto or off)")

@@ -29,7 +29,7 @@ from ..errors import WganError, first_line
 from ..handle import GeneratorHandle, generator_info
 from ..latent import Latent
 from ..methods.augment import augmentation_ops
-from ..methods.lipschitz import build_lipschitz, penalises_pairs
+from ..methods.lipschitz import build_lipschitz, penalises_inputs
 from ..methods.objectives import build_objective
 from ..models import build_critic, build_generator
 from ..models.layers import has_batchnorm, start_at_colour
@@ -261,7 +261,7 @@ class Trainer:
         self.loop.save(Checkpoints.save)
 
     def _warn_about_choices(self) -> None:
-        if penalises_pairs(self.cfg.loss.lipschitz) and has_batchnorm(self.algorithm.critic) and self.runtime.main:
+        if penalises_inputs(self.cfg.loss.lipschitz) and has_batchnorm(self.algorithm.critic) and self.runtime.main:
             warnings.warn(
                 "the critic uses BatchNorm with a gradient penalty: the penalty is defined per sample, "
                 "and BatchNorm couples the samples of a batch (Gulrajani et al. 2017, section 4); "
