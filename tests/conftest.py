@@ -73,3 +73,22 @@ def random_inception_weights(tmp_path, monkeypatch):
     path = tmp_path / WEIGHTS_FILE
     torch.save(model.state_dict(), path)
     return path
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    """WGAN_CACHE pointed at an empty folder, so no test reads or writes the user's cache."""
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("WGAN_CACHE", str(folder))
+    monkeypatch.delenv("WGAN_INCEPTION_WEIGHTS", raising=False)
+    return folder
+
+
+@pytest.fixture
+def quick_training(monkeypatch):
+    """A few optimiser steps only, for tests about caching rather than accuracy."""
+    from wgan.features import classifier
+
+    monkeypatch.setattr(classifier, "EPOCHS", 1)
+    monkeypatch.setattr(classifier, "MIN_STEPS", 5)
+    monkeypatch.setattr(classifier, "MAX_STEPS", 5)

@@ -124,6 +124,29 @@ def file_sha256(path: str | os.PathLike, block: int = 1 << 20) -> str:
     return h.hexdigest()
 
 
+def path_signature(path: str | os.PathLike) -> str:
+    """A digest of what a file or folder holds as its listing shows it: each file's path (relative to
+    ``path``), size and modification time, without reading a byte of them. Any file added, removed,
+    replaced or rewritten changes it."""
+    root = Path(path).expanduser()
+    h = hashlib.sha256()
+    if root.is_file():
+        st = root.stat()
+        h.update(f"{root.resolve()}:{st.st_size}:{st.st_mtime_ns}".encode())
+        return h.hexdigest()
+    h.update(f"{root.resolve()}/".encode())
+    for folder, dirs, files in os.walk(root):
+        dirs.sort()
+        for name in sorted(files):
+            file = Path(folder) / name
+            try:
+                st = file.stat()
+            except OSError:  # vanished while listed: its absence is the signature
+                continue
+            h.update(f"{file.relative_to(root)}:{st.st_size}:{st.st_mtime_ns};".encode())
+    return h.hexdigest()
+
+
 def write_safetensors(path: str | os.PathLike, tensors: dict, metadata: dict[str, str] | None = None) -> Path:
     """``tensors`` as a safetensors file at ``path``, atomically. The bytes are made in memory and
     written by :func:`atomic_write` (safetensors' own ``save_file`` makes a temporary file of its

@@ -1,19 +1,11 @@
-"""Shared set-up for the feature-space tests: a private cache folder and a counter on training."""
+"""Shared set-up for the feature-space tests: a counter on training (the private cache folder and the
+short training are in tests/conftest.py)."""
 
 from __future__ import annotations
 
 import pytest
 
 from wgan.features import domain
-
-
-@pytest.fixture
-def cache(tmp_path, monkeypatch):
-    """WGAN_CACHE pointed at an empty folder, so no test reads or writes the user's cache."""
-    folder = tmp_path / "cache"
-    monkeypatch.setenv("WGAN_CACHE", str(folder))
-    monkeypatch.delenv("WGAN_INCEPTION_WEIGHTS", raising=False)
-    return folder
 
 
 @pytest.fixture
@@ -28,14 +20,3 @@ def train_calls(monkeypatch):
 
     monkeypatch.setattr(domain, "train_classifier", counting)
     return calls
-
-
-@pytest.fixture
-def quick_training(monkeypatch):
-    """A few optimiser steps only, for tests about caching rather than accuracy."""
-    from wgan.features import classifier
-
-    monkeypatch.setattr(classifier, "EPOCHS", 1)
-    monkeypatch.setattr(classifier, "MIN_STEPS", 5)
-    monkeypatch.setattr(classifier, "MAX_STEPS", 5)
-

@@ -21,6 +21,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import warnings
 import zipfile
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -31,8 +32,8 @@ import torch
 from ..data.sources import load_images
 from ..data.sources.arrays import holdout_split, holdout_tail
 from ..errors import WganError, first_line
-from ..features import get_feature_extractor, space_family
-from ..files import file_sha256
+from ..features import CACHE_ENV, cache_dir, get_feature_extractor, space_family
+from ..files import file_sha256, path_signature
 from ..metrics import feature_stats
 from ..run_folder import RunFolder
 from .protocols import DEFAULT_PROTOCOL, get_protocol
@@ -131,13 +132,51 @@ def build_reference(data_cfg, features: str = "domain", weights=None, device=Non
     return ReferenceSet.from_features(extractor, extractor.features(real.images), real.labels, split, protocol)
 
 
+def cached_reference(data_cfg, features: str = "domain", weights=None, device=None,
+                     protocol: str = DEFAULT_PROTOCOL, log=None) -> ReferenceSet:
+    """:func:`build_reference`, kept in the cache folder: the real images' features are computed once
+    for the same data (its files as listed: names, sizes, times), extractor (its weights' hash) and
+    protocol, and read back later. 10,000 test images in Inception space cost a CPU as much as the
+    generated ones, so this halves every later evaluation under ``lucic``. A cache that cannot be
+    written costs a warning."""
+    extractor = get_feature_extractor(features, data_cfg, device=device, weights=weights, log=log)
+    path = reference_cache_path(data_cfg, extractor, protocol)
+    if path.is_file():
+        try:
+            description, arrays = read_reference_file(path)
+            return ReferenceSet(extractor, str(description["split"]), int(description["count"]), arrays["mean"],
+                                arrays["cov"], arrays["sample"], arrays.get("labels"), protocol,
+                                description.get("data") or {})
+        except WganError as e:  # damaged: made again below
+            warnings.warn(f"ignoring the damaged cached reference {path} ({e}); it is made again", stacklevel=2)
+    ref = build_reference(data_cfg, extractor=extractor, protocol=protocol)
+    try:
+        save_reference(ref, path, data_description(data_cfg))
+    except (OSError, WganError) as e:
+        warnings.warn(f"could not keep the reference features in {path.parent} ({first_line(e, 200)}); set "
+                      f"{CACHE_ENV} to a writable folder to reuse them", stacklevel=2)
+    return ref
+
+
+def reference_cache_path(data_cfg, extractor, protocol: str) -> Path:
+    """Where :func:`cached_reference` keeps the reference of this data, extractor and protocol."""
+    name = Path(str(data_cfg.name)).expanduser()
+    chosen = get_protocol(protocol)  # protocols measuring against the same real images share one entry
+    real_side = {"reference": chosen.reference, "limit": chosen.reference_limit, "sample": chosen.feature_sample}
+    key = {"data": data_description(data_cfg), "split": data_cfg.split, "real": real_side,
+           "files": path_signature(name) if name.exists() else None, "extractor": extractor_identity(extractor),
+           "version": VERSION}
+    digest = hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()[:20]
+    return cache_dir() / "references" / f"{chosen.reference}-{extractor.name}-{digest}.npz"
+
+
 def reference_set(data_cfg, features: str = "domain", weights=None, device=None, run_dir: Path | None = None,
                   log=None, protocol: str = DEFAULT_PROTOCOL) -> ReferenceSet:
-    """The reference of ``data_cfg`` in the ``features`` space: from the data when it is here (and then
-    stored in ``run_dir``), else from what ``run_dir`` stored."""
+    """The reference of ``data_cfg`` in the ``features`` space: from the data when it is here (once, then
+    from the cache; and stored in ``run_dir``), else from what ``run_dir`` stored."""
     stored = RunFolder(run_dir).reference(features, protocol) if run_dir is not None else None
     if data_available(data_cfg):
-        ref = build_reference(data_cfg, features, weights, device, protocol, log)
+        ref = cached_reference(data_cfg, features, weights, device, protocol, log)
         if stored is not None:
             save_reference(ref, stored, data_description(data_cfg))
         return ref

@@ -33,6 +33,7 @@ import torch
 from ..errors import WganError, first_line
 from ._images import as_nchw, batches, resolve_device, to_uint8
 from .cache import CACHE_ENV, cache_dir
+from .inception_folded import FoldedInception
 from .inception_port import INSTALL_HINT as PORT_HINT
 from .inception_port import SPACE as PORT_SPACE
 from .inception_port import is_port, port_path
@@ -113,7 +114,8 @@ class InceptionFeatures:
     feature_dim = 2048
     predict = None  # ImageNet classes say nothing about the data's own classes
 
-    def __init__(self, weights: str | os.PathLike | None = None, device=None, batch_size: int = 64):
+    def __init__(self, weights: str | os.PathLike | None = None, device=None, batch_size: int = 64,
+                 folded: bool = True):
         self.weights_path = find_weights(weights)  # before the import: a missing file must not reach a download
         self.name = PORT_SPACE if is_port(self.weights_path) else "inception"
         self.gives_logits = self.name == "inception"
@@ -132,7 +134,10 @@ class InceptionFeatures:
         except RuntimeError as e:  # load_state_dict: missing/unexpected keys or wrong shapes
             raise WganError(f"{self.weights_path} is not torch-fidelity's Inception-v3 weights "
                             f"({first_line(e, 1000)}); expected {WEIGHTS_FILE}") from None
-        self.extractor = extractor.to(self.device).eval()
+        # ``folded``: the same arithmetic in fewer steps (inception_folded.py, 1.4x on a CPU); otherwise
+        # torch-fidelity's own forward, which the folded one is tested against.
+        self.extractor = (FoldedInception(extractor, with_logits=self.gives_logits) if folded else extractor)
+        self.extractor.to(self.device).eval()
         if self.device.type == "cpu":  # oneDNN's convolutions run faster in NHWC: 7.1 against 11 s a 64-image batch
             self.extractor.to(memory_format=torch.channels_last)
 
@@ -153,11 +158,12 @@ class InceptionFeatures:
         pools, scores = [], []
         for s in batches(len(x), self.batch_size):
             batch = to_uint8(x[s]).to(self.device)
-            if batch.shape[1] == 1:
+            if batch.shape[1] == 1 and not isinstance(self.extractor, FoldedInception):  # it repeats grey itself
                 batch = batch.expand(-1, 3, -1, -1)
             pool, score = self.extractor(batch.contiguous())
             pools.append(pool.float().cpu())
-            scores.append(score.float().cpu())
+            if logits:
+                scores.append(score.float().cpu())
         pools = torch.cat(pools).numpy() if pools else np.empty((0, self.feature_dim), np.float32)
         scores = torch.cat(scores).numpy() if scores else np.empty((0, N_LOGITS), np.float32)
         return (pools if features else None), (scores if logits else None)
