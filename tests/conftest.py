@@ -1,10 +1,18 @@
 import io
+import os
+import tempfile
 
 import pytest
 import torch
 
 from wgan.config import Config
 from wgan.presets import preset_config
+
+
+def pytest_configure(config):
+    """Every test session starts from an empty cache folder of its own, as CI does: nothing is read
+    from or left in the user's (kept decoded images, trained domain classifiers, references)."""
+    os.environ["WGAN_CACHE"] = tempfile.mkdtemp(prefix="wgan-test-cache-")
 
 
 def pytest_collection_modifyitems(config, items):

@@ -60,6 +60,9 @@ class DataConfig:
     # Image folders: decode every file into memory (off), stream them from disk with DataLoader
     # workers (on), or stream only when the pixels would exceed 4 GiB (auto).
     stream: str = "auto"
+    # Image folders and archives: where their decoded pixels are kept for the next start (auto: the
+    # cache folder, $WGAN_CACHE or ~/.cache/wgan, under data/), off, or a folder; wgan data list shows them.
+    cache: str = "auto"
 
 
 @dataclass
@@ -292,6 +295,8 @@ class Config:
                 raise WganError(f"data.image_size must be at most {MAX_IMAGE_SIZE}, got {self.data.image_size}")
         if self.data.channels not in (None, 1, 3):
             raise WganError(f"data.channels must be 1 or 3, got {self.data.channels}")
+        if not str(self.data.cache).strip():
+            raise WganError("data.cache must be auto (the cache folder), off, or a folder for the decoded images")
         return self
 
     # ---- files --------------------------------------------------------------

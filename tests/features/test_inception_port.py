@@ -71,7 +71,9 @@ def test_a_file_with_another_digest_is_refused_and_nothing_is_written(tmp_path):
 @needs_port
 def test_features_of_a_fixed_batch_equal_the_torchscript_files(port_file):
     images = torch.randint(0, 256, (3, 3, 299, 299), generator=torch.Generator().manual_seed(0), dtype=torch.uint8)
-    ours = InceptionFeatures(port_file, device="cpu").features(images)
+    # torch-fidelity's own forward: this checks the converted weights (the folded forward is checked
+    # against this one in test_inception_folded.py).
+    ours = InceptionFeatures(port_file, device="cpu", folded=False).features(images)
     module = torch.jit.load(str(inception_port.port_source()), map_location="cpu")
     with torch.no_grad():
         theirs = module((images.float() - 128) / 128).numpy()  # the port takes the graph's input range

@@ -88,14 +88,15 @@ def main():
     wgan train --preset NAME           train a preset (2-D toys, the five tutorial presets, ...)
     wgan sample RUN_DIR --n N --out F  draw samples from a trained run
     wgan eval RUN_DIR                  measure it
+    wgan data prepare FOLDER --out F   decode an image folder once, for --data
     """
 
 
 # One module per command (or group of commands); each is flags and a call into the library.
-from . import evaluate, media, plot, presets, report, sample, train, weights  # noqa: E402
+from . import data, evaluate, media, plot, presets, report, sample, train, weights  # noqa: E402
 
 for command in (train.train, presets.presets, sample.sample, evaluate.evaluate, evaluate.stats, weights.weights,
-                plot.plot, media.video, media.interpolate, media.export, report.report, report.compare):
+                plot.plot, media.video, media.interpolate, media.export, report.report, report.compare, data.data):
     main.add_command(command)
 
 

@@ -25,14 +25,17 @@ from ..errors import WganError
 from ..rng import seeded, stream_seed
 from .sources import ImageArrays, builtin_names, check_unsplit, finish, load_images, path_kind
 from .sources.arrays import SPLITS, renumber
+from .sources.entries import FolderIndex
 from .sources.folder import (
     FolderImages,
-    FolderIndex,
     FolderPlan,
-    decode_folder,
+    decode_and_keep,
     default_workers,
     drop_unreadable,
-    open_folder,
+    find_kept,
+    list_images,
+    plan_folder,
+    preparation,
     report_bad,
 )
 from .space import DataSpace
@@ -95,7 +98,9 @@ class InMemoryImageDataset(_ImageSpace):
 
     def __init__(self, arrays: ImageArrays, name: str | None = None):
         self.name = name or arrays.source
-        self.images = torch.from_numpy(np.ascontiguousarray(arrays.images.transpose(0, 3, 1, 2)))
+        # NCHW over the NHWC pixels without copying them (channels-last strides): pixels read back
+        # from a kept file stay a mapping of it, and each batch is gathered into the usual layout.
+        self.images = torch.from_numpy(arrays.images).permute(0, 3, 1, 2)
         self.labels, self.class_names = _labels_and_names(arrays.labels, arrays.class_names)
         self.labels_available = self.labels is not None
         self.num_classes = len(self.class_names) if self.labels_available else 0
@@ -273,7 +278,7 @@ def load_image_dataset(cfg, memory_limit: int = MEMORY_LIMIT, num_workers: int |
     stream = getattr(cfg, "stream", "auto")
     path = Path(name).expanduser()
     builtin = name.lower() in builtin_names()
-    folder = not builtin and cfg.split in SPLITS and path_kind(path) == "folder"
+    folder = not builtin and cfg.split in SPLITS and path_kind(path) in ("folder", "zip")
     if stream == "on" and not folder:
         raise WganError(f"data.stream=on streams image folders from disk; {name} is loaded into memory "
                         "(use data.stream=auto)")
@@ -282,9 +287,16 @@ def load_image_dataset(cfg, memory_limit: int = MEMORY_LIMIT, num_workers: int |
     if not folder:  # load_images reports a bad split
         return InMemoryImageDataset(load_images(cfg), name=name)
     check_unsplit(cfg.split, path)
-    index, plan = open_folder(path, cfg.image_size, cfg.channels, cfg.classes)
+    index = list_images(path, cfg.classes)
+    if stream != "on":  # decoded before with the same files and settings: read back, no decoding
+        description = preparation(index, cfg.image_size, cfg.channels, cfg.classes)
+        kept = find_kept(index, cfg, description)
+        if kept is not None and (stream == "off" or kept.images.nbytes <= memory_limit):
+            return InMemoryImageDataset(finish(kept, cfg), name=name)
+    plan = plan_folder(index, cfg.image_size, cfg.channels)
     pixels = len(index.files) * plan.size[0] * plan.size[1] * plan.channels
     if stream == "off" or (stream == "auto" and pixels <= memory_limit):
-        return InMemoryImageDataset(finish(decode_folder(index, plan, cfg.skip_bad, num_workers), cfg), name=name)
+        return InMemoryImageDataset(finish(decode_and_keep(index, plan, cfg, description, num_workers), cfg),
+                                    name=name)
     index = drop_unreadable(index, plan, cfg.skip_bad)
     return StreamingImageDataset(index, plan, name=name, skip_bad=cfg.skip_bad, num_workers=num_workers)

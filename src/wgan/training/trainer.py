@@ -24,6 +24,7 @@ from .._version import __version__
 from ..checkpoint import load_checkpoint
 from ..config import Config
 from ..data import build_dataset
+from ..data.progress import shown as data_progress
 from ..data.images import mean_colour
 from ..errors import WganError, first_line
 from ..handle import GeneratorHandle, generator_info
@@ -83,7 +84,8 @@ class Trainer:
         device = self.runtime.device
         torch.manual_seed(t.seed)  # the networks' initial weights (the same on every process)
 
-        self.data = build_dataset(cfg.data, seed=t.seed).to(device)
+        with data_progress(progress and self.runtime.main):  # listing, decoding: the bars of a large folder
+            self.data = build_dataset(cfg.data, seed=t.seed).to(device)
         # Classes matter only when the generator is conditioned or the critic has a class head.
         self.num_classes = self.data.num_classes if cfg.model.conditional != "none" else 0
         augment_ops = augmentation_ops(t.augment)

@@ -20,7 +20,7 @@ from pathlib import Path
 from ...errors import WganError, choice_error
 
 # Importing the sources registers them, path kinds in the order they are tried.
-from . import npz, cifar, idx, folder, builtin  # noqa: F401  # isort: skip  (the order they are tried in)
+from . import npz, cifar, idx, archive, folder, builtin  # noqa: F401  # isort: skip  (the order they are tried in)
 from .arrays import SPLITS, ImageArrays, convert_channels, renumber, resize_images, select_classes
 from .kinds import SOURCES, Source, builtin_names, path_kinds
 

@@ -17,13 +17,21 @@
 
 Headers are read first (cheap: PIL reads only the header on open) to settle
 size and channels; decoding then runs through a torch DataLoader so large
-folders decode on several worker processes. The same per-file decoder serves
-the streaming dataset for folders too large for memory.
+folders decode on several worker processes, with a progress bar (files per
+second, time left, files skipped) and a line of summary. A JPEG that is
+resized down is decoded at the largest reduced scale libjpeg offers that still
+covers the target (PIL's ``draft``, as its thumbnails do): 1.7x faster on
+CelebA-sized files, within half a grey level on average of a full decode. The
+same per-file decoder serves the streaming dataset for folders too large for
+memory, and zip archives (:mod:`.archive`), whose members are opened where they
+are (:mod:`.entries`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
+import time
 import warnings
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -36,24 +44,18 @@ from PIL import Image
 from torchvision.datasets.folder import IMG_EXTENSIONS
 
 from ...errors import WganError
+from ...files import path_signature
+from .. import progress
+from . import prepared
 from .arrays import ImageArrays, check_fits, select_classes
+from .entries import Entry, FolderIndex, by_class, is_archive, open_entry, scan_archive, shown, visible
 from .kinds import SOURCES, Source
 
 _SHOW_BAD = 3  # how many bad files an error names
+# What decides the pixels besides the files and the settings: bump when decode() changes (kept
+# decoded pixels are keyed by it, see wgan.data.prepared).
+DECODER_VERSION = 2  # 2: JPEGs resized down are decoded at a reduced scale (draft)
 _GRAY_MODES = {"1", "L", "LA", "La", "I", "I;16", "I;16L", "I;16B", "F"}
-
-
-@dataclass
-class FolderIndex:
-    root: Path
-    files: list[Path]
-    labels: np.ndarray | None
-    class_names: list[str] | None
-
-    def subset(self, keep: np.ndarray) -> "FolderIndex":
-        idx = np.flatnonzero(keep) if keep.dtype == bool else keep
-        labels = None if self.labels is None else self.labels[idx]
-        return FolderIndex(self.root, [self.files[i] for i in idx], labels, self.class_names)
 
 
 @dataclass
@@ -64,38 +66,22 @@ class FolderPlan:
     bad: list[tuple[Path, str]]  # files whose header could not be read, with the reason
 
 
-def _visible(name: str) -> bool:
-    return not name.startswith(".") and name != "__MACOSX"
-
-
 def _image_files(folder: Path) -> list[Path]:
     found = []
     for here, dirs, files in os.walk(folder, followlinks=True):
-        dirs[:] = sorted(d for d in dirs if _visible(d))
-        found += [Path(here) / f for f in sorted(files) if _visible(f) and f.lower().endswith(IMG_EXTENSIONS)]
+        dirs[:] = sorted(d for d in dirs if visible(d))
+        found += [Path(here) / f for f in sorted(files) if visible(f) and f.lower().endswith(IMG_EXTENSIONS)]
     return found
 
 
 def scan_folder(root: Path) -> FolderIndex:
     """List the images under ``root`` and their class labels (if laid out one subfolder per class)."""
     root = Path(root)
-    entries = sorted(p for p in root.iterdir() if _visible(p.name))
+    entries = sorted(p for p in root.iterdir() if visible(p.name))
     subdirs = [p for p in entries if p.is_dir()]
     loose = [p for p in entries if p.is_file() and p.name.lower().endswith(IMG_EXTENSIONS)]
     if len(subdirs) >= 2 and not loose:
-        names = [d.name for d in subdirs]
-        if all(n.isdigit() for n in names):
-            values = [int(n) for n in names]
-            class_names = [str(i) for i in range(max(values) + 1)]
-        else:
-            values = list(range(len(names)))
-            class_names = names
-        files, labels = [], []
-        for d, value in zip(subdirs, values):
-            found = _image_files(d)
-            files += found
-            labels += [value] * len(found)
-        index = FolderIndex(root, files, np.asarray(labels, dtype=np.int64), class_names)
+        index = by_class(root, {d.name: _image_files(d) for d in subdirs})
     else:
         index = FolderIndex(root, _image_files(root), None, None)
     if not index.files:
@@ -109,29 +95,40 @@ def _channels_of(mode: str) -> int:
     return 1 if mode in _GRAY_MODES else 3
 
 
-def _header(path: Path) -> tuple[tuple[int, int], str] | str:
+def _header(entry: Entry) -> tuple[tuple[int, int], str] | str:
     """((height, width), mode) from the file header, or the reason it cannot be read."""
     try:
-        with Image.open(path) as img:
+        with open_entry(entry) as f, Image.open(f) as img:
             return (img.height, img.width), img.mode
     except Exception as e:  # PIL raises many types for a bad file; each is a bad file here, nothing more
-        return _reason(e, path)
+        return _reason(e, entry)
 
 
-def _reason(e: Exception, path: Path) -> str:
+def _reason(e: Exception, entry: Entry) -> str:
     # The file is named beside the reason already; PIL's messages repeat the full path.
-    message = str(e).replace(f" '{path}'", "").replace(str(path), "").replace("\n", " ")
+    message = str(e).replace(f" '{entry}'", "").replace(str(entry), "").replace("\n", " ")
     return f"{type(e).__name__}: {message}"[:160]
+
+
+def read_headers(files: list[Entry]) -> list[tuple[tuple[int, int], str] | str]:
+    """Every file's header (or the reason it cannot be read), with a progress bar."""
+    with progress.bar(len(files), "reading headers") as bar:
+        if len(files) <= 256:
+            return [_header(f) for f in files]
+        headers = []
+        # Reading headers waits on the disk, so threads help (a zip's handle is per process, and its
+        # reads are serialised by zipfile itself).
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            for header in pool.map(_header, files, chunksize=64):
+                headers.append(header)
+                bar.update()
+        return headers
 
 
 def plan_folder(index: FolderIndex, image_size: int | None, channels: int | None) -> FolderPlan:
     """Read every header and settle one size and one channel count for the whole folder."""
     files = index.files
-    if len(files) > 256:  # reading headers waits on the disk, so threads help
-        with ThreadPoolExecutor(max_workers=8) as pool:
-            headers = list(pool.map(_header, files))
-    else:
-        headers = [_header(f) for f in files]
+    headers = read_headers(files)
     bad = [(f, h) for f, h in zip(files, headers) if isinstance(h, str)]
     good = [(f, h) for f, h in zip(files, headers) if not isinstance(h, str)]
     if not good:
@@ -147,16 +144,19 @@ def plan_folder(index: FolderIndex, image_size: int | None, channels: int | None
         fa = next(f for f, (s, _) in good if s == a)
         fb = next(f for f, (s, _) in good if s == b)
         raise WganError(f"images in {index.root} have mixed sizes ({len(sizes)} sizes, e.g. {a[1]}x{a[0]} "
-                        f"{fa.name}, {b[1]}x{b[0]} {fb.name}); pass --image-size N to resize and centre-crop them all")
+                        f"{shown(fa, index.root)}, {b[1]}x{b[0]} {shown(fb, index.root)}); pass --image-size N to "
+                        "resize and centre-crop them all")
     (size,) = sizes
     return FolderPlan(size, channels, None, bad)
 
 
-def decode(path: Path, channels: int, resize_to: int | None) -> np.ndarray:
+def decode(entry: Entry, channels: int, resize_to: int | None) -> np.ndarray:
     """One file -> uint8 (H, W, channels); raises whatever PIL raises for a bad file."""
     from torchvision.transforms.v2 import functional as F
 
-    with Image.open(path) as img:
+    with open_entry(entry) as f, Image.open(f) as img:
+        if resize_to is not None:  # JPEG only: decode at the smallest scale still covering resize_to
+            img.draft(img.mode, (resize_to, resize_to))
         img.load()  # decode now, so a truncated file fails here and not later
         img = _convert(img, channels)
     if resize_to is not None and img.size != (resize_to, resize_to):
@@ -184,7 +184,7 @@ class FolderImages(torch.utils.data.Dataset):
     the file, rather than a worker's traceback ending the run.
     """
 
-    def __init__(self, files: list[Path], plan: FolderPlan):
+    def __init__(self, files: list[Entry], plan: FolderPlan):
         self.files = files
         self.shape = (*plan.size, plan.channels)
         self.channels = plan.channels
@@ -211,26 +211,35 @@ def default_workers(n_files: int) -> int:
     return 0 if n_files < 500 else min(8, os.cpu_count() or 1)
 
 
-def report_bad(bad: list[tuple[Path, str]], root: Path, skip_bad: bool) -> None:
+def report_bad(bad: list[tuple[Entry, str]], root: Path, skip_bad: bool) -> None:
     """Raise for unreadable files, or warn with their count when skipping them."""
     if not bad:
         return
-    shown = "; ".join(f"{p.relative_to(root) if p.is_relative_to(root) else p} ({why})"
-                      for p, why in bad[:_SHOW_BAD])
+    named = "; ".join(f"{shown(p, root)} ({why})" for p, why in bad[:_SHOW_BAD])
     more = f" and {len(bad) - _SHOW_BAD} more" if len(bad) > _SHOW_BAD else ""
     if not skip_bad:
-        raise WganError(f"{len(bad)} unreadable image file(s) in {root}: {shown}{more}; "
+        raise WganError(f"{len(bad)} unreadable image file(s) in {root}: {named}{more}; "
                         f"fix or remove them, or pass --skip-bad (data.skip_bad) to skip them")
-    warnings.warn(f"skipped {len(bad)} unreadable image file(s) in {root} (data.skip_bad): {shown}{more}",
+    warnings.warn(f"skipped {len(bad)} unreadable image file(s) in {root} (data.skip_bad): {named}{more}",
                   stacklevel=2)
+
+
+def list_images(root: Path, classes: list[int] | None = None) -> FolderIndex:
+    """The images of a folder or a zip archive (and their labels), ``classes`` kept; nothing read yet."""
+    started = time.perf_counter()
+    index = scan_archive(root) if is_archive(root) else scan_folder(root)
+    progress.say(f"found {len(index.files):,} images in {root} ({time.perf_counter() - started:.1f} s)",
+                 len(index.files))
+    if classes:
+        index = index.subset(select_classes(index.labels, index.class_names, classes, str(root)))
+    return index
 
 
 def open_folder(root: Path, image_size: int | None = None, channels: int | None = None,
                 classes: list[int] | None = None) -> tuple[FolderIndex, FolderPlan]:
-    """Scan ``root``, keep ``classes``, and plan size and channels (no pixels decoded yet)."""
-    index = scan_folder(root)
-    if classes:
-        index = index.subset(select_classes(index.labels, index.class_names, classes, str(root)))
+    """List ``root`` (a folder or a zip archive), keep ``classes``, and plan size and channels (no
+    pixels decoded yet)."""
+    index = list_images(root, classes)
     return index, plan_folder(index, image_size, channels)
 
 
@@ -255,6 +264,12 @@ def drop_unreadable(index: FolderIndex, plan: FolderPlan, skip_bad: bool) -> Fol
 def decode_folder(index: FolderIndex, plan: FolderPlan, skip_bad: bool = False,
                   num_workers: int | None = None) -> ImageArrays:
     """Decode the planned files into one uint8 array, on DataLoader workers for large folders."""
+    return _decode(index, plan, skip_bad, num_workers)[0]
+
+
+def _decode(index: FolderIndex, plan: FolderPlan, skip_bad: bool = False,
+            num_workers: int | None = None) -> tuple[ImageArrays, list[tuple[Entry, str]]]:
+    """:func:`decode_folder`, and the files it skipped with their reasons."""
     root = index.root
     if not skip_bad:
         report_bad(plan.bad, index.root, skip_bad)  # fail before the slow part when we can
@@ -264,19 +279,110 @@ def decode_folder(index: FolderIndex, plan: FolderPlan, skip_bad: bool = False,
     images = np.empty((len(index.files), *plan.size, plan.channels), dtype=np.uint8)
     ok = np.zeros(len(index.files), dtype=bool)
     workers = default_workers(len(index.files)) if num_workers is None else num_workers
-    loader = torch.utils.data.DataLoader(FolderImages(index.files, plan), batch_size=256, num_workers=workers)
+    # Small batches keep the bar moving (a batch is one worker's share at a time).
+    loader = torch.utils.data.DataLoader(FolderImages(index.files, plan), batch_size=64, num_workers=workers)
     failed = []
-    for x, errors, i in loader:
-        images[i.numpy()] = x.numpy()
-        for j, error in zip(i.tolist(), errors):
-            ok[j] = not error
-            if error:
-                failed.append((index.files[j], error))
+    started = time.perf_counter()
+    with progress.bar(len(index.files), "decoding") as bar:
+        for x, errors, i in loader:
+            images[i.numpy()] = x.numpy()
+            for j, error in zip(i.tolist(), errors):
+                ok[j] = not error
+                if error:
+                    failed.append((index.files[j], error))
+            bar.update(len(i))
+            if failed:
+                bar.set_postfix(skipped=len(plan.bad) + len(failed), refresh=False)
+    took = time.perf_counter() - started
+    progress.say(f"decoded {len(index.files):,} images of {root} at {plan.size[1]}x{plan.size[0]} in {took:.0f} s "
+                 f"({len(index.files) / max(took, 1e-9):,.0f} files/s; {len(plan.bad) + len(failed)} skipped)",
+                 len(index.files))
     report_bad(plan.bad + failed, index.root, skip_bad)
     if not ok.any():
         raise WganError(f"no readable images in {root}")
     labels = None if index.labels is None else index.labels[ok]
-    return ImageArrays(images if ok.all() else images[ok], labels, index.class_names, str(root))
+    return ImageArrays(images if ok.all() else images[ok], labels, index.class_names, str(root)), plan.bad + failed
+
+
+# ---- decoded once, kept ------------------------------------------------------------------------
+def listing_signature(index: FolderIndex) -> str:
+    """What the listing says of the files ``index`` holds: each one's name, size and modification time
+    (an archive's own), without reading them; a changed, added or removed image changes it."""
+    if not index.root.is_dir():  # an archive: the file itself
+        return path_signature(index.root)
+    h = hashlib.sha256()
+    with progress.bar(len(index.files), "checking the files") as bar:
+        for i, file in enumerate(index.files):
+            st = file.stat()
+            h.update(f"{shown(file, index.root)}:{st.st_size}:{st.st_mtime_ns};".encode())
+            if i % 1000 == 999:
+                bar.update(1000)
+    return h.hexdigest()
+
+
+def preparation(index: FolderIndex, image_size: int | None, channels: int | None,
+                classes: list[int] | None) -> dict:
+    """Everything that decides the decoded pixels of ``index``: the key of the kept file."""
+    import PIL
+    import torchvision
+
+    return {"source": str(index.root.resolve()), "listing": listing_signature(index), "count": len(index.files),
+            "image_size": image_size, "channels": channels, "classes": classes,
+            "crop": "shorter side resized (antialiased), centre crop" if image_size else "none",
+            "decoder": DECODER_VERSION, "pillow": PIL.__version__, "torchvision": torchvision.__version__}
+
+
+def find_kept(index: FolderIndex, cfg, description: dict) -> ImageArrays | None:
+    """The decoded pixels kept for ``description`` (:func:`preparation`), when there are; the files they
+    skipped are reported as a fresh decoding would (an error unless ``cfg.skip_bad``)."""
+    folder = prepared.cache_folder(cfg.cache)
+    if folder is None:
+        return None
+    path = prepared.kept_file(folder, index.root, cfg.image_size, description)
+    found = prepared.read_prepared(path) if path.is_file() else None
+    if found is None:
+        return None
+    arrays, kept = found
+    skipped = [(index.root / name if index.root.is_dir() else name, why) for name, why in kept.get("skipped", [])]
+    report_bad(skipped, index.root, cfg.skip_bad)
+    progress.say(f"read {len(arrays):,} decoded images of {index.root} from {path}", len(arrays))
+    return ImageArrays(arrays.images, arrays.labels, arrays.class_names, str(index.root))
+
+
+def decode_and_keep(index: FolderIndex, plan: FolderPlan, cfg, description: dict,
+                    num_workers: int | None = None) -> ImageArrays:
+    """Decode the planned files and keep the pixels in the cache (``cfg.cache``) for the next start."""
+    arrays, skipped = _decode(index, plan, cfg.skip_bad, num_workers)
+    folder = prepared.cache_folder(cfg.cache)
+    if folder is not None:
+        path = prepared.kept_file(folder, index.root, cfg.image_size, description)
+        named = [[shown(entry, index.root), why] for entry, why in skipped]
+        if prepared.keep(path, arrays, {**description, "skipped": named}) is not None:
+            progress.say(f"kept the decoded images in {path} (wgan data list; data.cache)", len(arrays))
+    return arrays
+
+
+def prepare_file(root: Path, out: Path, cfg, num_workers: int | None = None) -> tuple[Path, ImageArrays]:
+    """Decode a folder or archive as ``cfg`` (a DataConfig) asks and write the pixels to ``out``, a
+    prepared file (:mod:`.prepared`) that ``--data`` takes anywhere: ``wgan data prepare``."""
+    if Path(out).suffix.lower() != ".npz":
+        raise WganError(f"--out {out}: a prepared file ends in .npz (it is one, uncompressed)")
+    index = list_images(root, cfg.classes)
+    description = preparation(index, cfg.image_size, cfg.channels, cfg.classes)
+    arrays, skipped = _decode(index, plan_folder(index, cfg.image_size, cfg.channels), cfg.skip_bad, num_workers)
+    named = [[shown(entry, index.root), why] for entry, why in skipped]
+    return prepared.write_prepared(Path(out), arrays, {**description, "skipped": named}), arrays
+
+
+def load_folder_kept(root: Path, cfg, num_workers: int | None = None) -> ImageArrays:
+    """The images of a folder or archive as ``cfg`` (a DataConfig) asks: read back when decoded before
+    with the same files and settings, else decoded and kept."""
+    index = list_images(root, cfg.classes)
+    description = preparation(index, cfg.image_size, cfg.channels, cfg.classes)
+    kept = find_kept(index, cfg, description)
+    if kept is not None:
+        return kept
+    return decode_and_keep(index, plan_folder(index, cfg.image_size, cfg.channels), cfg, description, num_workers)
 
 
 def peek_folder(path: Path, image_size: int | None) -> tuple[int, int | None] | None:
@@ -289,7 +395,5 @@ def peek_folder(path: Path, image_size: int | None) -> tuple[int, int | None] | 
 
 
 # The folder reader subsets, converts and resizes while decoding, one file at a time.
-SOURCES.register("folder", Source("an image folder (class subfolders become labels)",
-                                  lambda path, cfg: load_folder(path, cfg.image_size, cfg.channels, cfg.classes,
-                                                                cfg.skip_bad),
+SOURCES.register("folder", Source("an image folder (class subfolders become labels)", load_folder_kept,
                                   recognises=Path.is_dir, peek=peek_folder, has_split=False, catch_all=True))

@@ -5,7 +5,8 @@ composited on white, as for image folders); (N, C, H, W) is recognised when
 the last axis cannot be channels. Pixel values may be uint8 (or any integer
 type within 0..255), or floats in [0, 1], [-1, 1] (what a tanh generator
 writes) or [0, 255]. This is also the format ``wgan sample`` writes, so
-generated images can be fed back in.
+generated images can be fed back in, and the one ``wgan data prepare`` writes: uint8 images in a
+stored (uncompressed) member are mapped from disk instead of read.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from ...errors import WganError
 from ...memory import check_memory
 from .arrays import ImageArrays, composite_on_white
 from .kinds import SOURCES, Source
+from .prepared import map_member
 
 
 def load_npz(path: Path) -> ImageArrays:
@@ -33,8 +35,14 @@ def load_npz(path: Path) -> ImageArrays:
     with f:
         keys = list(f.files)
         _check_declared_sizes(path, [k for k in ("images", "labels", "class_names") if k in keys])
+        # Stored (uncompressed) uint8 pixels, as a prepared file holds them, are mapped, not read.
+        mapped = map_member(path, "images") if "images" in keys else None
+        if mapped is not None and mapped.dtype != np.uint8:
+            mapped = None
         try:
-            found = {k: f[k] for k in ("images", "labels", "class_names") if k in keys}
+            found = {k: f[k] for k in ("labels", "class_names") if k in keys}
+            if "images" in keys:
+                found["images"] = mapped if mapped is not None else f["images"]
         except (OSError, ValueError, zipfile.BadZipFile, EOFError) as e:
             raise WganError(f"cannot read {path}: {e}") from None
     if "images" not in found:
