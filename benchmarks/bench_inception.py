@@ -13,13 +13,20 @@ training time (the clock stops while measuring):
   protocol's dcgan28 and settings: Adam 1e-4 betas (0, 0.9), 5 critic steps, batch 64, fp32).
 
 At each mark it draws 10,000 samples of each and measures FID, KID, precision and recall
-against the reference, whose features are computed once and kept in ``--reference-file`` (a
-``wgan stats`` file). First the floor: the first 10,000 train images against the same reference.
+against the reference, whose features are computed once and kept in the cache folder (as
+``wgan eval`` keeps them). First the floor: the first 10,000 train images against the same reference.
 The published rows are printed beside the measured ones, each with its source.
 
     python benchmarks/bench_inception.py --minutes 10,30
     python benchmarks/bench_inception.py --minutes 1 --n 2000        # a quick look (not the protocol)
     python benchmarks/bench_inception.py --minutes 10 --n 2000 --no-tutorial-loop --no-floor --set train.ema=0.999
+    python benchmarks/bench_inception.py --features-speed 640   # the Inception pass itself, timed
+
+``--features-speed N`` times the features of N Fashion-MNIST test images two ways -- torch-fidelity's
+own forward and the folded one the toolkit uses (``wgan.features.inception_folded``) -- and prints
+each as seconds per 10,000 images (the protocol's count), their largest difference, and the
+floor the arithmetic sets: the FLOPs of one image's convolutions and matrix products times
+10,000, at the fastest dense kernel measured on this machine (``flops.peak``).
 """
 
 from __future__ import annotations
@@ -40,8 +47,8 @@ from seed_loop import seed_contender  # noqa: E402
 from wgan.data.sources import load_images  # noqa: E402
 from wgan.evaluation.images import compare_to_reference  # noqa: E402
 from wgan.evaluation.protocols import get_protocol  # noqa: E402
-from wgan.evaluation.reference import build_reference, data_description, load_reference, save_reference  # noqa: E402
-from wgan.features import cache_dir, get_feature_extractor  # noqa: E402
+from wgan.evaluation.reference import cached_reference  # noqa: E402
+from wgan.features import get_feature_extractor  # noqa: E402
 from wgan.metrics import metric_key  # noqa: E402
 from wgan.presets import preset_config  # noqa: E402
 from wgan.run_folder import new_run_dir  # noqa: E402
@@ -84,17 +91,12 @@ def trainer_contender(device: str, out: Path, overrides=(), every: int = 50) -> 
     return Contender("wgan-gp-fashion", step, trainer.handle), trainer
 
 
-def lucic_reference(cfg, extractor, path: Path):
-    """The protocol's reference (first 10,000 test images), from ``path`` when it was made before."""
-    if path.is_file():
-        ref = load_reference(path, weights=extractor.weights_path, device=extractor.device)
-        print(f"reference: {path} ({ref.count} {ref.split} images, {ref.extractor.name})", flush=True)
-        return ref
+def lucic_reference(cfg, extractor):
+    """The protocol's reference (first 10,000 test images): computed once, then from the cache."""
     started = time.perf_counter()
-    ref = build_reference(cfg.data, extractor=extractor, protocol=PROTOCOL)
-    save_reference(ref, path, data_description(cfg.data))
-    print(f"reference: {ref.count} {ref.split} images embedded in {time.perf_counter() - started:.0f} s; "
-          f"kept in {path}", flush=True)
+    ref = cached_reference(cfg.data, "inception", extractor.weights_path, extractor.device, PROTOCOL)
+    print(f"reference: {ref.count} {ref.split} images ({ref.extractor.name}) in {time.perf_counter() - started:.0f} s",
+          flush=True)
     return ref
 
 
@@ -109,6 +111,32 @@ def row(label: str, steps, seconds: float, values: dict, keys: dict, took: float
     return f"| {label} | {steps} | {seconds:.0f} | {cells} | {took:.0f} |"
 
 
+def features_speed(n: int, weights, device: str) -> None:
+    """Seconds per 10,000 images of the Inception features, torch-fidelity's forward against the folded one."""
+    import numpy as np
+    from flops import count_flops, peak
+
+    from wgan.config import DataConfig
+    from wgan.features import InceptionFeatures
+
+    images = load_images(DataConfig(name="fashion-mnist", split="test")).images[:n]
+    times, features = {}, {}
+    for label, folded in (("torch-fidelity's forward", False), ("folded (the toolkit's)", True)):
+        extractor = InceptionFeatures(weights, device=device, folded=folded)
+        extractor.features(images[:extractor.batch_size])  # warm-up: oneDNN picks its kernels
+        started = time.perf_counter()
+        features[label] = extractor.features(images)
+        times[label] = (time.perf_counter() - started) / n * 10_000
+        print(f"{label}: {times[label]:.0f} s per 10,000 images ({n} timed, batch {extractor.batch_size}, "
+              f"{torch.get_num_threads()} threads)", flush=True)
+    a, b = features.values()
+    print(f"largest difference of the pool features: {np.abs(a - b).max():.2e} (largest value {np.abs(a).max():.2f})")
+    flops = count_flops(lambda: extractor.features(images[:8])) / 8
+    best = max(peak(torch.float32, torch.device(device), 2.0).values())
+    print(f"arithmetic: {flops / 1e9:.2f} GFLOP an image; at the fastest dense kernel measured here "
+          f"({best / 1e9:.0f} GFLOP/s) 10,000 images take at least {flops * 10_000 / best:.0f} s")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", default="10,30", help="training times to measure at, comma-separated")
@@ -116,14 +144,17 @@ def main() -> None:
                         help="generated images per measurement (the protocol's 10,000; fewer is a quick look)")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--weights", type=Path, help="Inception weights (default: the cache's, official or port)")
-    parser.add_argument("--reference-file", type=Path, help="where the reference's features are kept between "
-                        "runs (default: in the cache folder, named by the feature space)")
     parser.add_argument("--out", type=Path, default=None, help="folder of the trainer's run")
     parser.add_argument("--no-floor", action="store_true")
     parser.add_argument("--no-tutorial-loop", action="store_true", help="train and measure the recipe only")
     parser.add_argument("--set", dest="overrides", nargs="*", default=[], metavar="KEY=VALUE",
                         help="change the recipe (e.g. train.ema=0.999), to try it against the published rows")
+    parser.add_argument("--features-speed", type=int, default=0, metavar="N",
+                        help="time the Inception features of N test images two ways, and stop")
     args = parser.parse_args()
+    if args.features_speed:
+        features_speed(args.features_speed, args.weights, args.device)
+        return
     marks = [60 * float(m) for m in args.minutes.split(",")]
     out = args.out or Path(tempfile.mkdtemp(prefix="bench_inception_"))
 
@@ -138,8 +169,7 @@ def main() -> None:
     print(f"Fashion-MNIST, {extractor.name} features ({extractor.weights_path}), {trainer.device}, "
           f"{torch.get_num_threads()} threads, torch {torch.__version__}; trainer precision {trainer.precision}",
           flush=True)
-    reference_file = args.reference_file or cache_dir() / f"reference-fashion-mnist-{extractor.name}-{PROTOCOL}.npz"
-    reference = lucic_reference(trainer.cfg, extractor, reference_file)
+    reference = lucic_reference(trainer.cfg, extractor)
     keys = {c: metric_key(c, reference.extractor.name, args.n, reference.split, PROTOCOL) for c in COLUMNS}
     header = (f"| contender | steps | train time (s) | {' | '.join(COLUMNS)} | evaluation (s) |\n"
               + "|---" * (len(COLUMNS) + 4) + "|")
