@@ -17,22 +17,14 @@ from torch import nn
 from ..config import ModelConfig
 from . import CRITICS, GENERATORS
 from .heads import Critic, Generator, LabelInput
-from .layers import critic_norm, image_shape, init_weights, size_error
+from .layers import channels_at, critic_norm, init_weights
 
 NAME = "dcgan28"
-ACCEPTED = "28 only (use 'dcgan' or 'upconv' for other sizes)"
-
-
-def _channels(shape: tuple) -> int:
-    channels, size = image_shape(shape, NAME, ACCEPTED)
-    if size != 28:
-        raise size_error(NAME, size, ACCEPTED)
-    return channels
 
 
 @GENERATORS.register(NAME)
 def build_generator(cfg: ModelConfig, shape: tuple, num_classes: int) -> nn.Module:
-    channels = _channels(shape)
+    channels = channels_at(shape, NAME, 28)
     label_input = LabelInput(cfg.conditional, cfg.latent_dim, num_classes)
     net = nn.Sequential(
         nn.Linear(label_input.out_dim, 128 * 7 * 7),
@@ -54,7 +46,7 @@ def build_generator(cfg: ModelConfig, shape: tuple, num_classes: int) -> nn.Modu
 
 @CRITICS.register(NAME)
 def build_critic(cfg: ModelConfig, shape: tuple, num_classes: int) -> nn.Module:
-    channels = _channels(shape)
+    channels = channels_at(shape, NAME, 28)
     body = nn.Sequential(
         nn.Conv2d(channels, 64, 4, 2, 1),  # 28 -> 14
         *critic_norm(cfg.critic_norm, 64),

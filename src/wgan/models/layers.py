@@ -137,6 +137,15 @@ def image_shape(shape: tuple, model: str, accepted: str) -> tuple[int, int]:
     return int(shape[0]), int(shape[1])
 
 
+def channels_at(shape: tuple, model: str, size: int) -> int:
+    """The channels of ``shape`` for a family that draws one size only (``size`` x ``size``)."""
+    accepted = f"{size} only (use 'dcgan' or 'upconv' for other sizes)"
+    channels, side = image_shape(shape, model, accepted)
+    if side != size:
+        raise size_error(model, side, accepted)
+    return channels
+
+
 def size_error(model: str, size: int, accepted: str) -> WganError:
     return WganError(f"model {model!r} cannot produce {size}x{size} images; accepted sizes: {accepted}")
 
