@@ -29,8 +29,6 @@ import yaml
 from .errors import WganError, choice_error
 from .files import write_text
 
-OPTIMIZERS = ("auto", "adam", "rmsprop")
-LATENTS = ("normal", "uniform")
 CRITIC_SPLIT = ("none", "half", "full")
 SWITCH = ("auto", "on", "off")  # the speed options; auto: where it pays (each option's comment says where)
 # Signals that stop training after the update in flight, the state saved (wgan.training.stopping):
@@ -253,7 +251,6 @@ class Config:
     def check_values(self) -> "Config":
         """Raise :class:`WganError` for the first value out of range among those the config owns
         (component names and settings: :func:`wgan.validation.validate`)."""
-        _one_of("optimiser", self.optim.name, OPTIMIZERS)
         _one_of("learning-rate decay", self.optim.decay, ("none", "linear"))
         check_device_name(self.train.device)
         _one_of("split", self.data.split, ("train", "test", "all"))
@@ -344,7 +341,6 @@ def check_model_values(model: ModelConfig) -> None:
     comes from whoever sent the file: the upper limits keep a few bytes of description from
     building a network that cannot fit anywhere.
     """
-    _one_of("latent distribution", model.latent, LATENTS)
     for key, most in (("latent_dim", MAX_LATENT_DIM), ("width", MAX_WIDTH)):
         value = getattr(model, key)
         _positive(f"model.{key}", value)

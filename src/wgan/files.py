@@ -23,6 +23,17 @@ from .errors import WganError
 _NO_SPACE = (errno.ENOSPC, errno.EDQUOT)
 
 
+CACHE_ENV = "WGAN_CACHE"
+DEFAULT_CACHE = Path("~/.cache/wgan")
+
+
+def cache_dir(override: str | os.PathLike | None = None) -> Path:
+    """The toolkit's cache folder (trained domain classifiers, reference features, kept decoded images):
+    ``override``, else ``$WGAN_CACHE``, else ``~/.cache/wgan``."""
+    chosen = override if override is not None else os.environ.get(CACHE_ENV) or DEFAULT_CACHE
+    return Path(chosen).expanduser()
+
+
 def free_mb(folder: Path) -> float:
     """Megabytes free on the file system of ``folder`` (or of its nearest existing parent)."""
     folder = Path(folder)

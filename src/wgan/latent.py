@@ -3,17 +3,37 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 import torch
 
 from .errors import WganError
+from .registry import Registry
 
-DISTRIBUTIONS = ("normal", "uniform")
+
+@dataclass(frozen=True)
+class Distribution:
+    """A noise distribution: ``draw(shape, generator, device, dtype)`` from a torch generator (or torch's
+    global one), and ``shared(random, n, dim, dtype)`` from the training step's SharedRandom."""
+
+    summary: str
+    draw: Callable[..., torch.Tensor]
+    shared: Callable[..., torch.Tensor]
+
+
+LATENTS: Registry[Distribution] = Registry("latent distribution")
+LATENTS.register("normal", Distribution(
+    "N(0, I)", lambda shape, g, device, dtype: torch.randn(shape, generator=g, device=device, dtype=dtype),
+    lambda random, n, dim, dtype: random.normal(n, dim, dtype=dtype)))
+LATENTS.register("uniform", Distribution(
+    "U(-1, 1), as the quadratic-curve tutorial and Lucic et al.",
+    lambda shape, g, device, dtype: torch.rand(shape, generator=g, device=device, dtype=dtype) * 2 - 1,
+    lambda random, n, dim, dtype: random.uniform(n, dim, dtype=dtype) * 2 - 1))
 
 
 @dataclass(frozen=True)
 class Latent:
-    """``dim``-dimensional noise: N(0, I) (``normal``) or U(-1, 1) (``uniform``, the quadratic toy's tutorial)."""
+    """``dim``-dimensional noise of a registered distribution (:data:`LATENTS`)."""
 
     dim: int
     distribution: str = "normal"
@@ -22,15 +42,11 @@ class Latent:
              dtype: torch.dtype = torch.float32) -> torch.Tensor:
         """``n`` vectors from ``generator`` (on its device), or from torch's global generator on ``device``."""
         device = generator.device if generator is not None else device
-        if self.distribution == "uniform":
-            return torch.rand((n, self.dim), generator=generator, device=device, dtype=dtype) * 2 - 1
-        return torch.randn((n, self.dim), generator=generator, device=device, dtype=dtype)
+        return LATENTS.get(self.distribution).draw((n, self.dim), generator, device, dtype)
 
     def shared(self, random, n: int, dtype: torch.dtype = torch.float32) -> torch.Tensor:
         """``n`` vectors from a :class:`~wgan.rng.SharedRandom` (the training step's draws)."""
-        if self.distribution == "uniform":
-            return random.uniform(n, self.dim, dtype=dtype) * 2 - 1
-        return random.normal(n, self.dim, dtype=dtype)
+        return LATENTS.get(self.distribution).shared(random, n, self.dim, dtype)
 
     def truncate(self, z: torch.Tensor, psi: float, generator: torch.Generator | None = None,
                  max_rounds: int = 1000) -> torch.Tensor:

@@ -11,10 +11,12 @@ else goes through.
 from __future__ import annotations
 
 from .config import Config, ModelConfig, all_keys
-from .errors import WganError
+from .errors import WganError, choice_error
 from .methods.augment import augmentation_ops
 from .methods.lipschitz import METHODS, method_names, penalises_inputs
+from .latent import LATENTS
 from .methods.objectives import OBJECTIVES
+from .methods.optimizers import OPTIMIZERS
 from .metrics import METRICS, direction
 from .models import CRITICS, GENERATORS
 from .models.heads import CONDITIONING, CRITIC_CONDITIONING
@@ -27,6 +29,8 @@ def validate(cfg: Config) -> Config:
     """``cfg`` checked and completed (its components' option defaults filled in), or the first
     problem as one WganError; returns ``cfg``."""
     cfg.check_values()
+    if cfg.optim.name != "auto" and cfg.optim.name not in OPTIMIZERS:  # auto: the Lipschitz method's paper's
+        raise choice_error("optimiser", cfg.optim.name, ["auto", *OPTIMIZERS.names()])
     OBJECTIVES.check(cfg.loss.objective)
     method_names(cfg.loss.lipschitz)  # methods compose: "sn+gp"
     augmentation_ops(cfg.train.augment)
@@ -50,6 +54,7 @@ def check_model(model: ModelConfig) -> ModelConfig:
     ACTIVATIONS.check(model.activation)
     CRITIC_NORMS.check(model.critic_norm)
     INIT_SCHEMES.check(model.init)
+    LATENTS.check(model.latent)
     OUTPUT_BIASES.check(model.output_bias)
     CONDITIONING.check(model.conditional)
     CRITIC_CONDITIONING.check(model.critic_conditional)

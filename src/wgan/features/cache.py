@@ -11,23 +11,14 @@ missing and gets rebuilt, never one that is half there.
 from __future__ import annotations
 
 import json
-import os
 import warnings
 from pathlib import Path
 
 import torch
 
 from ..errors import WganError
-from ..files import atomic_write, write_safetensors
+from ..files import CACHE_ENV, atomic_write, cache_dir, write_safetensors  # noqa: F401  (cache_dir: re-exported)
 
-CACHE_ENV = "WGAN_CACHE"
-DEFAULT_CACHE = Path("~/.cache/wgan")
-
-
-def cache_dir(override: str | os.PathLike | None = None) -> Path:
-    """The cache folder: ``override``, else ``$WGAN_CACHE``, else ``~/.cache/wgan``."""
-    chosen = override if override is not None else os.environ.get(CACHE_ENV) or DEFAULT_CACHE
-    return Path(chosen).expanduser()
 
 
 def save_entry(folder: Path, stem: str, tensors: dict[str, torch.Tensor], meta: dict) -> Path | None:

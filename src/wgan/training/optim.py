@@ -7,6 +7,7 @@ from torch import nn
 
 from ..config import Config
 from ..methods.lipschitz import paper_optimizer
+from ..methods.optimizers import OPTIMIZERS
 
 
 def resolve_optim(cfg: Config) -> None:
@@ -27,11 +28,7 @@ def resolve_optim(cfg: Config) -> None:
 
 
 def build_optimizer(cfg: Config, params, lr: float, device: torch.device) -> torch.optim.Optimizer:
-    # foreach kernels batch the per-parameter updates; fused Adam is faster still on CUDA.
-    fast = {"fused": True} if device.type == "cuda" else {"foreach": True}
-    if cfg.optim.name == "rmsprop":
-        return torch.optim.RMSprop(params, lr=lr, foreach=True)
-    return torch.optim.Adam(params, lr=lr, betas=(cfg.optim.beta1, cfg.optim.beta2), **fast)
+    return OPTIMIZERS.get(cfg.optim.name)(cfg.optim, params, lr, device)
 
 
 def build_optimizers(cfg: Config, generator: nn.Module, critic: nn.Module, device: torch.device):

@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from ...errors import WganError, first_line
-from ...files import write_npz
+from ...files import cache_dir, write_npz
 from .arrays import ImageArrays
 
 FORMAT = "wgan-prepared"
@@ -49,8 +49,6 @@ def cache_folder(setting: str) -> Path | None:
     if setting == "off":
         return None
     if setting == "auto":
-        from ...features.cache import cache_dir
-
         return cache_dir() / "data"
     return Path(setting).expanduser()
 
