@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from wgan.data.toy import MODES, ToyDataset
+from wgan.data.toy import TOY_SETS, ToyDataset
 from wgan.errors import WganError
 from wgan.rng import SharedRandom
 
@@ -20,7 +20,7 @@ def test_quadratic_points_lie_on_the_parabola_in_data_coordinates():
 def test_mixture_samples_sit_on_their_modes(name):
     data = ToyDataset(name, normalize=False)
     points = data.reference(5000, seed=0)[0].numpy()
-    modes = MODES[name]
+    modes = TOY_SETS[name].modes
     dist = np.linalg.norm(points[:, None] - modes.centers[None], axis=2).min(1)
     assert np.quantile(dist, 0.9) < 3 * modes.sd
     assert abs(points.std(0).mean() - 1.0) < 0.1  # gan_toy scales them to about unit sd
@@ -29,7 +29,7 @@ def test_mixture_samples_sit_on_their_modes(name):
 def test_reference_draws_modes_independently_not_in_equal_shares():
     # gan_toy builds 25gaussians with the same number of points on every mode; an
     # evaluation sample must still be independent draws, as a generator's are.
-    modes = MODES["25gaussians"]
+    modes = TOY_SETS["25gaussians"].modes
     points = ToyDataset("25gaussians", normalize=False).reference(2000, seed=0)[0].numpy()
     nearest = np.linalg.norm(points[:, None] - modes.centers[None], axis=2).argmin(1)
     counts = np.bincount(nearest, minlength=25)

@@ -32,8 +32,8 @@ def video(run_dir, out, iterations_per_second, fps, checkpoint):
 
 @click.command()
 @click.argument("run_dir", type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(list(FORMATS)), required=True,
-              help="; ".join(f"{name} ({what})" for name, what in FORMATS.items()) + ".")
+@click.option("--format", "fmt", type=options.RegistryChoice(FORMATS), required=True, cls=options.LazyHelp,
+              help=lambda: FORMATS.help(lambda f: f.summary) + ".")
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="The file to write (.pt, .onnx).")
 @options.CHECKPOINT
 def export(run_dir, fmt, out, checkpoint):

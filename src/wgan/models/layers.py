@@ -36,15 +36,11 @@ CRITIC_NORMS.register("layer", lambda channels, flat: [nn.GroupNorm(1, channels)
 CRITIC_NORMS.register("batch", lambda channels, flat: [nn.BatchNorm1d(channels) if flat else nn.BatchNorm2d(channels)])
 CRITIC_NORMS.register("instance", _instance_norm)
 
-# How weights start: PyTorch's own initialisation, or N(0, 0.02) as DCGAN and the Keras tutorials.
+# How weights start (model.init): name -> init(module, keras_default), see init_weights.
 INIT_SCHEMES: Registry = Registry("init")
-INIT_SCHEMES.register("default", "PyTorch's initialisation")
-INIT_SCHEMES.register("normal", "N(0, 0.02) weights, zero biases")
-
-# Where an image generator's output layer starts: zero bias (grey, tanh(0)), or the data's mean colour.
+# Where an image generator's output layer starts (model.output_bias): name -> rule(generator, mean_colour),
+# ``mean_colour()`` giving the data's mean colour per channel in [-1, 1] (computed only when asked).
 OUTPUT_BIASES: Registry = Registry("model.output_bias")
-OUTPUT_BIASES.register("zero", "grey: tanh(0)")
-OUTPUT_BIASES.register("data_mean", "the data's mean colour per channel")
 
 
 def activation(name: str) -> nn.Module:
@@ -82,15 +78,20 @@ def has_batchnorm(module: nn.Module) -> bool:
 
 
 def init_weights(module: nn.Module, scheme: str, keras_default: Iterable[nn.Module] = ()) -> None:
-    """``normal``: N(0, 0.02) weights and zero biases, as DCGAN and the Keras tutorials.
+    """Initialise ``module`` by the registered ``scheme`` (``model.init``). ``keras_default`` lists layers
+    that a Keras tutorial leaves at Keras's own default (Glorot-uniform weights, zero biases) rather
+    than giving them RandomNormal(0, 0.02), so a tutorial preset starts where the tutorial did."""
+    INIT_SCHEMES.get(scheme)(module, keras_default)
 
-    ``keras_default`` lists layers that a Keras tutorial leaves at Keras's own default
-    (Glorot-uniform weights, zero biases) rather than giving them RandomNormal(0,
-    0.02); under ``normal`` they get that, so a tutorial preset starts where the tutorial
-    did. ``default`` keeps PyTorch's initialisation everywhere.
-    """
-    if INIT_SCHEMES.check(scheme) == "default":
-        return
+
+@INIT_SCHEMES.register("default")
+def pytorch_init(module: nn.Module, keras_default: Iterable[nn.Module] = ()) -> None:
+    """PyTorch's initialisation, everywhere."""
+
+
+@INIT_SCHEMES.register("normal")
+def normal_init(module: nn.Module, keras_default: Iterable[nn.Module] = ()) -> None:
+    """N(0, 0.02) weights and zero biases, as DCGAN and the Keras tutorials."""
     for m in module.modules():
         if isinstance(m, (nn.Linear, nn.Conv2d, nn.ConvTranspose2d, nn.Embedding)):
             nn.init.normal_(m.weight, 0.0, 0.02)
@@ -100,6 +101,17 @@ def init_weights(module: nn.Module, scheme: str, keras_default: Iterable[nn.Modu
         nn.init.xavier_uniform_(m.weight)
         if getattr(m, "bias", None) is not None:
             nn.init.zeros_(m.bias)
+
+
+@OUTPUT_BIASES.register("zero")
+def grey_start(generator: nn.Module, mean_colour) -> None:
+    """grey: the output layer's bias stays zero, tanh(0)."""
+
+
+@OUTPUT_BIASES.register("data_mean")
+def colour_start(generator: nn.Module, mean_colour) -> None:
+    """the data's mean colour per channel (start_at_colour)."""
+    start_at_colour(generator, mean_colour())
 
 
 def start_at_colour(generator: nn.Module, mean: torch.Tensor) -> None:

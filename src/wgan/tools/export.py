@@ -10,18 +10,31 @@ from __future__ import annotations
 
 import io
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import torch
 from torch import nn
 
-from ..errors import WganError, choice_error
+from ..errors import WganError
 from ..files import atomic_write
 from ..handle import GeneratorHandle
+from ..registry import Registry
 
-# The formats a generator is exported in, and what runs each.
-FORMATS = {"torchscript": "runs with torch alone", "onnx": "runs with onnxruntime; needs pip install 'wgan[onnx]'"}
 ONNX_OPSET = 17
+
+
+@dataclass(frozen=True)
+class Format:
+    """An export format: what runs its files, and ``write(module, example inputs, their names, buffer)``."""
+
+    summary: str
+    write: Callable[[nn.Module, tuple, list[str], io.BytesIO], None]
+
+
+# The formats a generator is exported in (``wgan export --format``), each registered below with its writer.
+FORMATS: Registry[Format] = Registry("export format")
 
 
 class _ToData(nn.Module):
@@ -68,22 +81,22 @@ def exportable(handle: GeneratorHandle) -> tuple[nn.Module, tuple[torch.Tensor, 
 
 
 def export_generator(handle: GeneratorHandle, out: str | Path, fmt: str) -> Path:
-    """Write ``handle``'s generator to ``out`` as ``fmt`` (torchscript or onnx), atomically."""
-    if fmt not in FORMATS:
-        raise choice_error("export format", fmt, FORMATS)
+    """Write ``handle``'s generator to ``out`` in the registered format ``fmt``, atomically."""
+    write = FORMATS.get(fmt).write
     module, example, names = exportable(handle)
     buffer = io.BytesIO()
     with torch.no_grad():
-        if fmt == "torchscript":
-            with warnings.catch_warnings():  # newer torch announces TorchScript's successor; the file still runs
-                warnings.simplefilter("ignore", DeprecationWarning)
-                warnings.filterwarnings("ignore", message=".*deprecated.*")
-                traced = torch.jit.trace(module, example, check_trace=False)
-                torch.jit.save(traced, buffer)
-        else:
-            _export_onnx(module, example, names, buffer)
+        write(module, example, names, buffer)
     data = buffer.getvalue()
     return atomic_write(Path(out), lambda tmp: Path(tmp).write_bytes(data), needs_bytes=len(data))
+
+
+def _export_torchscript(module: nn.Module, example, names: list[str], buffer: io.BytesIO) -> None:
+    with warnings.catch_warnings():  # newer torch announces TorchScript's successor; the file still runs
+        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.filterwarnings("ignore", message=".*deprecated.*")
+        traced = torch.jit.trace(module, example, check_trace=False)
+        torch.jit.save(traced, buffer)
 
 
 def _export_onnx(module: nn.Module, example, names: list[str], buffer: io.BytesIO) -> None:
@@ -97,3 +110,7 @@ def _export_onnx(module: nn.Module, example, names: list[str], buffer: io.BytesI
         warnings.simplefilter("ignore")
         torch.onnx.export(module, example, buffer, input_names=names, output_names=["samples"],
                           dynamic_axes=dynamic, opset_version=ONNX_OPSET, dynamo=False)
+
+
+FORMATS.register("torchscript", Format("runs with torch alone", _export_torchscript))
+FORMATS.register("onnx", Format("runs with onnxruntime; needs pip install 'wgan[onnx]'", _export_onnx))

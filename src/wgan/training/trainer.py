@@ -33,7 +33,7 @@ from ..methods.augment import augmentation_ops
 from ..methods.lipschitz import build_lipschitz, penalises_inputs
 from ..methods.objectives import build_objective
 from ..models import build_critic, build_generator
-from ..models.layers import has_batchnorm, start_at_colour
+from ..models.layers import OUTPUT_BIASES, has_batchnorm
 from ..models.matmul_conv import use_matmul_convs
 from ..models.resblocks import fuse_resampling
 from ..precision import PRECISIONS, resolve_precision
@@ -133,8 +133,7 @@ class Trainer:
         applied, on the run's device and in its precision."""
         cfg, t, device = self.cfg, self.cfg.train, self.runtime.device
         generator = build_generator(cfg.model, self.data.shape, self.num_classes)
-        if cfg.model.output_bias == "data_mean":
-            start_at_colour(generator, mean_colour(self.data))
+        OUTPUT_BIASES.get(cfg.model.output_bias)(generator, lambda: mean_colour(self.data))
         critic = build_critic(cfg.model, self.data.shape, self.num_classes)
         if on_for_cpu(t.matmul_conv, device):  # before anything holds the weights
             use_matmul_convs(generator)
