@@ -86,7 +86,12 @@ def wgan(args: list[str], env: dict) -> dict:
     err = b"".join(c for _, c in chunks).decode(errors="replace")
     if proc.returncode:
         raise SystemExit(f"wgan {' '.join(args)} failed ({proc.returncode}):\n{err[-3000:]}")
-    first_step = next((t for t, c in chunks if b"train:" in c), None)
+    seen, first_step = b"", None
+    for t, c in chunks:  # the training bar's first appearance (its name may be split over two chunks)
+        seen += c
+        if b"train:" in seen:
+            first_step = t
+            break
     loading = [t for t, _ in chunks if first_step is None or t <= first_step]
     silence = max((b - a for a, b in zip(loading, loading[1:])), default=0.0)
     peak = re.search(r"PEAK_KB (\d+)", err)

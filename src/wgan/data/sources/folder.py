@@ -125,9 +125,19 @@ def read_headers(files: list[Entry]) -> list[tuple[tuple[int, int], str] | str]:
         return headers
 
 
-def plan_folder(index: FolderIndex, image_size: int | None, channels: int | None) -> FolderPlan:
-    """Read every header and settle one size and one channel count for the whole folder."""
+def plan_folder(index: FolderIndex, image_size: int | None, channels: int | None,
+                sample: int | None = None) -> FolderPlan:
+    """Settle one size and one channel count for the whole folder from the files' headers.
+
+    With both ``image_size`` and ``channels`` given there is nothing to settle, and no header is read
+    (a CelebA-sized folder's take half a minute): unreadable files are found while decoding.
+    ``sample``: read only that many headers, evenly spread (a quick guess, for :func:`peek_folder`).
+    """
     files = index.files
+    if image_size is not None and channels is not None and sample is None:
+        return FolderPlan((image_size, image_size), channels, image_size, [])
+    if sample is not None and len(files) > sample:
+        files = [files[i] for i in np.linspace(0, len(files) - 1, sample).astype(int)]
     headers = read_headers(files)
     bad = [(f, h) for f, h in zip(files, headers) if isinstance(h, str)]
     good = [(f, h) for f, h in zip(files, headers) if not isinstance(h, str)]
@@ -385,10 +395,14 @@ def load_folder_kept(root: Path, cfg, num_workers: int | None = None) -> ImageAr
     return decode_and_keep(index, plan_folder(index, cfg.image_size, cfg.channels), cfg, description, num_workers)
 
 
+PEEK_SAMPLE = 256  # headers read to tell a folder's channels and size before loading it
+
+
 def peek_folder(path: Path, image_size: int | None) -> tuple[int, int | None] | None:
-    """``(channels, side)`` the folder's images will be trained at, from their headers."""
+    """``(channels, side)`` the folder's images will be trained at, from the headers of a sample of
+    them (the recipe is chosen by this before anything is loaded)."""
     try:
-        _, plan = open_folder(path, image_size)
+        plan = plan_folder(list_images(path), image_size, None, sample=PEEK_SAMPLE)
     except WganError:  # mixed sizes without --image-size: loading will say so
         return None
     return plan.channels, plan.size[0] if plan.size[0] == plan.size[1] else None
