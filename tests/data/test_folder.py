@@ -124,3 +124,11 @@ def test_worker_processes_decode_the_same(tmp_path, make):
         one = load_folder(tmp_path, num_workers=0).images
         two = load_folder(tmp_path, num_workers=2).images
     np.testing.assert_array_equal(one, two)
+
+
+def test_the_listed_extensions_are_torchvisions():
+    from torchvision.datasets.folder import IMG_EXTENSIONS
+
+    from wgan.data.sources.entries import IMG_EXTENSIONS as ours
+
+    assert sorted(ours) == sorted(IMG_EXTENSIONS)

@@ -173,3 +173,13 @@ def test_the_data_commands_list_remove_and_refuse_bad_input(tmp_path, make, monk
     assert code == 2 and "a prepared file ends in .npz" in output
     code, output = run("data", "prepare", tmp_path / "missing", "--out", tmp_path / "x.npz")
     assert code == 2 and "no folder or archive" in output
+
+
+def test_an_added_or_removed_file_is_listed_again_in_the_same_process(tmp_path, make, decodes):
+    root = _classes(tmp_path / "pets", make)
+    cfg = DataConfig(name=str(root), image_size=16, split="all", cache=str(tmp_path / "kept"))
+    assert len(load_images(cfg)) == 6
+    make.image(root / "dogs" / "new.png", "RGB", size=(20, 26), value=(1, 2, 3))
+    assert len(load_images(cfg)) == 7
+    (root / "cats" / "1.jpg").unlink()
+    assert len(load_images(cfg)) == 6 and decodes == [6, 7, 6]

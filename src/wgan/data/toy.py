@@ -16,7 +16,6 @@ from typing import Callable
 
 import numpy as np
 import torch
-from sklearn.datasets import make_swiss_roll
 
 from ..registry import Registry
 from .space import DataSpace
@@ -90,6 +89,8 @@ def twentyfive_gaussians(n: int, rng: np.random.Generator) -> np.ndarray:
 @toy_set("swissroll")
 def swissroll(n: int, rng: np.random.Generator) -> np.ndarray:
     """gan_toy.py: scikit-learn's swiss roll, noise 0.25, columns 0 and 2, divided by 7.5."""
+    from sklearn.datasets import make_swiss_roll  # here: scikit-learn takes a second to import
+
     seed = int(rng.integers(0, 2**31 - 1))
     return make_swiss_roll(n_samples=n, noise=0.25, random_state=seed)[0][:, [0, 2]] / 7.5
 

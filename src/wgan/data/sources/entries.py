@@ -19,9 +19,13 @@ from pathlib import Path, PurePosixPath
 from typing import IO
 
 import numpy as np
-from torchvision.datasets.folder import IMG_EXTENSIONS
 
 from ...errors import WganError
+
+# torchvision's ImageFolder extensions (torchvision.datasets.folder.IMG_EXTENSIONS), written out so
+# that listing a folder does not import torchvision (1.8 s here); tests/data/test_folder.py checks
+# that they are still torchvision's.
+IMG_EXTENSIONS = (".jpg", ".jpeg", ".png", ".ppm", ".bmp", ".pgm", ".tif", ".tiff", ".webp")
 
 
 @dataclass(frozen=True)
