@@ -6,8 +6,8 @@ smooth random colour fields with noise, JPEG quality 90, about 16 KB each as Cel
 times ``wgan train`` on it as a new user would, each command a new process with a cache of its
 own (``WGAN_CACHE``):
 
-1. first start: ``wgan train --data FOLDER --image-size 64 --steps 1``: the seconds to the first
-   step (when "run folder: ..." is said, everything built) and to the end, the decoding rate the
+1. first start: ``wgan train --data FOLDER --image-size 64 --steps 1``: the seconds until everything
+   is built ("run folder: ..."), until the first step is done (the bar's "1/N"), and to the end, the decoding rate the
    bar printed, the longest silence on stderr while loading, and peak memory (``/usr/bin/time``)
    beside the pixels' size;
 2. a later start on the same folder (a new run) and a resume (``--resume RUN --steps 2``);
@@ -86,17 +86,22 @@ def wgan(args: list[str], env: dict) -> dict:
     err = b"".join(c for _, c in chunks).decode(errors="replace")
     if proc.returncode:
         raise SystemExit(f"wgan {' '.join(args)} failed ({proc.returncode}):\n{err[-3000:]}")
-    seen, first_step = b"", None
-    for t, c in chunks:  # "run folder: ..." is said once everything is built, just before the first step
+    seen, built, first_step = b"", None, None
+    for t, c in chunks:  # said once everything is built; then the bar counts steps from where it starts
         seen += c
-        if b"run folder:" in seen:
+        marker = re.search(rb"run folder:|resuming ", seen)
+        if marker is None:
+            continue
+        built = built if built is not None else t
+        counts = [int(m.group(1)) for m in re.finditer(rb"(\d+)/\d+", seen[marker.start():])]
+        if counts and max(counts) > counts[0]:
             first_step = t
             break
-    loading = [t for t, _ in chunks if first_step is None or t <= first_step]
+    loading = [t for t, _ in chunks if built is None or t <= built]
     silence = max((b - a for a, b in zip(loading, loading[1:])), default=0.0)
     peak = re.search(r"PEAK_KB (\d+)", err)
     decoded = re.search(r"decoded ([\d,]+) images .* in (\d+) s \(([\d,]+) files/s; (\d+) skipped\)", err)
-    return {"wall_s": wall, "first_step_s": first_step, "first_output_s": chunks[0][0] if chunks else None,
+    return {"wall_s": wall, "built_s": built, "first_step_s": first_step, "first_output_s": chunks[0][0] if chunks else None,
             "peak_mib": int(peak.group(1)) / 1024 if peak else None, "longest_silence_s": silence,
             "decoded": decoded.group(0) if decoded else None}
 
@@ -127,7 +132,8 @@ def main() -> None:
 
     def report(label: str, result: dict, extra: str = "") -> None:
         rows.append((label, result, extra))
-        print(f"{label}: first step at {result['first_step_s']:.1f} s (first output at {result['first_output_s']:.1f} "
+        print(f"{label}: first step done at {result['first_step_s']:.1f} s (built at {result['built_s']:.1f} s, first "
+              f"output at {result['first_output_s']:.1f} "
               f"s), {result['wall_s']:.1f} s wall, peak {result['peak_mib']:,.0f} MiB, longest silence while loading "
               f"{result['longest_silence_s']:.1f} s{extra}" + (f"; {result['decoded']}" if result["decoded"] else ""),
               flush=True)
@@ -156,14 +162,15 @@ def main() -> None:
         stream_run = sorted((work / "runs-auto").iterdir())[-1]
         report("128x128 streamed, resume", wgan(["train", "--resume", str(stream_run), "--steps", str(int(steps) + 1)],
                                                 env))
-    print(f"\n{n:,} JPEGs of {WIDTH}x{HEIGHT}, {os.cpu_count()} CPUs. Seconds from the command to its first training "
-          "step and to its end; the longest silence on stderr between the first output and the first step:")
-    print("| command | first step (s) | wall (s) | peak memory (MiB) | longest silence (s) | notes |\n"
-          "|---|---|---|---|---|---|")
+    print(f"\n{n:,} JPEGs of {WIDTH}x{HEIGHT}, {os.cpu_count()} CPUs. Seconds from the command until everything "
+          "is built (\"run folder: ...\"), until the first training step is done, and to the end; the longest "
+          "silence on stdout and stderr between the first output and the build:")
+    print("| command | built (s) | first step done (s) | wall (s) | peak memory (MiB) | longest silence (s) | notes |\n"
+          "|---|---|---|---|---|---|---|")
     for label, result, extra in rows:
         notes = "; ".join(x for x in (extra.strip(" ,;"), result["decoded"]) if x)
-        print(f"| {label} | {result['first_step_s']:.1f} | {result['wall_s']:.1f} | {result['peak_mib']:,.0f} | "
-              f"{result['longest_silence_s']:.1f} | {notes} |")
+        print(f"| {label} | {result['built_s']:.1f} | {result['first_step_s']:.1f} | {result['wall_s']:.1f} | "
+              f"{result['peak_mib']:,.0f} | {result['longest_silence_s']:.1f} | {notes} |")
 
 
 if __name__ == "__main__":
