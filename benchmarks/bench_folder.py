@@ -93,8 +93,9 @@ def wgan(args: list[str], env: dict) -> dict:
         if marker is None:
             continue
         built = built if built is not None else t
-        counts = [int(m.group(1)) for m in re.finditer(rb"(\d+)/\d+", seen[marker.start():])]
-        if counts and max(counts) > counts[0]:
+        resumed_at = re.search(rb"resuming .* at step (\d+) of", seen)
+        start = int(resumed_at.group(1)) if resumed_at else 0
+        if any(int(m.group(1)) > start for m in re.finditer(rb"(\d+)/\d+", seen[marker.start():])):
             first_step = t
             break
     loading = [t for t, _ in chunks if built is None or t <= built]

@@ -16,6 +16,7 @@ process of a data-parallel run decodes only its own part (:class:`ShardedBatches
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -290,8 +291,8 @@ def load_image_dataset(cfg, memory_limit: int = MEMORY_LIMIT, num_workers: int |
     index = list_images(path, cfg.classes)
     if stream != "on":  # decoded before with the same files and settings: read back, no decoding
         description = preparation(index, cfg.image_size, cfg.channels, cfg.classes)
-        kept = find_kept(index, cfg, description)
-        if kept is not None and (stream == "off" or kept.images.nbytes <= memory_limit):
+        kept = find_kept(index, cfg, description, math.inf if stream == "off" else memory_limit)
+        if kept is not None:
             return InMemoryImageDataset(finish(kept, cfg), name=name)
     plan = plan_folder(index, cfg.image_size, cfg.channels)
     pixels = len(index.files) * plan.size[0] * plan.size[1] * plan.channels

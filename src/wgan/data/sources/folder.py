@@ -31,6 +31,7 @@ are (:mod:`.entries`).
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 import time
 import warnings
@@ -372,9 +373,10 @@ def preparation(index: FolderIndex, image_size: int | None, channels: int | None
             "decoder": DECODER_VERSION, "pillow": version("pillow"), "torchvision": version("torchvision")}
 
 
-def find_kept(index: FolderIndex, cfg, description: dict) -> ImageArrays | None:
-    """The decoded pixels kept for ``description`` (:func:`preparation`), when there are; the files they
-    skipped are reported as a fresh decoding would (an error unless ``cfg.skip_bad``)."""
+def find_kept(index: FolderIndex, cfg, description: dict, max_bytes: float = math.inf) -> ImageArrays | None:
+    """The decoded pixels kept for ``description`` (:func:`preparation`), when there are and they are
+    at most ``max_bytes``; the files they skipped are reported as a fresh decoding would (an error
+    unless ``cfg.skip_bad``)."""
     folder = prepared.cache_folder(cfg.cache)
     if folder is None:
         return None
@@ -383,6 +385,8 @@ def find_kept(index: FolderIndex, cfg, description: dict) -> ImageArrays | None:
     if found is None:
         return None
     arrays, kept = found
+    if arrays.images.nbytes > max_bytes:
+        return None
     skipped = [(index.root / name if index.root.is_dir() else name, why) for name, why in kept.get("skipped", [])]
     report_bad(skipped, index.root, cfg.skip_bad)
     progress.say(f"read {len(arrays):,} decoded images of {index.root} from {path}", len(arrays))
