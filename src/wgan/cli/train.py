@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 import warnings
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import click
 
 from ..config_layers import DEFAULT_PRESET, RESUMABLE, build_config, preset_notes, settings_from, train_flags
 from ..errors import WganError
+from ..precision import PRECISIONS
 from ..run_folder import next_run_dir
 from ..training import session
 from . import options
@@ -22,27 +24,29 @@ def flag_options(command):
     return command
 
 
-EPILOG = f"""\\b
-Order of the layers, each over the one before:
-  1. the defaults;  2. --config FILE;  3. --preset NAME ({DEFAULT_PRESET} when neither
-  --config nor --preset is given);  4. the flags above;  5. --set KEY=VALUE, in order.
-\\b
-With --resume the run's own config.yaml is the base, and flags and --set may change only
-what does not change what is trained: {", ".join(key.split(".", 1)[1] for key in RESUMABLE)}.
-Each change is recorded in config.yaml's history; anything else is refused.
-\\b
-Speed options (--set): train.precision=bf16|fp16, train.channels_last, train.matmul_conv,
-train.fused_resample, train.threads, and train.cuda_graph=auto|on (off by default: not yet
-measured on a GPU).
-\\b
-SIGTERM, Ctrl-C and SIGUSR1 (train.stop_signals) stop after the step in flight with the
-state at that step saved, and exit with 128 + the signal's number (143, 130, 138).
-\\b
-Under torchrun (torchrun --nproc_per_node N -m wgan train ...) train.batch_size is the
-global batch, split evenly over the processes; only rank 0 writes the run folder."""
+def epilog() -> str:
+    """The text after the options: paragraphs click keeps as written (each marked with \\b), the names
+    of precisions read from their registry."""
+    paragraphs = [
+        "Order of the layers, each over the one before:\n"
+        "  1. the defaults;  2. --config FILE;  3. --preset NAME ({} when neither\n"
+        "  --config nor --preset is given);  4. the flags above;  5. --set KEY=VALUE, in order.".format(DEFAULT_PRESET),
+        "With --resume the run's own config.yaml is the base, and flags and --set may change\n"
+        "only what does not change what is trained:\n  "
+        + textwrap.fill(", ".join(key.split(".", 1)[1] for key in RESUMABLE), 88, subsequent_indent="  ")
+        + "\nEach change is recorded in config.yaml's history; anything else is refused.",
+        f"Speed options (--set): train.precision ({', '.join(PRECISIONS.names())} or auto), train.channels_last,\n"
+        "train.matmul_conv, train.fused_resample, train.threads, and train.cuda_graph (auto, on;\n"
+        "off by default: not yet measured on a GPU).",
+        "SIGTERM, Ctrl-C and SIGUSR1 (train.stop_signals) stop after the step in flight with the\n"
+        "state at that step saved, and exit with 128 + the signal's number (143, 130, 138).",
+        "Under torchrun (torchrun --nproc_per_node N -m wgan train ...) train.batch_size is the\n"
+        "global batch, split evenly over the processes; only rank 0 writes the run folder.",
+    ]
+    return "\n\n".join("\b\n" + paragraph for paragraph in paragraphs)
 
 
-@click.command(epilog=EPILOG)
+@click.command(epilog=epilog())
 @click.option("--config", "config_file", type=click.Path(path_type=Path),
               help="A config file as the base: a run's config.yaml or a hand-written partial one.")
 @click.option("--preset", help=f"Start from a preset (see `wgan presets`); default {DEFAULT_PRESET}.")
