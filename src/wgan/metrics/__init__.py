@@ -1,4 +1,4 @@
-"""Evaluation metrics: pure functions on arrays, listed in one registry.
+"""Evaluation metrics: pure functions on arrays, each registered where it is defined.
 
 Each metric lives in its own module and takes plain arrays (NumPy or torch);
 nothing here loads data, runs networks or writes files. A registered
@@ -28,54 +28,19 @@ with ``from wgan.metrics.fid import ...`` or ``importlib.import_module``.
 
 from __future__ import annotations
 
-import inspect
-from dataclasses import dataclass
-from typing import Callable
+from ..errors import WganError
+from .base import DIRECTIONS, KINDS, METRICS, Metric  # noqa: F401  (the registry and its entries' type)
 
-from ..errors import WganError, choice_error
-from ..registry import Registry
-from .classes import class_accuracy, class_histogram
-from .fid import feature_stats, fid, fid_from_stats, frechet_distance
-from .inception_score import inception_score
-from .kid import kid
-from .prdc import density_coverage, prdc, precision_recall
-from .toy import mode_report, w1, w1_report
-
-KINDS = ("stats", "features", "logits", "labels", "points")
-DIRECTIONS = ("lower", "higher", None)  # which way an output is better; None: neither (a spread, a count)
+# Each module registers its metrics where they are defined; importing them in this order registers
+# them in this order (the order of evaluations' default lists).
+from .fid import feature_stats, fid, fid_from_stats, frechet_distance  # isort: skip
+from .kid import kid  # isort: skip
+from .prdc import density_coverage, prdc, precision_recall  # isort: skip
+from .inception_score import inception_score  # isort: skip
+from .classes import class_accuracy, class_histogram  # isort: skip
+from .toy import mode_report, w1, w1_report  # isort: skip
 
 
-@dataclass(frozen=True)
-class Metric:
-    """A metric as :data:`METRICS` holds it under its name: the function, what it needs, what it reports."""
-
-    fn: Callable
-    needs: str  # one of KINDS
-    outputs: dict[str, str | None]  # each number it reports -> "lower" or "higher" is better, or None
-    description: str = ""
-
-    def __post_init__(self) -> None:
-        if self.needs not in KINDS:
-            raise choice_error("metric input kind", self.needs, KINDS)
-        for output, way in self.outputs.items():
-            if way not in DIRECTIONS:
-                raise choice_error(f"direction of {output!r}", way, DIRECTIONS)
-
-    @property
-    def args(self) -> tuple[str, ...]:
-        """Names of the arguments ``fn`` requires (those without defaults), in order."""
-        params = inspect.signature(self.fn).parameters.values()
-        return tuple(p.name for p in params if p.default is inspect.Parameter.empty)
-
-    def arguments(self, available: dict) -> dict | None:
-        """The entries of ``available`` (None values count as absent) that ``fn`` takes by name, or None
-        when one it requires is absent (class accuracy of an unconditional run)."""
-        params = inspect.signature(self.fn).parameters
-        given = {k: v for k, v in available.items() if k in params and v is not None}
-        return given if all(name in given for name in self.args) else None
-
-
-METRICS: Registry[Metric] = Registry("metric")
 
 
 def metrics_for(kind: str) -> tuple[str, ...]:
@@ -125,26 +90,6 @@ def metric_key(name: str, feature_space: str | None, n: int, reference_split: st
     return "_".join(p for p in parts if p)
 
 
-METRICS.register("fid", Metric(fid_from_stats, "stats", {"fid": "lower"},
-                                 "Frechet distance between Gaussians fitted to the features"))
-METRICS.register("kid", Metric(kid, "features", {"kid": "lower", "kid_std": None},
-                               "unbiased polynomial-kernel MMD^2 over subsets, with its std"))
-METRICS.register("precision_recall", Metric(precision_recall, "features", {"precision": "higher", "recall": "higher"},
-                                            "k-NN manifold precision and recall, k = 3"))
-METRICS.register("density_coverage", Metric(density_coverage, "features", {"density": "higher", "coverage": "higher"},
-                                            "k-NN density and coverage, k = 5"))
-METRICS.register("inception_score", Metric(inception_score, "logits", {"is": "higher", "is_std": None},
-                                           "exp E KL(p(y|x) || p(y)) over 10 splits, with its std"))
-METRICS.register("class_histogram", Metric(class_histogram, "labels",
-                                           {"modes_covered": "higher", "kl_to_data": "lower"},
-                                           "classes covered and KL(generated || data)"))
-METRICS.register("class_accuracy", Metric(class_accuracy, "labels", {"accuracy": "higher"},
-                                          "share of samples of the requested class"))
-METRICS.register("w1", Metric(w1_report, "points", {"w1": "lower", "w1_floor": None, "w1_ratio": "lower"},
-                              "exact W1 to real data, its real-vs-real floor and their ratio"))
-METRICS.register("modes", Metric(mode_report, "points",
-                                 {"modes_covered": "higher", "modes_total": None, "high_quality": "higher"},
-                                 "Gaussian-mixture modes covered and high-quality share"))
 
 __all__ = [
     "KINDS",

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import WganError
+from .base import METRICS, Metric
 
 # Added to the data's class shares before dividing, so a class the data set
 # lacks (share 0) but the generator's classifier predicts gives a large finite
@@ -113,3 +114,10 @@ def class_accuracy(predicted, requested, n_classes: int | None = None) -> dict:
     right = np.bincount(requested[hit], minlength=k)
     per_class = [float(right[c] / asked[c]) if asked[c] else None for c in range(k)]
     return {"accuracy": float(hit.mean()), "per_class": per_class, "n": len(predicted)}
+
+
+METRICS.register("class_histogram", Metric(class_histogram, "labels",
+                                           {"modes_covered": "higher", "kl_to_data": "lower"},
+                                           "classes covered and KL(generated || data)"))
+METRICS.register("class_accuracy", Metric(class_accuracy, "labels", {"accuracy": "higher"},
+                                          "share of samples of the requested class"))

@@ -16,6 +16,7 @@ import numpy as np
 import scipy.linalg
 
 from ..errors import WganError
+from .base import METRICS, Metric
 from ._arrays import as_rows, same_dim
 
 # Relative size of the imaginary part of sqrtm(S1 S2) we discard as round-off.
@@ -84,3 +85,7 @@ def fid(real, fake, eps: float = 1e-6) -> float:
 def fid_from_stats(real_stats, fake_stats, eps: float = 1e-6) -> float:
     """Frechet distance between two (mean, covariance) pairs, as :func:`feature_stats` returns them."""
     return frechet_distance(*real_stats, *fake_stats, eps=eps)
+
+
+METRICS.register("fid", Metric(fid_from_stats, "stats", {"fid": "lower"},
+                                 "Frechet distance between Gaussians fitted to the features"))

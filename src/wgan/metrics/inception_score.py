@@ -21,6 +21,7 @@ import numpy as np
 import torch
 
 from ..errors import WganError
+from .base import METRICS, Metric
 from ._arrays import as_rows
 
 SHUFFLE_SEED = 2020  # torch-fidelity's default, so that both split the samples the same way
@@ -47,3 +48,7 @@ def inception_score(logits, splits: int = 10, shuffle_seed: int | None = SHUFFLE
         kl = (p[part] * log_p[part] - torch.special.xlogy(p[part], marginal)).sum(dim=1).mean()
         scores.append(kl.exp().item())
     return {"is": float(np.mean(scores)), "is_std": float(np.std(scores)), "splits": splits}
+
+
+METRICS.register("inception_score", Metric(inception_score, "logits", {"is": "higher", "is_std": None},
+                                           "exp E KL(p(y|x) || p(y)) over 10 splits, with its std"))

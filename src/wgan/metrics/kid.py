@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import WganError
+from .base import METRICS, Metric
 from ._arrays import as_rows, same_dim
 
 
@@ -59,3 +60,7 @@ def kid(real, fake, n_subsets: int = 100, subset_size: int = 1000, seed: int = 0
         "n_subsets": int(n_subsets),
         "subset_size": int(size),
     }
+
+
+METRICS.register("kid", Metric(kid, "features", {"kid": "lower", "kid_std": None},
+                               "unbiased polynomial-kernel MMD^2 over subsets, with its std"))

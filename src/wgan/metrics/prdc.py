@@ -23,6 +23,7 @@ from __future__ import annotations
 import torch
 
 from ..errors import WganError
+from .base import METRICS, Metric
 from ._arrays import as_rows, same_dim
 
 BLOCK_ENTRIES = 1 << 24  # distance-matrix entries held at once (128 MB in float64)
@@ -108,3 +109,9 @@ def precision_recall(real, fake, k: int = 3, device=None) -> dict:
 def density_coverage(real, fake, k: int = 5, device=None) -> dict:
     """Density and coverage (Naeem et al. 2020). Returns ``density``, ``coverage``, ``k_dc``."""
     return prdc(real, fake, k_pr=None, k_dc=k, device=device)
+
+
+METRICS.register("precision_recall", Metric(precision_recall, "features", {"precision": "higher", "recall": "higher"},
+                                            "k-NN manifold precision and recall, k = 3"))
+METRICS.register("density_coverage", Metric(density_coverage, "features", {"density": "higher", "coverage": "higher"},
+                                            "k-NN density and coverage, k = 5"))

@@ -12,6 +12,7 @@ import warnings
 import numpy as np
 
 from ..errors import WganError
+from .base import METRICS, Metric
 from ._arrays import as_rows, same_dim
 
 # Cap on network-simplex pivots. POT's default (100,000) suffices at 2,000 x
@@ -122,3 +123,10 @@ def mode_report(fake, centers, sd, min_count=None) -> dict:
         "min_count": int(min_count),
         "n": n,
     }
+
+
+METRICS.register("w1", Metric(w1_report, "points", {"w1": "lower", "w1_floor": None, "w1_ratio": "lower"},
+                              "exact W1 to real data, its real-vs-real floor and their ratio"))
+METRICS.register("modes", Metric(mode_report, "points",
+                                 {"modes_covered": "higher", "modes_total": None, "high_quality": "higher"},
+                                 "Gaussian-mixture modes covered and high-quality share"))
