@@ -14,9 +14,10 @@ from ..data.sources.folder import prepare_file
 from ..data.sources.kinds import SOURCES
 from ..data.sources.prepared import cache_folder, kept_files
 from ..errors import WganError
+from .group import main
 
 
-@click.group()
+@main.group()
 def data():
     """Decode an image folder or zip archive once into a file that --data takes, and see or remove
     the decoded images that training keeps (data.cache)."""

@@ -11,9 +11,10 @@ from ..evaluation import compare_sets, evaluate_run, format_table, get_protocol
 from ..evaluation.reference import build_reference, data_description, save_reference, stats_data
 from ..metrics import metrics_for
 from . import options
+from .group import main
 
 
-@click.command(name="eval")
+@main.command(name="eval")
 @click.argument("run_dir", type=click.Path(path_type=Path), required=False)
 @click.option("--protocol", cls=options.LazyHelp,
               help=lambda: options.protocol_help() + " Default: quick, or the --reference file's.")
@@ -64,7 +65,7 @@ def evaluate(run_dir, protocol, n, seed, metrics, features, inception_weights, r
     click.echo(f"wrote {path}")
 
 
-@click.command()
+@main.command()
 @click.argument("data")
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="The reference file to write (.npz).")
 @click.option("--protocol", default="quick", show_default=True, cls=options.LazyHelp, help=options.protocol_help)

@@ -12,9 +12,10 @@ from ..tools.export import FORMATS, export_generator
 from ..tools.interpolate import write_interpolation
 from ..tools.video import check_fps, make_video
 from . import options
+from .group import main
 
 
-@click.command()
+@main.command()
 @click.argument("run_dir", type=click.Path(path_type=Path))
 @click.option("--out", type=click.Path(path_type=Path), help="FILE.mp4 or FILE.gif (default: plots/progress.mp4 "
               "when ffmpeg is available to imageio, else .gif).")
@@ -30,7 +31,7 @@ def video(run_dir, out, iterations_per_second, fps, checkpoint):
     click.echo(f"wrote {path}")
 
 
-@click.command()
+@main.command()
 @click.argument("run_dir", type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=options.RegistryChoice(FORMATS), required=True, cls=options.LazyHelp,
               help=lambda: FORMATS.help(lambda f: f.summary) + ".")
@@ -45,7 +46,7 @@ def export(run_dir, fmt, out, checkpoint):
     click.echo(f"wrote {export_generator(options.generator(run_dir, checkpoint, 'cpu'), out, fmt)}")
 
 
-@click.command()
+@main.command()
 @click.argument("run_dir", type=click.Path(path_type=Path))
 @click.option("--out", type=click.Path(path_type=Path), required=True,
               help="FILE.png (a grid: one walk per row), FILE.gif or FILE.mp4 (a loop through the seeds).")

@@ -9,9 +9,10 @@ import click
 from ..training.artifacts import build_artifacts
 from ..training.trainer import Trainer
 from . import options
+from .group import main
 
 
-@click.command()
+@main.command()
 @click.argument("run_dir", type=click.Path(path_type=Path))
 @options.CHECKPOINT
 def plot(run_dir, checkpoint):

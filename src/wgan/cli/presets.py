@@ -5,9 +5,10 @@ from __future__ import annotations
 import click
 
 from ..presets import PRESETS
+from .group import main
 
 
-@click.command()
+@main.command()
 def presets():
     """List every preset with a one-line description."""
     width = max(map(len, PRESETS))

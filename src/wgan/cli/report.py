@@ -8,6 +8,7 @@ import click
 
 from ..errors import WganError
 from ..tools.report import load_runs, write_compare_figure, write_report
+from .group import main
 
 
 def _suffix(out: Path, suffix: str) -> None:
@@ -15,7 +16,7 @@ def _suffix(out: Path, suffix: str) -> None:
         raise WganError(f"--out {out}: expected a {suffix} file")
 
 
-@click.command()
+@main.command()
 @click.argument("run_dirs", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--out", type=click.Path(path_type=Path), default=Path("report.html"), show_default=True,
               help="The HTML file to write.")
@@ -32,7 +33,7 @@ def report(run_dirs, out):
     click.echo(f"wrote {write_report(load_runs(run_dirs), out)}")
 
 
-@click.command()
+@main.command()
 @click.argument("run_dirs", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--out", type=click.Path(path_type=Path), default=Path("compare.png"), show_default=True,
               help="The PNG file to write.")

@@ -10,9 +10,10 @@ from ..errors import WganError
 from ..plots.images import save_class_grid
 from ..sampling import draw_class_grid, draw_samples, write_samples
 from . import options
+from .group import main
 
 
-@click.command()
+@main.command()
 @click.argument("run_dir", type=click.Path(path_type=Path))
 @click.option("--n", "n", type=int, default=1000, show_default=True, help="Number of samples.")
 @click.option("--out", type=click.Path(path_type=Path), required=True,

@@ -14,6 +14,7 @@ from ..precision import PRECISIONS
 from ..run_folder import next_run_dir
 from ..training import session
 from . import options
+from .group import main
 
 
 def flag_options(command):
@@ -46,7 +47,7 @@ def epilog() -> str:
     return "\n\n".join("\b\n" + paragraph for paragraph in paragraphs)
 
 
-@click.command(epilog=epilog())
+@main.command(epilog=epilog())
 @click.option("--config", "config_file", type=click.Path(path_type=Path),
               help="A config file as the base: a run's config.yaml or a hand-written partial one.")
 @click.option("--preset", help=f"Start from a preset (see `wgan presets`); default {DEFAULT_PRESET}.")

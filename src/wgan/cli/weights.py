@@ -7,13 +7,14 @@ from pathlib import Path
 import click
 
 from ..features import FETCHABLE_WEIGHTS, INSTALLABLE_WEIGHTS
+from .group import main
 from .options import RegistryChoice
 
 WHERE = click.option("--out", type=click.Path(path_type=Path),
                      help="Where to store it (default: the cache folder, where wgan eval --features inception looks).")
 
 
-@click.group()
+@main.group()
 def weights():
     """Weights files the toolkit uses but never downloads on its own (see: wgan weights fetch --help)."""
 
