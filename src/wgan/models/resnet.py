@@ -28,9 +28,12 @@ projection (cGAN-PD).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from torch import nn
 
 from ..config import ModelConfig
+from ..registry import Registry
 from . import CRITICS, GENERATORS
 from .heads import Critic, Generator, LabelInput
 from .layers import image_shape, init_weights, size_error
@@ -40,8 +43,21 @@ ACCEPTED = "a power of two from 16 to 256 (32 as the papers' CIFAR-10 networks; 
 START = 4  # the generator's first map, 4x4
 LAST = 8  # the size of the critic's last maps
 
-# family: (generator channels, critic channels, critic pooling)
-FAMILIES = {"resnet-wgan": (128, 128, "mean"), "resnet-sngan": (256, 128, "sum")}
+
+
+@dataclass(frozen=True)
+class Family:
+    """What tells the two ResNet families apart: the generator's and the critic's channels, and how the
+    critic pools its last maps."""
+
+    generator_width: int
+    critic_width: int
+    pooling: str  # mean (the WGAN-GP paper) or sum (SNGAN)
+
+
+FAMILIES: Registry[Family] = Registry("ResNet family")
+FAMILIES.register("resnet-wgan", Family(128, 128, "mean"))
+FAMILIES.register("resnet-sngan", Family(256, 128, "sum"))
 
 
 def _levels(shape: tuple, name: str) -> tuple[int, int]:
@@ -60,7 +76,7 @@ def _init(model: nn.Module, scheme: str) -> None:
 
 
 def generator(name: str, cfg: ModelConfig, shape: tuple, num_classes: int) -> nn.Module:
-    width = FAMILIES[name][0]
+    width = FAMILIES.get(name).generator_width
     channels, levels = _levels(shape, name)
     label_input = LabelInput(cfg.conditional, cfg.latent_dim, num_classes)
     net = nn.Sequential(
@@ -78,7 +94,8 @@ def generator(name: str, cfg: ModelConfig, shape: tuple, num_classes: int) -> nn
 
 
 def critic(name: str, cfg: ModelConfig, shape: tuple, num_classes: int) -> nn.Module:
-    _, width, pooling = FAMILIES[name]
+    family = FAMILIES.get(name)
+    width, pooling = family.critic_width, family.pooling
     channels, levels = _levels(shape, name)
     pooled = levels - 1  # doublings from 8x8: the first block pools once, DownBlocks the rest
     body = nn.Sequential(
@@ -93,6 +110,6 @@ def critic(name: str, cfg: ModelConfig, shape: tuple, num_classes: int) -> nn.Mo
     return model
 
 
-for _name in FAMILIES:
+for _name in FAMILIES.names():
     GENERATORS.register(_name, lambda cfg, shape, k, _n=_name: generator(_n, cfg, shape, k))
     CRITICS.register(_name, lambda cfg, shape, k, _n=_name: critic(_n, cfg, shape, k))
