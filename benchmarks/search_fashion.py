@@ -23,9 +23,12 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 import time
 from pathlib import Path
+
+import torch
 
 from wgan.config import Config
 from wgan.evaluation import evaluate_run
@@ -92,6 +95,8 @@ def run_trial(name: str, seed: int, extra: list[str], out: Path, protocol: str, 
     if trainer.state.step < cfg.train.steps:
         trainer.fit(cfg.train.steps)
     trained = time.perf_counter() - started
+    # train.threads=auto lowers the threads while the machine is busy; the evaluation gets them all back.
+    torch.set_num_threads(os.cpu_count() or 1)
     started = time.perf_counter()
     results, _ = evaluate_run(run_dir, protocol=protocol)
     return {"trial": name, "seed": seed, "what": TRIALS[name][0], "overrides": TRIALS[name][2] + extra,
