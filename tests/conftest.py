@@ -1,5 +1,6 @@
 import io
 import os
+import shutil
 import tempfile
 
 import pytest
@@ -13,6 +14,13 @@ def pytest_configure(config):
     """Every test session starts from an empty cache folder of its own, as CI does: nothing is read
     from or left in the user's (kept decoded images, trained domain classifiers, references)."""
     os.environ["WGAN_CACHE"] = tempfile.mkdtemp(prefix="wgan-test-cache-")
+
+
+def pytest_unconfigure(config):
+    """The session's cache folder goes with the session."""
+    folder = os.environ.get("WGAN_CACHE", "")
+    if os.path.basename(folder).startswith("wgan-test-cache-"):
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def pytest_collection_modifyitems(config, items):

@@ -89,9 +89,13 @@ def test_past_the_deadline_the_rest_is_skipped_and_the_report_is_whole(tmp_path)
     done = run_check(tmp_path / "out", "--deadline", "5")
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     sections = list(sections_of(tmp_path / "out").values())
-    assert len(sections) == len(SECTIONS) and sections[0]["status"] == "ok"
-    late = [s for s in sections if "deadline of 5 s had passed" in s["data"].get("skipped", "")]
-    assert late and late[-1]["title"] == "Protocol cost"
+    assert len(sections) == len(SECTIONS)
+    # What ran before the deadline depends on the machine's load (on a busy one, nothing does): every
+    # section is in the report, those after the deadline skipped with the reason (the last among them),
+    # none failed.
+    late = [i for i, s in enumerate(sections) if "deadline of 5 s had passed" in s["data"].get("skipped", "")]
+    assert late and late == list(range(late[0], len(sections)))
+    assert all(s["status"] in ("ok", "skipped") for s in sections[:late[0]])  # skipped: no CUDA here
     scratch = Path(json.loads((tmp_path / "out" / "report.json").read_text())["scratch"])
     assert not scratch.exists()  # the temporary folder it made is gone
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["report.json", "report.md"]
