@@ -60,6 +60,27 @@ def test_resume_applies_and_records_an_allowed_change(toy_run):
     assert load_checkpoint(toy_run / "checkpoints" / "last.pt")["step"] == 6
 
 
+def test_a_change_whose_first_save_fails_is_not_recorded(toy_run, monkeypatch):
+    """--steps 6 enters the history only with a checkpoint that carries it: a save refused on a full
+    disk leaves config.yaml as it was."""
+    from wgan.errors import WganError
+    from wgan.training import callbacks
+
+    def full_disk(state, path):
+        raise WganError(f"no space left on device writing {path}")
+
+    before = (toy_run / "config.yaml").read_bytes()
+    monkeypatch.setattr(callbacks, "save_checkpoint", full_disk)
+    code, out = run("train", "--resume", toy_run, "--steps", 6, "--no-progress")
+    assert code == 2 and "no space left on device" in out, out
+    assert (toy_run / "config.yaml").read_bytes() == before
+    monkeypatch.undo()
+    code, out = run("train", "--resume", toy_run, "--steps", 6, "--no-progress")
+    assert code == 0, out
+    (entry,) = yaml.safe_load((toy_run / "config.yaml").read_text())["history"]
+    assert entry["step"] == 4 and entry["changes"] == {"train.steps": [4, 6]}
+
+
 @pytest.mark.parametrize("args,flag", [(["--lr", "0.1"], "--lr"), (["--n-critic", "3"], "--n-critic"),
                                        (["--set", "loss.gp_lambda=1"], "--set loss.gp_lambda=1"),
                                        (["--batch-size", "64"], "--batch-size")])

@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 from pathlib import Path
+from typing import Callable
 
 from ..checkpoint import first_non_finite, save_checkpoint, tensors_of
 from ..files import TEMP_MARK, atomic_write, write_text
@@ -132,6 +133,29 @@ class Checkpoints(Callback):
         self.save(run, "best", best=new_best)
         write_text(RunFolder(run.run_dir).best_record, json.dumps(new_best) + "\n")
         return {"best": new_best}
+
+
+class RecordOnFirstSave(Callback):
+    """Calls ``record`` once, after the first ``last.pt`` of this session is written: a resumed run's
+    changes enter config.yaml's history only with a checkpoint that carries them (a save that fails,
+    on a full disk say, raises before this callback is reached). Goes after :class:`Checkpoints`."""
+
+    def __init__(self, record: Callable[[], None]):
+        self.record: Callable[[], None] | None = record
+
+    def _saved(self, run: Run) -> None:
+        if self.record is not None:
+            record, self.record = self.record, None
+            record()
+
+    def on_checkpoint(self, run: Run) -> None:
+        self._saved(run)
+
+    def on_end(self, run: Run) -> None:
+        self._saved(run)
+
+    def on_interrupt(self, run: Run) -> None:
+        self._saved(run)
 
 
 def link_or_copy(source: Path, target: Path) -> None:

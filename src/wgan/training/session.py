@@ -118,6 +118,7 @@ def resume_plan(run_dir: Path, settings: list[Setting], allow_batch_change: bool
 def train_resume(run_dir: Path, settings: list[Setting], checkpoint: str = "last", allow_batch_change: bool = False,
                  progress: bool = True, echo: Callable[[str], None] = print) -> Path:
     """Continue ``run_dir`` from ``checkpoint`` with the allowed ``settings`` changes, recorded in its config."""
+    from .callbacks import RecordOnFirstSave
     from .trainer import Trainer
 
     run_dir, saved, cfg, changes = resume_plan(run_dir, settings, allow_batch_change)
@@ -132,12 +133,14 @@ def train_resume(run_dir: Path, settings: list[Setting], checkpoint: str = "last
             if cfg.train.steps < trainer.state.step:
                 raise CollectiveError(f"--steps {cfg.train.steps} is below the run's current step {trainer.state.step}; "
                                       f"give a new total of at least {trainer.state.step} (nothing was changed)")
-            if changes and runtime.main:
-                record_changes(saved, RunFolder(run_dir).config, changes, trainer.state.step)
+            # The changes enter config.yaml's history with the first checkpoint that carries them, so a
+            # save that fails (a full disk) leaves no record of a change that never took effect.
+            step = trainer.state.step
+            record = RecordOnFirstSave(lambda: record_changes(saved, RunFolder(run_dir).config, changes, step))
             described = ", ".join(f"{k} {old!r} -> {new!r}" for k, (old, new) in changes.items())
-            _main_echo(runtime, echo, f"resuming {run_dir} at step {trainer.state.step} of {cfg.train.steps}"
+            _main_echo(runtime, echo, f"resuming {run_dir} at step {step} of {cfg.train.steps}"
                        + (f" ({described})" if described else ""))
-            trainer.fit(cfg.train.steps)
+            trainer.fit(cfg.train.steps, also=[record] if changes else [])
         _main_echo(runtime, echo, f"run folder: {run_dir}")
         return run_dir
 

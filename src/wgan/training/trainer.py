@@ -199,13 +199,15 @@ class Trainer:
                           time_limit_s=60 * self.cfg.train.max_minutes)
         return [MetricsLog(monitor), Checkpoints(self.cfg.train.keep_checkpoints), SampleGrids(self.artifacts, monitor)]
 
-    def fit(self, steps: int | None = None) -> None:
-        """Train until ``steps`` generator iterations (default ``train.steps``) or ``train.max_minutes``."""
+    def fit(self, steps: int | None = None, also: list | tuple = ()) -> None:
+        """Train until ``steps`` generator iterations (default ``train.steps``) or ``train.max_minutes``;
+        ``also``: callbacks called after the writing ones (on the main process)."""
         if self.run_dir is None:
             raise WganError("Trainer.fit needs a run folder (Trainer(cfg, run_dir))")
         steps = steps or self.cfg.train.steps
+        callbacks = self.callbacks(steps) + (list(also) if self.runtime.main else [])
         with RunLock(self.run_dir) if self.runtime.main else contextlib.nullcontext():
-            self.loop.run_until(steps, self.callbacks(steps))
+            self.loop.run_until(steps, callbacks)
 
     def _extra_sinks(self) -> list:
         if self.cfg.train.wandb == "off":
