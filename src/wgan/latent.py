@@ -55,8 +55,7 @@ class Latent:
         The truncation trick: samples from the dense middle of the noise look cleaner
         and vary less. ``psi`` <= 0 is refused; a large ``psi`` changes nothing.
         """
-        if not psi > 0:
-            raise WganError(f"--truncation must be positive, got {psi}")
+        check_truncation(psi)
         z = z.clone()
         for _ in range(max_rounds):
             outside = z.abs() > psi
@@ -65,3 +64,9 @@ class Latent:
             fresh = self.draw(len(z), generator=generator, device=z.device, dtype=z.dtype)
             z = torch.where(outside, fresh, z)
         return z.clamp(-psi, psi)  # psi so small that redrawing rarely lands inside: the nearest values
+
+
+def check_truncation(psi: float | None) -> None:
+    """Refuse a truncation that is not positive (None: none asked for), before any work is done."""
+    if psi is not None and not psi > 0:
+        raise WganError(f"--truncation must be positive, got {psi}")

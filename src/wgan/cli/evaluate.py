@@ -8,7 +8,7 @@ import click
 
 from ..errors import WganError
 from ..evaluation import compare_sets, evaluate_run, format_table, get_protocol
-from ..evaluation.reference import build_reference, data_description, save_reference, stats_data
+from ..evaluation.reference import write_reference
 from ..metrics import metrics_for
 from . import options
 from .group import main
@@ -84,14 +84,7 @@ def stats(data, out, protocol, features, inception_weights, image_size, channels
     extractor with its weights' hash (for the domain space the classifier itself). Anyone with the file
     can evaluate without the data set, and numbers made against the same file are comparable.
     """
-    from ..devices import pick_device
-
-    chosen = get_protocol(protocol)
-    data_cfg = stats_data(data, image_size, channels, classes)
-    if Path(out).suffix != ".npz":
-        raise WganError(f"--out {out}: a reference file ends in .npz")
-    ref = build_reference(data_cfg, features or chosen.features or "domain", inception_weights, pick_device(device),
-                          protocol, log=lambda m: click.echo(m, err=True))
-    path = save_reference(ref, out, data_description(data_cfg))
-    click.echo(f"{ref.protocol} reference of {data_cfg.name} ({ref.split} split, {ref.count} images, "
+    ref, path, name = write_reference(data, out, protocol, features, inception_weights, image_size, channels,
+                                      classes, device, log=lambda m: click.echo(m, err=True))
+    click.echo(f"{ref.protocol} reference of {name} ({ref.split} split, {ref.count} images, "
                f"{ref.extractor.name} features): wrote {path}")

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from ..errors import WganError
+from ..latent import check_truncation
 from ..plots.images import save_class_grid
 from ..sampling import draw_class_grid, draw_samples, write_samples
 from . import options
@@ -33,8 +34,7 @@ def sample(run_dir, n, out, seed, class_, truncation, checkpoint, device):
     """
     if n <= 0:
         raise WganError(f"--n must be positive, got {n}")
-    if truncation is not None and not truncation > 0:
-        raise WganError(f"--truncation must be positive, got {truncation}")
+    check_truncation(truncation)  # before the generator is loaded
     handle = options.generator(run_dir, checkpoint, device)
     if handle.num_classes and class_ is None and out.suffix == ".png":
         grid = draw_class_grid(handle, per_class=max(1, n // handle.num_classes), seed=seed, truncation=truncation)

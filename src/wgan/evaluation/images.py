@@ -196,7 +196,7 @@ def evaluate_images(handle, n: int | None = None, seed: int = 0, metrics=None, f
     chosen = get_protocol(protocol)
     asked = image_metrics(metrics) if metrics else None
     metrics = image_metrics(asked or chosen.metrics)
-    features = features or chosen.features or "domain"
+    features = chosen.space(features)
     count = chosen.sample_count(n)
     # What the generated side keeps: every image's float32 features and logits (Inception's are the
     # largest), and a chunk of images with their float copy while one is embedded.

@@ -52,6 +52,11 @@ class Protocol:
     features: str | None = None  # the feature space the protocol is defined in (None: the caller's, domain)
     metrics: tuple[str, ...] | None = None  # the metrics it reports by default (None: every image metric)
 
+    def space(self, features: str | None = None) -> str:
+        """The feature space an evaluation under this protocol uses: ``features`` when asked for, else the
+        protocol's own, else the domain space."""
+        return features or self.features or "domain"
+
     def sample_count(self, n: int | None) -> int:
         """The number of samples this protocol draws when the user asked for ``n`` (None: not asked)."""
         if self.n is None:

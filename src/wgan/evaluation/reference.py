@@ -132,6 +132,21 @@ def build_reference(data_cfg, features: str = "domain", weights=None, device=Non
     return ReferenceSet.from_features(extractor, extractor.features(real.images), real.labels, split, protocol)
 
 
+def write_reference(data: str, out: Path, protocol: str = DEFAULT_PROTOCOL, features: str | None = None,
+                    weights=None, image_size=None, channels=None, classes: str | None = None, device=None,
+                    log=None) -> tuple[ReferenceSet, Path, str]:
+    """``wgan stats``: the reference of ``data`` (a data set, or a run folder's data) under ``protocol``
+    written to ``out`` (.npz); returns it, the path written and the data's name."""
+    from ..devices import pick_device
+
+    chosen = get_protocol(protocol)
+    data_cfg = stats_data(data, image_size, channels, classes)
+    if Path(out).suffix != ".npz":
+        raise WganError(f"--out {out}: a reference file ends in .npz")
+    ref = build_reference(data_cfg, chosen.space(features), weights, pick_device(device), protocol, log=log)
+    return ref, save_reference(ref, out, data_description(data_cfg)), str(data_cfg.name)
+
+
 def cached_reference(data_cfg, features: str = "domain", weights=None, device=None,
                      protocol: str = DEFAULT_PROTOCOL, log=None) -> ReferenceSet:
     """:func:`build_reference`, kept in the cache folder: the real images' features are computed once

@@ -86,7 +86,7 @@ class Run(Protocol):
     cfg: Config
     state: TrainState  # read only: the loop writes it
     runtime: Runtime
-    algorithm: Algorithm  # the update (step.py): networks, optimisers, data
+    algorithm: Algorithm  # the update (algorithm.py): networks, optimisers, data
     runner: Callable[[int, int], Totals]  # (step, critic iterations) -> that iteration's numbers
     schedulers: list
     run_dir: Path | None
