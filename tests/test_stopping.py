@@ -123,7 +123,7 @@ def test_a_signal_in_process_stops_after_the_update_in_flight_and_restores_the_h
     callbacks = trainer.callbacks(100)
     with pytest.raises(Stopped) as stopped:
         trainer.loop.run_until(100, [*callbacks, SignalAt(4, signal.SIGUSR1)])
-    assert stopped.value.step == 4 and stopped.value.exit_code == 138
+    assert stopped.value.step == 4 and stopped.value.code == 138
     assert load_checkpoint(tmp_path / "run" / "checkpoints" / "last.pt")["step"] == 4
     assert signal.getsignal(signal.SIGUSR1) is before
 

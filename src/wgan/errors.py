@@ -26,3 +26,14 @@ def first_line(error: BaseException, limit: int = 200) -> str:
 class CollectiveError(WganError):
     """An error every process of a data-parallel run reaches alike (divergence, a bad total of
     steps): only the main process reports it."""
+
+
+class ProcessExit(Exception):
+    """This process ends with exit status ``code``, saying ``message`` (None: nothing, another process
+    reports the cause). The one way the library's data-parallel code ends a process on purpose: a stop
+    signal every process obeyed (rank 0 alone says so), another process's failure, lost contact with
+    the others (every process says so, naming its rank: ``every_rank``)."""
+
+    def __init__(self, code: int, message: str | None = None, every_rank: bool = False):
+        super().__init__(message or f"exit {code}")
+        self.code, self.message, self.every_rank = code, message, every_rank

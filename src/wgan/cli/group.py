@@ -10,11 +10,9 @@ from pathlib import Path
 
 import click
 
-from ..errors import CollectiveError, WganError, first_line
+from ..errors import CollectiveError, ProcessExit, WganError
 from ..files import write_error
 from ..training.launch_env import launch_rank
-from ..training.session import QuietExit
-from ..training.stopping import Stopped
 
 
 class WganGroup(click.Group):
@@ -39,10 +37,10 @@ class WganGroup(click.Group):
         except click.exceptions.Abort:
             click.echo("interrupted", err=True)
             sys.exit(130)
-        except Stopped as e:  # every process stopped at the same step, the state saved: rank 0 says so
-            if not rank:
-                click.echo(f"wgan: {e}", err=True)
-            sys.exit(e.exit_code)
+        except ProcessExit as e:  # a stop signal obeyed, another process's failure, lost contact
+            if e.message is not None and (e.every_rank or not rank):
+                click.echo(f"wgan: {where if e.every_rank else ''}{e.message}", err=True)
+            sys.exit(e.code)
         except click.UsageError as e:
             if not rank:
                 command = e.ctx.command_path if e.ctx else "wgan"
@@ -56,23 +54,6 @@ class WganGroup(click.Group):
         except OSError as e:  # a file the toolkit reads or writes outside its own checks (a full disk, ...)
             click.echo(f"wgan: error: {where}{write_error(Path(e.filename or '?'), e)}", err=True)
             sys.exit(2)
-        except Exception as e:
-            if isinstance(e, QuietExit):
-                sys.exit(e.code)
-            if rank is not None and _lost_contact(e):
-                click.echo(f"wgan: {where}stopped: lost contact with the other processes ({first_line(e, 160)})",
-                           err=True)
-                sys.exit(1)
-            raise
-
-
-def _lost_contact(error: Exception) -> bool:
-    """Whether ``error`` is a collective failing because another process died (not a bug here)."""
-    import torch.distributed as dist
-
-    text = str(error).lower()
-    return isinstance(error, dist.DistError) or (
-        isinstance(error, RuntimeError) and any(w in text for w in ("gloo", "nccl", "connection closed", "peer")))
 
 
 @click.group(cls=WganGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

@@ -16,19 +16,11 @@ from typing import Callable
 
 from ..config import Config
 from ..config_layers import Setting, record_changes, resume_changes
-from ..errors import CollectiveError, WganError
+from ..errors import CollectiveError, ProcessExit, WganError, first_line
 from ..run_folder import RunFolder, check_run_dir, new_run_dir
 from ..run_lock import RunLock, refuse_links
 from .runtime import Runtime
 from .stopping import Stopped
-
-
-class QuietExit(Exception):
-    """This process stops because another one failed, which that one reports."""
-
-    def __init__(self, code: int = 2):
-        super().__init__(code)
-        self.code = code
 
 
 def agree(runtime: Runtime, error: WganError | None) -> None:
@@ -42,7 +34,7 @@ def agree(runtime: Runtime, error: WganError | None) -> None:
     if not failed:
         return
     if not runtime.main:
-        raise QuietExit(2)
+        raise ProcessExit(2)  # the main process names the failure
     if len({m for _, m in failed}) == 1 and (len(failed) == runtime.world_size or failed[0][0] == 0):
         raise WganError(failed[0][1])
     raise WganError("; ".join(f"rank {rank}: {m}" for rank, m in failed))
@@ -67,8 +59,22 @@ def session(runtime: Runtime):
     except Stopped:
         finished = True
         raise
+    except Exception as e:
+        if runtime.distributed and lost_contact(e):
+            raise ProcessExit(1, f"stopped: lost contact with the other processes ({first_line(e, 160)})",
+                              every_rank=True) from e
+        raise
     finally:
         runtime.close(finished)
+
+
+def lost_contact(error: Exception) -> bool:
+    """Whether ``error`` is a collective failing because another process died (not a bug here)."""
+    import torch.distributed as dist
+
+    text = str(error).lower()
+    return isinstance(error, dist.DistError) or (
+        isinstance(error, RuntimeError) and any(w in text for w in ("gloo", "nccl", "connection closed", "peer")))
 
 
 def train_new(cfg: Config, out: Path, progress: bool = True, echo: Callable[[str], None] = print) -> Path:

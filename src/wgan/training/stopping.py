@@ -17,22 +17,18 @@ import signal
 import threading
 
 from ..config import signal_names
-from ..errors import CollectiveError
+from ..errors import ProcessExit
 
 
-class Stopped(CollectiveError):
-    """Every process stopped at the same step because a stop signal arrived; the state there is saved."""
+class Stopped(ProcessExit):
+    """Every process stopped at the same step because a stop signal arrived; the state there is saved.
+    Exit status 128 + the signal's number, as a shell reports a process the signal ended."""
 
     def __init__(self, signum: int, step: int, run_dir=None):
         self.signum, self.step = signum, step
         name = signal.Signals(signum).name
         resume = f"; continue with: wgan train --resume {run_dir}" if run_dir is not None else ""
-        super().__init__(f"stopped by {name} at step {step}; the state at that step is saved{resume}")
-
-    @property
-    def exit_code(self) -> int:
-        return 128 + self.signum
-
+        super().__init__(128 + signum, f"stopped by {name} at step {step}; the state at that step is saved{resume}")
 
 class StopRequests:
     """While entered, each signal of ``names`` is recorded (the first one wins) instead of ending the
