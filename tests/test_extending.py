@@ -13,7 +13,7 @@ from wgan.data.sources import SOURCES, Source
 from wgan.data.sources.arrays import ImageArrays
 from wgan.evaluation import evaluate
 from wgan.handle import load_generator
-from wgan.methods.lipschitz import METHODS, LipschitzMethod
+from wgan.methods.lipschitz import LIPSCHITZ_METHODS, LipschitzMethod
 from wgan.metrics import METRICS, Metric, select_result
 from wgan.models import CRITICS, GENERATORS
 from wgan.models.heads import Critic
@@ -25,7 +25,7 @@ from wgan.training.trainer import Trainer
 @pytest.fixture(autouse=True)
 def own_registries():
     """Each registry is put back as it was after the test, so nothing a test adds outlives it."""
-    registries = (METHODS, GENERATORS, CRITICS, METRICS, SOURCES)
+    registries = (LIPSCHITZ_METHODS, GENERATORS, CRITICS, METRICS, SOURCES)
     saved = [registry.snapshot() for registry in registries]
     yield
     for registry, before in zip(registries, saved):
@@ -49,7 +49,7 @@ def help_of(*command) -> str:
 def test_a_new_penalty_with_a_coefficient_of_its_own(tmp_path):
     calls = []
 
-    @METHODS.register("drift")
+    @LIPSCHITZ_METHODS.register("drift")
     class Drift(LipschitzMethod):
         """Karras et al. 2018's drift term: epsilon * E[C(real)^2] keeps the critic's scores near 0."""
 

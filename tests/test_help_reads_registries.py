@@ -6,7 +6,7 @@ from click.testing import CliRunner
 
 from wgan.cli import main
 from wgan.cli.options import RegistryChoice
-from wgan.methods.lipschitz import METHODS
+from wgan.methods.lipschitz import LIPSCHITZ_METHODS
 from wgan.methods.objectives import OBJECTIVES
 from wgan.models import GENERATORS
 from wgan.precision import PRECISIONS
@@ -41,6 +41,6 @@ def test_a_choice_registered_later_is_offered_at_once():
 def test_train_help_names_what_the_registries_hold_and_shows_no_markers():
     text = CliRunner().invoke(main, ["train", "--help"], terminal_width=200).output
     assert "\\b" not in text and "\b" not in text
-    for registry in (OBJECTIVES, METHODS, GENERATORS, PRECISIONS):
+    for registry in (OBJECTIVES, LIPSCHITZ_METHODS, GENERATORS, PRECISIONS):
         for name in registry.names():
             assert name in text, (registry, name)

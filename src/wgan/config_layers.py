@@ -52,7 +52,7 @@ def train_flags() -> tuple[Flag, ...]:
     from .config import DEVICE_HELP
     from .data.sources import builtin_names, describe_paths
     from .data.toy import TOY_SETS
-    from .methods.lipschitz import METHODS
+    from .methods.lipschitz import LIPSCHITZ_METHODS
     from .methods.objectives import OBJECTIVES
     from .models import GENERATORS
 
@@ -64,7 +64,7 @@ def train_flags() -> tuple[Flag, ...]:
         Flag("--skip-bad", ("data.skip_bad",), "Image folders: skip unreadable files instead of failing.",
              is_flag=True),
         Flag("--objective", ("loss.objective",), lambda: f"The loss: {OBJECTIVES.help(lambda c: c.summary)}."),
-        Flag("--lipschitz", ("loss.lipschitz",), lambda: f"How the critic is kept Lipschitz: {METHODS.help()}; "
+        Flag("--lipschitz", ("loss.lipschitz",), lambda: f"How the critic is kept Lipschitz: {LIPSCHITZ_METHODS.help()}; "
              "combine with + (sn+gp)."),
         Flag("--model", ("model.generator", "model.critic"), lambda: "Network family for both generator and "
              f"critic: {GENERATORS.help()}."),

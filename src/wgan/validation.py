@@ -13,7 +13,7 @@ from __future__ import annotations
 from .config import Config, ModelConfig, all_keys
 from .errors import WganError, choice_error
 from .methods.augment import augmentation_ops
-from .methods.lipschitz import METHODS, method_names, penalises_inputs
+from .methods.lipschitz import LIPSCHITZ_METHODS, method_names, penalises_inputs
 from .latent import LATENTS
 from .methods.objectives import OBJECTIVES
 from .methods.optimizers import OPTIMIZERS
@@ -71,12 +71,12 @@ def check_model(model: ModelConfig) -> ModelConfig:
 
 
 def loss_components(spec: str) -> tuple[Option, ...]:
-    return tuple(option for name in method_names(spec) for option in options_of(METHODS.get(name)))
+    return tuple(option for name in method_names(spec) for option in options_of(LIPSCHITZ_METHODS.get(name)))
 
 
 def every_loss_option() -> dict[str, Option]:
     """The options any registered Lipschitz method declares (a saved config may set another method's)."""
-    return {o.key: o for method in METHODS.values() for o in options_of(method)}
+    return {o.key: o for method in LIPSCHITZ_METHODS.values() for o in options_of(method)}
 
 
 def every_model_option() -> dict[str, Option]:

@@ -6,8 +6,8 @@ critic is built (spectral normalisation), ``penalty`` added to the critic loss
 optimiser step (weight clipping). The training step calls all of them for every
 method, so methods compose (``sn+gp``) without if/else in the training loop.
 
-A method is a :class:`LipschitzMethod` subclass registered in :data:`METHODS`
-(``@METHODS.register("gp")``), the one list of them, which config validation,
+A method is a :class:`LipschitzMethod` subclass registered in :data:`LIPSCHITZ_METHODS`
+(``@LIPSCHITZ_METHODS.register("gp")``), the one list of them, which config validation,
 ``--help`` and error messages read. Each carries the optimiser its paper trains
 with (``optim.name=auto``) and declares the coefficients it reads from the
 ``loss`` section (:mod:`wgan.options`), which its constructor takes by name.
@@ -27,32 +27,32 @@ from ..registry import Registry
 if TYPE_CHECKING:
     from ..config import LossConfig
 
-METHODS: Registry[type["LipschitzMethod"]] = Registry("Lipschitz method")
+LIPSCHITZ_METHODS: Registry[type["LipschitzMethod"]] = Registry("Lipschitz method")
 
 
 def method_names(spec: str) -> list[str]:
     """The registered methods of ``loss.lipschitz`` (one name, or several joined with ``+``)."""
     names = str(spec).split("+")
     for name in names:
-        if name not in METHODS:
-            raise choice_error("Lipschitz method", spec, METHODS.names() + ["a + combination such as sn+gp"])
+        if name not in LIPSCHITZ_METHODS:
+            raise choice_error("Lipschitz method", spec, LIPSCHITZ_METHODS.names() + ["a + combination such as sn+gp"])
     return names
 
 
 def penalises_pairs(spec: str) -> bool:
     """Whether a method of ``spec`` penalises interpolates of real and generated pairs (gp, lp)."""
-    return any(METHODS.get(name).penalises_pairs for name in method_names(spec))
+    return any(LIPSCHITZ_METHODS.get(name).penalises_pairs for name in method_names(spec))
 
 
 def penalises_inputs(spec: str) -> bool:
     """Whether a method of ``spec`` penalises the critic's gradient with respect to each input (gp, lp,
     r1, r2): such a penalty is per sample, which BatchNorm in the critic breaks."""
-    return any(METHODS.get(name).penalises_inputs for name in method_names(spec))
+    return any(LIPSCHITZ_METHODS.get(name).penalises_inputs for name in method_names(spec))
 
 
 def paper_optimizer(spec: str) -> tuple[str, float, tuple[float, float]]:
     """``(optimiser, learning rate, Adam betas)`` of ``spec``'s paper; a combination takes its first part's."""
-    return METHODS.get(method_names(spec)[0]).paper_optimizer
+    return LIPSCHITZ_METHODS.get(method_names(spec)[0]).paper_optimizer
 
 
 def interpolates(real: torch.Tensor, fake: torch.Tensor, eps: torch.Tensor | None = None) -> torch.Tensor:
@@ -131,12 +131,12 @@ class LipschitzMethod:
         pass
 
 
-@METHODS.register("none")
+@LIPSCHITZ_METHODS.register("none")
 class NoConstraint(LipschitzMethod):
     """No constraint (the vanilla GAN, or a critic kept in check by its loss alone)."""
 
 
-@METHODS.register("clip")
+@LIPSCHITZ_METHODS.register("clip")
 class WeightClipping(LipschitzMethod):
     """Arjovsky et al. 2017: clamp every critic parameter to [-c, c].
 
@@ -172,7 +172,7 @@ class WeightClipping(LipschitzMethod):
         return {"clip_fraction": (flat.abs() >= self.c * (1 - 1e-6)).float().mean()}
 
 
-@METHODS.register("gp")
+@LIPSCHITZ_METHODS.register("gp")
 class GradientPenalty(LipschitzMethod):
     """Gulrajani et al. 2017: lambda * E[(||grad C(x_hat)|| - 1)^2] on per-sample interpolates."""
 
@@ -194,7 +194,7 @@ class GradientPenalty(LipschitzMethod):
         return self.weight * self._excess(norms).pow(2).mean()
 
 
-@METHODS.register("lp")
+@LIPSCHITZ_METHODS.register("lp")
 class LipschitzPenalty(GradientPenalty):
     """Petzka et al. 2018: penalise only norms above 1, lambda * E[max(0, ||grad|| - 1)^2]."""
 
@@ -244,7 +244,7 @@ class ZeroCentredPenalty(LipschitzMethod):
         self.updates = int(state.get("updates", 0))
 
 
-@METHODS.register("r1")
+@LIPSCHITZ_METHODS.register("r1")
 class R1Penalty(ZeroCentredPenalty):
     """Mescheder et al. 2018: gamma / 2 * E[||grad C(x)||^2] on real samples (R1)."""
 
@@ -255,7 +255,7 @@ class R1Penalty(ZeroCentredPenalty):
         super().__init__(r1_gamma, penalty_every)
 
 
-@METHODS.register("r2")
+@LIPSCHITZ_METHODS.register("r2")
 class R2Penalty(ZeroCentredPenalty):
     """Mescheder et al. 2018: gamma / 2 * E[||grad C(x)||^2] on generated samples (R2)."""
 
@@ -267,7 +267,7 @@ class R2Penalty(ZeroCentredPenalty):
         super().__init__(r2_gamma, penalty_every)
 
 
-@METHODS.register("sn")
+@LIPSCHITZ_METHODS.register("sn")
 class SpectralNorm(LipschitzMethod):
     """Miyato et al. 2018: divide each weight by its largest singular value (power iteration)."""
     paper_optimizer = ("adam", 2e-4, (0.5, 0.999))  # Miyato et al. 2018, setting C
@@ -320,5 +320,5 @@ class Combined(LipschitzMethod):
 
 def build_lipschitz(cfg: "LossConfig") -> LipschitzMethod:
     """One method by name, or several joined with ``+`` (``sn+gp``)."""
-    parts = [METHODS.get(name).from_config(cfg) for name in method_names(cfg.lipschitz)]
+    parts = [LIPSCHITZ_METHODS.get(name).from_config(cfg) for name in method_names(cfg.lipschitz)]
     return parts[0] if len(parts) == 1 else Combined(parts)

@@ -75,7 +75,7 @@ class Optimisers:
 
 
 @dataclass(frozen=True)
-class Method:
+class Losses:
     """What the critic and the generator minimise: the adversarial objective, the Lipschitz method, the
     class terms of a conditional run, and the variants (a split critic update, augmentation)."""
 
@@ -101,15 +101,15 @@ class Algorithm:
     """The algorithm box above, with its pieces: :meth:`iteration` is one generator iteration. (The
     int ``step`` elsewhere counts these iterations; this module and class are the update itself.)"""
 
-    def __init__(self, networks: Networks, optimisers: Optimisers, method: Method, data, latent: Latent,
+    def __init__(self, networks: Networks, optimisers: Optimisers, losses: Losses, data, latent: Latent,
                  random: SharedRandom, runtime: Runtime, batches: Batches, precision: str = "fp32",
                  channels_last: bool = False):
         self.generator, self.critic = networks.generator, networks.critic
         self.generator_ema, self.ema_decay = networks.generator_ema, networks.ema_decay
         self.opt_g, self.opt_c = optimisers.generator, optimisers.critic
-        self.objective, self.lipschitz = method.objective, method.lipschitz
-        self.class_weights, self.critic_split, self.augment_ops = (method.class_weights, method.critic_split,
-                                                                   method.augment_ops)
+        self.objective, self.lipschitz = losses.objective, losses.lipschitz
+        self.class_weights, self.critic_split, self.augment_ops = (losses.class_weights, losses.critic_split,
+                                                                   losses.augment_ops)
         self.data, self.latent, self.random, self.runtime = data, latent, random, runtime
         self.batch_size = batches.size
         self.generator_batch_size = batches.generator_size or batches.size

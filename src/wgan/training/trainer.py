@@ -41,7 +41,7 @@ from ..rng import SharedRandom, seeded
 from ..run_folder import RunFolder, check_run_dir
 from ..run_lock import RunLock
 from ..validation import validate
-from .algorithm import Algorithm, Batches, ClassWeights, Method, Networks, Optimisers
+from .algorithm import Algorithm, Batches, ClassWeights, Losses, Networks, Optimisers
 from .artifacts import build_artifacts
 from .callbacks import Checkpoints, MetricsLog, SampleGrids
 from .captured import IterationRunner
@@ -104,7 +104,7 @@ class Trainer:
                            if t.generator_batch_size else 0)
         self.algorithm = Algorithm(
             networks, Optimisers(opt_g, opt_c),
-            Method(build_objective(cfg.loss.objective), lipschitz,
+            Losses(build_objective(cfg.loss.objective), lipschitz,
                    ClassWeights(cfg.loss.class_weight_critic, cfg.loss.class_weight_critic_fake,
                                 cfg.loss.class_weight_generator), t.critic_split, augment_ops),
             self.data, Latent(cfg.model.latent_dim, cfg.model.latent),
