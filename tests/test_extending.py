@@ -1,6 +1,7 @@
-"""Adding a penalty with a coefficient, a network, a metric and a data source through the registries only
-(docs/design.md): each is one definition, registered, chosen by name, offered in --help, and used by
-training or evaluation."""
+"""Adding a penalty with a coefficient, a network, a metric, a data source, an optimiser, an init scheme,
+an export format and a way to condition the generator through the registries only (docs/design.md):
+each is one definition, registered, chosen by name, offered in --help where a flag offers its kind, and
+used by training, evaluation or export."""
 
 import numpy as np
 import pytest
@@ -16,16 +17,20 @@ from wgan.handle import load_generator
 from wgan.methods.lipschitz import LIPSCHITZ_METHODS, LipschitzMethod
 from wgan.metrics import METRICS, Metric, select_result
 from wgan.models import CRITICS, GENERATORS
-from wgan.models.heads import Critic
+from wgan.methods.optimizers import OPTIMIZERS
+from wgan.models.heads import CONDITIONING, Critic, LabelInput
+from wgan.models.layers import INIT_SCHEMES
 from wgan.options import Option
 from wgan.presets import preset_config
+from wgan.tools.export import FORMATS, Format
 from wgan.training.trainer import Trainer
 
 
 @pytest.fixture(autouse=True)
 def own_registries():
     """Each registry is put back as it was after the test, so nothing a test adds outlives it."""
-    registries = (LIPSCHITZ_METHODS, GENERATORS, CRITICS, METRICS, SOURCES)
+    registries = (LIPSCHITZ_METHODS, GENERATORS, CRITICS, METRICS, SOURCES, OPTIMIZERS, INIT_SCHEMES, FORMATS,
+                  CONDITIONING)
     saved = [registry.snapshot() for registry in registries]
     yield
     for registry, before in zip(registries, saved):
@@ -134,3 +139,70 @@ def test_a_new_data_source(tmp_path):
     assert trainer.data.shape == (1, 8, 8) and trainer.data.num_classes == 2
     trainer.fit()
     assert "a folder of .npy stacks, one per class" in help_of("train")
+
+
+def test_a_new_optimiser(tmp_path):
+    built = []
+
+    @OPTIMIZERS.register("sgd")
+    def sgd(o, params, lr, device):
+        """plain SGD with momentum 0.9"""
+        built.append(lr)
+        return torch.optim.SGD(params, lr=lr, momentum=0.9)
+
+    trainer = Trainer(tiny(optim={"name": "sgd", "lr_g": 0.01, "lr_c": 0.02}), tmp_path / "run", progress=False)
+    assert isinstance(trainer.algorithm.opt_g, torch.optim.SGD) and sorted(built) == [0.01, 0.02]
+    trainer.fit()
+
+
+def test_a_new_init_scheme(tmp_path):
+    @INIT_SCHEMES.register("zero_bias_orthogonal")
+    def orthogonal(module, keras_default=()):
+        """orthogonal weights, zero biases"""
+        for m in module.modules():
+            if isinstance(m, nn.Linear):
+                nn.init.orthogonal_(m.weight)
+                nn.init.zeros_(m.bias)
+
+    trainer = Trainer(tiny(model={"init": "zero_bias_orthogonal"}), tmp_path / "run", progress=False)
+    linear = next(m for m in trainer.algorithm.critic.modules() if isinstance(m, nn.Linear) and m.out_features > 1)
+    w = linear.weight.detach()
+    small = w @ w.T if w.shape[0] <= w.shape[1] else w.T @ w
+    assert torch.allclose(small, torch.eye(len(small)), atol=1e-4) and not linear.bias.any()
+
+
+def test_a_new_export_format(tmp_path):
+    def state_dict_writer(module, example, names, buffer):
+        torch.save({k: v.clone() for k, v in module.state_dict().items()}, buffer)
+
+    FORMATS.register("state-dict", Format("a plain state dict for torch.load", state_dict_writer))
+    cfg = tiny()
+    Trainer(cfg, tmp_path / "run", progress=False).fit()
+    assert "state-dict (a plain state dict for torch.load)" in help_of("export")
+    out = tmp_path / "g.pt"
+    result = CliRunner().invoke(main, ["export", str(tmp_path / "run"), "--format", "state-dict", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert any(torch.is_tensor(v) for v in torch.load(out, weights_only=True).values())
+
+
+def test_a_new_way_to_condition_the_generator(tmp_path, tiny_images):
+    @CONDITIONING.register("embed_add")
+    class EmbeddingPlusNoise(LabelInput):
+        """the noise plus a class embedding"""
+
+        def __init__(self, latent_dim, num_classes):
+            super().__init__(latent_dim, num_classes)
+            self.embed = nn.Embedding(num_classes, latent_dim)
+
+        def combine(self, z, labels):
+            return z + self.embed(labels)
+
+    cfg = tiny(data={"name": str(tiny_images), "split": "all"},
+               model={"generator": "dcgan", "critic": "dcgan", "width": 8, "latent_dim": 16,
+                      "conditional": "embed_add"},
+               train={"batch_size": 8})
+    trainer = Trainer(cfg, tmp_path / "run", progress=False)
+    assert isinstance(trainer.algorithm.generator.label_input, EmbeddingPlusNoise)
+    trainer.fit()
+    handle = load_generator(tmp_path / "run")
+    assert handle.num_classes == 10

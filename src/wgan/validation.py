@@ -63,10 +63,10 @@ def check_model(model: ModelConfig) -> ModelConfig:
     if model.critic_conditional == "projection" and model.conditional == "none":
         raise WganError("model.critic_conditional=projection scores images against their classes, and "
                         "model.conditional=none trains an unconditional generator; set model.conditional "
-                        "to cbn, concat or embed_mul")
-    if model.conditional == "cbn" and model.sync_bn:
-        raise WganError("model.conditional=cbn and model.sync_bn=true cannot be combined: SyncBatchNorm has no "
-                        "class-conditional form; set model.sync_bn=false")
+                        f"to {', '.join(n for n in CONDITIONING.names() if n != 'none')}")
+    if CONDITIONING.get(model.conditional).labels_to_net and model.sync_bn:
+        raise WganError(f"model.conditional={model.conditional} and model.sync_bn=true cannot be combined: "
+                        "SyncBatchNorm has no class-conditional form; set model.sync_bn=false")
     return model
 
 

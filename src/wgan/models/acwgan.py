@@ -19,7 +19,7 @@ from torch import nn
 
 from ..config import ModelConfig
 from . import CRITICS, GENERATORS
-from .heads import Critic, Generator, LabelInput
+from .heads import Critic, Generator, build_label_input
 from .layers import critic_norm, image_shape, init_weights, keras_same_pad, size_error
 
 NAME = "acwgan"
@@ -43,7 +43,7 @@ def _keras_default_layers(model: nn.Module) -> list[nn.Module]:
 @GENERATORS.register(NAME)
 def build_generator(cfg: ModelConfig, shape: tuple, num_classes: int) -> nn.Module:
     channels, s = _size(shape)
-    label_input = LabelInput(cfg.conditional, cfg.latent_dim, num_classes)
+    label_input = build_label_input(cfg.conditional, cfg.latent_dim, num_classes)
     net = nn.Sequential(
         nn.Linear(label_input.out_dim, 1024),
         nn.LeakyReLU(SLOPE),

@@ -33,7 +33,7 @@ from torch import nn
 from ..config import MAX_WIDTH, ModelConfig
 from ..options import Option, declares
 from . import CRITICS, GENERATORS
-from .heads import Critic, Generator, LabelInput
+from .heads import Critic, Generator, build_label_input
 from .layers import activation, critic_norm, doubling_ladder, init_weights
 
 NAME = "dcgan"
@@ -59,7 +59,7 @@ def _output_layer(kind: str, width: int, channels: int) -> list[nn.Module]:
 @declares(GENERATOR_FC, GENERATOR_OUTPUT)
 def build_generator(cfg: ModelConfig, shape: tuple, num_classes: int) -> nn.Module:
     channels, start, levels = doubling_ladder(shape, NAME)
-    label_input = LabelInput(cfg.conditional, cfg.latent_dim, num_classes)
+    label_input = build_label_input(cfg.conditional, cfg.latent_dim, num_classes)
     width, stem = cfg.width * 2**levels, label_input.out_dim
     layers: list[nn.Module] = []
     if GENERATOR_FC.read(cfg):

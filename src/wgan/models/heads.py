@@ -82,51 +82,80 @@ def conditional_batchnorm(net: nn.Module, num_classes: int) -> tuple[nn.Module, 
     return net, count
 
 
-# How the generator takes a class (model.conditional) and how the critic of a conditional run uses it
-# (model.critic_conditional); the modules below implement each.
-CONDITIONING: Registry = Registry("model.conditional")
-CONDITIONING.register("none", "unconditional")
-CONDITIONING.register("embed_mul", "the noise times a class embedding (the AC-WGAN MNIST tutorial)")
-CONDITIONING.register("concat", "the noise next to a one-hot class")
-CONDITIONING.register("cbn", "class-conditional BatchNorm layers")
-CRITIC_CONDITIONING: Registry = Registry("model.critic_conditional")
-CRITIC_CONDITIONING.register("ac", "a class head (AC-WGAN)")
-CRITIC_CONDITIONING.register("projection", "a projection of the features on a class embedding (Miyato and Koyama 2018)")
+# How the generator takes a class (model.conditional): each name is a LabelInput subclass; and how the
+# critic of a conditional run uses it (model.critic_conditional): each name adds its part to the critic.
+CONDITIONING: Registry[type["LabelInput"]] = Registry("model.conditional")
+CRITIC_CONDITIONING: Registry[Callable[["Critic", Callable[[int], nn.Module], int], None]] = Registry(
+    "model.critic_conditional")
 
 
 class LabelInput(nn.Module):
-    """``(z, labels) -> h``, the generator's input vector.
+    """``(z, labels) -> h``, the generator's input vector; one subclass per ``model.conditional``."""
 
-    - ``none`` (or no classes): ``h = z``; labels are ignored.
-    - ``embed_mul`` (the AC-WGAN MNIST tutorial): ``h = z * E[label]`` with a learned ``Embedding(K, latent_dim)``.
-    - ``concat``: ``h = [z, one_hot(label)]``.
-    - ``cbn``: ``h = z``; the labels go to the network's conditional BatchNorm layers instead.
-    """
+    labels_to_net = False  # the labels go to the network's conditional layers instead (cbn)
 
-    def __init__(self, mode: str, latent_dim: int, num_classes: int):
+    def __init__(self, latent_dim: int, num_classes: int):
         super().__init__()
-        CONDITIONING.check(mode)
-        # Without classes there is nothing to condition on: the model is unconditional.
-        self.mode = mode if num_classes > 0 else "none"
-        self.num_classes = num_classes if self.mode != "none" else 0
-        self.embed = nn.Embedding(num_classes, latent_dim) if self.mode == "embed_mul" else None
-        self.out_dim = latent_dim + self.num_classes if self.mode == "concat" else latent_dim
+        self.num_classes, self.out_dim = num_classes, latent_dim
 
     def extra_repr(self) -> str:
-        return f"mode={self.mode}, num_classes={self.num_classes}, out_dim={self.out_dim}"
+        return f"num_classes={self.num_classes}, out_dim={self.out_dim}"
 
     def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         z = z.flatten(1)  # (B, nz) or DCGAN-style (B, nz, 1, 1)
-        if self.mode == "none":
+        if not self.num_classes:
             return z
         if labels is None:
             raise WganError(f"this generator is class-conditional: pass labels in 0..{self.num_classes - 1}")
-        labels = labels.reshape(-1).long()  # (B,) or Keras-style (B, 1)
-        if self.mode == "cbn":
-            return z
-        if self.mode == "embed_mul":
-            return z * self.embed(labels)
+        return self.combine(z, labels.reshape(-1).long())  # (B,) or Keras-style (B, 1)
+
+    def combine(self, z: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        return z
+
+
+@CONDITIONING.register("none")
+class NoLabels(LabelInput):
+    """unconditional: ``h = z``, labels ignored"""
+
+    def __init__(self, latent_dim: int, num_classes: int = 0):
+        super().__init__(latent_dim, 0)
+
+
+@CONDITIONING.register("embed_mul")
+class EmbeddingTimesNoise(LabelInput):
+    """the noise times a class embedding (the AC-WGAN MNIST tutorial): ``h = z * E[label]``"""
+
+    def __init__(self, latent_dim: int, num_classes: int):
+        super().__init__(latent_dim, num_classes)
+        self.embed = nn.Embedding(num_classes, latent_dim)
+
+    def combine(self, z: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        return z * self.embed(labels)
+
+
+@CONDITIONING.register("concat")
+class OneHotBesideNoise(LabelInput):
+    """the noise next to a one-hot class: ``h = [z, one_hot(label)]``"""
+
+    def __init__(self, latent_dim: int, num_classes: int):
+        super().__init__(latent_dim, num_classes)
+        self.out_dim = latent_dim + num_classes
+
+    def combine(self, z: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         return torch.cat([z, F.one_hot(labels, self.num_classes).to(z.dtype)], dim=1)
+
+
+@CONDITIONING.register("cbn")
+class ClassBatchNorm(LabelInput):
+    """class-conditional BatchNorm layers: ``h = z``, the labels go to the network's BatchNorm layers"""
+
+    labels_to_net = True
+
+
+def build_label_input(mode: str, latent_dim: int, num_classes: int) -> LabelInput:
+    """The generator's label input for ``model.conditional=mode``; without classes there is nothing to
+    condition on, and the generator is unconditional."""
+    return CONDITIONING.get(mode if num_classes > 0 else "none")(latent_dim, num_classes)
 
 
 class Generator(nn.Module):
@@ -136,7 +165,7 @@ class Generator(nn.Module):
     def __init__(self, label_input: LabelInput, net: nn.Module):
         super().__init__()
         self.label_input = label_input
-        if label_input.mode == "cbn":
+        if label_input.labels_to_net:
             net, count = conditional_batchnorm(net, label_input.num_classes)
             if count == 0:
                 raise WganError("model.conditional=cbn makes the generator's BatchNorm layers class-conditional, "
@@ -150,7 +179,7 @@ class Generator(nn.Module):
 
     def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         h = self.label_input(z, labels)
-        if self.label_input.mode != "cbn":
+        if not self.label_input.labels_to_net:
             return self.net(h)
         return with_labels(self.net, h, labels.reshape(-1).long())
 
@@ -170,16 +199,15 @@ class Critic(nn.Module):
     def __init__(self, body: nn.Module, head: Callable[[int], nn.Module], num_classes: int = 0,
                  conditional: str = "ac"):
         super().__init__()
-        CRITIC_CONDITIONING.check(conditional)
+        add_class_part = CRITIC_CONDITIONING.get(conditional)
         self.body = body
         self.score_head = head(1)
         self.num_classes = num_classes
         self.conditional = conditional if num_classes > 0 else "none"
-        self.class_head = head(num_classes) if self.conditional == "ac" else None
-        self.embed = (nn.Embedding(num_classes, _feature_count(self.score_head))
-                      if self.conditional == "projection" else None)
-        if self.embed is not None:
-            nn.init.xavier_uniform_(self.embed.weight)  # as the projection discriminator's code
+        self.class_head: nn.Module | None = None  # ac
+        self.embed: nn.Module | None = None  # projection
+        if num_classes > 0:
+            add_class_part(self, head, num_classes)
 
     def extra_repr(self) -> str:
         return f"conditional={self.conditional}, num_classes={self.num_classes}"
@@ -216,6 +244,19 @@ class Critic(nn.Module):
         if return_logits:
             return self.score_and_logits(x, labels)
         return self._score(self.body(x), labels)
+
+
+@CRITIC_CONDITIONING.register("ac")
+def class_head(critic: Critic, head: Callable[[int], nn.Module], num_classes: int) -> None:
+    """a class head (AC-WGAN)"""
+    critic.class_head = head(num_classes)
+
+
+@CRITIC_CONDITIONING.register("projection")
+def class_projection(critic: Critic, head: Callable[[int], nn.Module], num_classes: int) -> None:
+    """a projection of the features on a class embedding (Miyato and Koyama 2018)"""
+    critic.embed = nn.Embedding(num_classes, _feature_count(critic.score_head))
+    nn.init.xavier_uniform_(critic.embed.weight)  # as the projection discriminator's code
 
 
 def _feature_count(head: nn.Module) -> int:

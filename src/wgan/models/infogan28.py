@@ -20,7 +20,7 @@ from torch import nn
 
 from ..config import ModelConfig
 from . import CRITICS, GENERATORS
-from .heads import Critic, Generator, LabelInput
+from .heads import Critic, Generator, build_label_input
 from .layers import channels_at, critic_norm, init_weights
 
 NAME = "infogan28"
@@ -29,7 +29,7 @@ NAME = "infogan28"
 @GENERATORS.register(NAME)
 def build_generator(cfg: ModelConfig, shape: tuple, num_classes: int) -> nn.Module:
     channels = channels_at(shape, NAME, 28)
-    label_input = LabelInput(cfg.conditional, cfg.latent_dim, num_classes)
+    label_input = build_label_input(cfg.conditional, cfg.latent_dim, num_classes)
     net = nn.Sequential(
         nn.Linear(label_input.out_dim, 1024), nn.BatchNorm1d(1024), nn.LeakyReLU(0.2),
         nn.Linear(1024, 128 * 7 * 7), nn.BatchNorm1d(128 * 7 * 7), nn.LeakyReLU(0.2),

@@ -10,7 +10,7 @@ from torch import nn
 from ..config import MAX_DEPTH, MAX_WIDTH, ModelConfig
 from ..options import Option, declares
 from . import CRITICS, GENERATORS
-from .heads import Critic, Generator, LabelInput
+from .heads import Critic, Generator, build_label_input
 from .layers import activation, init_weights
 
 # The MLP's own settings (model.depth, model.feature_dim); model.width is its hidden units.
@@ -31,7 +31,7 @@ def _hidden(cfg: ModelConfig, n_in: int) -> list[nn.Module]:
 @declares(DEPTH)
 def mlp_generator(cfg: ModelConfig, shape: tuple, num_classes: int) -> nn.Module:
     """Points: a linear output. Images (C, H, W): C*H*W outputs through tanh, shaped as the images."""
-    label_input = LabelInput(cfg.conditional, cfg.latent_dim, num_classes)
+    label_input = build_label_input(cfg.conditional, cfg.latent_dim, num_classes)
     out = [nn.Linear(cfg.width, math.prod(shape))]
     if len(shape) == 3:  # images live in [-1, 1]
         out += [nn.Tanh(), nn.Unflatten(1, tuple(shape))]

@@ -35,7 +35,7 @@ from torch import nn
 from ..config import ModelConfig
 from ..registry import Registry
 from . import CRITICS, GENERATORS
-from .heads import Critic, Generator, LabelInput
+from .heads import Critic, Generator, build_label_input
 from .layers import image_shape, init_weights, size_error
 from .resblocks import DownBlock, FirstDownBlock, Pool, UpBlock, resnet_init
 
@@ -78,7 +78,7 @@ def _init(model: nn.Module, scheme: str) -> None:
 def generator(name: str, cfg: ModelConfig, shape: tuple, num_classes: int) -> nn.Module:
     width = FAMILIES.get(name).generator_width
     channels, levels = _levels(shape, name)
-    label_input = LabelInput(cfg.conditional, cfg.latent_dim, num_classes)
+    label_input = build_label_input(cfg.conditional, cfg.latent_dim, num_classes)
     net = nn.Sequential(
         nn.Linear(label_input.out_dim, START * START * width),
         nn.Unflatten(1, (width, START, START)),

@@ -25,7 +25,7 @@ from torch import nn
 
 from ..config import ModelConfig
 from . import CRITICS, GENERATORS
-from .heads import Critic, Generator, LabelInput
+from .heads import Critic, Generator, build_label_input
 from .layers import activation, critic_norm, doubling_ladder, init_weights, keras_same_pad
 
 NAME = "upconv"
@@ -39,7 +39,7 @@ def _up_conv(c_in: int, c_out: int) -> list[nn.Module]:
 @GENERATORS.register(NAME)
 def build_generator(cfg: ModelConfig, shape: tuple, num_classes: int) -> nn.Module:
     channels, start, levels = doubling_ladder(shape, NAME)
-    label_input = LabelInput(cfg.conditional, cfg.latent_dim, num_classes)
+    label_input = build_label_input(cfg.conditional, cfg.latent_dim, num_classes)
     width = cfg.width * 2 ** (levels - 1)
     units = width * start * start
     layers: list[nn.Module] = [
