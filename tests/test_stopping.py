@@ -112,8 +112,8 @@ class SignalAt(Callback):
     def __init__(self, step: int, signum: int):
         self.step, self.signum = step, signum
 
-    def on_step(self, run):
-        if run.state.step == self.step:
+    def on_step(self, view):
+        if view.state.step == self.step:
             os.kill(os.getpid(), self.signum)
 
 
@@ -122,7 +122,7 @@ def test_a_signal_in_process_stops_after_the_update_in_flight_and_restores_the_h
     before = signal.getsignal(signal.SIGUSR1)
     callbacks = trainer.callbacks(100)
     with pytest.raises(Stopped) as stopped:
-        trainer.loop.run_until(100, [*callbacks, SignalAt(4, signal.SIGUSR1)])
+        trainer.loop.run_until(100, [*callbacks, SignalAt(4, signal.SIGUSR1)], trainer.view())
     assert stopped.value.step == 4 and stopped.value.code == 138
     assert load_checkpoint(tmp_path / "run" / "checkpoints" / "last.pt")["step"] == 4
     assert signal.getsignal(signal.SIGUSR1) is before
@@ -134,7 +134,7 @@ def test_stop_signals_can_leave_a_signal_alone(tiny_toy_config, tmp_path):
     seen = []
     previous = signal.signal(signal.SIGUSR2, lambda *a: seen.append(1))
     try:
-        trainer.loop.run_until(6, [*trainer.callbacks(6), SignalAt(2, signal.SIGUSR2)])
+        trainer.loop.run_until(6, [*trainer.callbacks(6), SignalAt(2, signal.SIGUSR2)], trainer.view())
     finally:
         signal.signal(signal.SIGUSR2, previous)
     assert seen == [1] and trainer.state.step == 6  # SIGUSR2 kept its own handler; training went on

@@ -18,7 +18,7 @@ from ..files import TEMP_MARK, atomic_write, write_text
 from ..handle import NonFiniteSamples, write_generator_file
 from ..metrics import select_result
 from ..run_folder import RunFolder
-from .loop import Callback, Run
+from .loop import Callback, TrainerView
 from .monitor import Monitor
 
 # Results of evaluations that go to metrics.jsonl and TensorBoard (not counts and names).
@@ -31,22 +31,22 @@ class MetricsLog(Callback):
     def __init__(self, monitor: Monitor):
         self.monitor = monitor
 
-    def on_step(self, run: Run) -> None:
+    def on_step(self, view: TrainerView) -> None:
         self.monitor.advance()
 
-    def on_log(self, run: Run, values: dict[str, float]) -> None:
+    def on_log(self, view: TrainerView, values: dict[str, float]) -> None:
         from .diagnostics import critic_diagnostics
 
         # The generator as it trains: without recomputing the average's statistics for a log line.
-        diagnostics = critic_diagnostics(run.algorithm, run.handle(refresh=False), run.cfg.train.seed, run.state.step)
-        self.monitor.log(run.state.step, {**values, **diagnostics})
+        diagnostics = critic_diagnostics(view.algorithm, view.handle(refresh=False), view.cfg.train.seed, view.state.step)
+        self.monitor.log(view.state.step, {**values, **diagnostics})
 
-    def on_eval(self, run: Run, results: dict) -> None:
+    def on_eval(self, view: TrainerView, results: dict) -> None:
         scalars = {f"eval/{k}": float(v) for k, v in results.items()
                    if isinstance(v, (int, float)) and k not in _NOT_LOGGED}
         if "train_seconds" in results:  # unprefixed: the same training clock as the log lines
             scalars["train_seconds"] = float(results["train_seconds"])
-        self.monitor.log(run.state.step, scalars)
+        self.monitor.log(view.state.step, scalars)
 
     def close(self) -> None:
         self.monitor.close()
@@ -59,17 +59,17 @@ class SampleGrids(Callback):
         self.artifacts, self.monitor = artifacts, monitor
         self.last_step = None  # the step of the last samples written
 
-    def on_samples(self, run: Run) -> None:
+    def on_samples(self, view: TrainerView) -> None:
         try:
-            self.artifacts.snapshot(run.handle(), self.monitor)
+            self.artifacts.snapshot(view.handle(), self.monitor)
         except NonFiniteSamples:
-            raise run.diverged("the generator's samples are not finite") from None
-        self.last_step = run.state.step
+            raise view.diverged("the generator's samples are not finite") from None
+        self.last_step = view.state.step
 
-    def on_end(self, run: Run) -> None:
-        if self.last_step != run.state.step:
-            self.on_samples(run)
-        self.artifacts.finish(run.handle(), run.algorithm)
+    def on_end(self, view: TrainerView) -> None:
+        if self.last_step != view.state.step:
+            self.on_samples(view)
+        self.artifacts.finish(view.handle(), view.algorithm)
 
 
 class Checkpoints(Callback):
@@ -81,57 +81,57 @@ class Checkpoints(Callback):
         self.keep = keep
 
     @staticmethod
-    def save(run: Run, stem: str = "last", best: dict | None = None) -> dict:
+    def save(view: TrainerView, stem: str = "last", best: dict | None = None) -> dict:
         """Write ``<stem>.pt`` and its generator file, each atomically; refuse (as divergence) a non-finite
         state. ``best``: a new best evaluation, saved in the checkpoint as the state will hold it.
         Returns the state's change: the last checkpoint, when ``stem`` is last."""
-        folder = RunFolder(run.run_dir)
-        state = run.checkpoint()
+        folder = RunFolder(view.run_dir)
+        state = view.checkpoint()
         if best is not None:
             state["best"] = dict(best)
         bad = first_non_finite(tensors_of(state))
         if bad is not None:
-            raise run.diverged(f"{bad} is not finite, so no checkpoint was written")
+            raise view.diverged(f"{bad} is not finite, so no checkpoint was written")
         save_checkpoint(state, folder.checkpoint(stem))
-        write_generator_file(folder.generator_file(stem), state["generator_info"], run.algorithm.generator,
-                             run.algorithm.generator_ema, run.fixed_z)
-        return {"last_checkpoint": (folder.checkpoint(stem), run.state.step)} if stem == "last" else {}
+        write_generator_file(folder.generator_file(stem), state["generator_info"], view.algorithm.generator,
+                             view.algorithm.generator_ema, view.fixed_z)
+        return {"last_checkpoint": (folder.checkpoint(stem), view.state.step)} if stem == "last" else {}
 
-    def _snapshot(self, run: Run) -> None:
+    def _snapshot(self, view: TrainerView) -> None:
         """``step_NNNNNNN.pt`` as a second name of the ``last.pt`` just written, then drop the oldest."""
         if not self.keep:
             return
-        folder, step = RunFolder(run.run_dir), run.state.step
+        folder, step = RunFolder(view.run_dir), view.state.step
         link_or_copy(folder.checkpoint("last"), folder.checkpoint(step))
         link_or_copy(folder.generator_file("last"), folder.generator_file(step))
         for old in folder.kept_steps()[:-self.keep]:
             folder.checkpoint(old).unlink(missing_ok=True)
             folder.generator_file(old).unlink(missing_ok=True)
 
-    def on_checkpoint(self, run: Run) -> dict:
-        changes = self.save(run)
-        self._snapshot(run)
+    def on_checkpoint(self, view: TrainerView) -> dict:
+        changes = self.save(view)
+        self._snapshot(view)
         return changes
 
-    def on_end(self, run: Run) -> dict:
-        return self.on_checkpoint(run)
+    def on_end(self, view: TrainerView) -> dict:
+        return self.on_checkpoint(view)
 
-    def on_interrupt(self, run: Run) -> dict:
-        return self.save(run)
+    def on_interrupt(self, view: TrainerView) -> dict:
+        return self.save(view)
 
-    def on_eval(self, run: Run, results: dict) -> dict | None:
+    def on_eval(self, view: TrainerView, results: dict) -> dict | None:
         """``best.pt`` when ``results`` beat the best so far; the best is training state, so a resumed
         run never replaces a better ``best.pt`` with a worse one."""
-        key, higher_is_better = select_result(run.cfg.train.best_metric, results)
+        key, higher_is_better = select_result(view.cfg.train.best_metric, results)
         if key is None:
             return None
-        value, best = float(results[key]), run.state.best
+        value, best = float(results[key]), view.state.best
         if best is not None and best.get("metric") == key and not (
                 value > best["value"] if higher_is_better else value < best["value"]):
             return None
-        new_best = {"metric": key, "value": value, "step": run.state.step}
-        self.save(run, "best", best=new_best)
-        write_text(RunFolder(run.run_dir).best_record, json.dumps(new_best) + "\n")
+        new_best = {"metric": key, "value": value, "step": view.state.step}
+        self.save(view, "best", best=new_best)
+        write_text(RunFolder(view.run_dir).best_record, json.dumps(new_best) + "\n")
         return {"best": new_best}
 
 
@@ -143,19 +143,19 @@ class RecordOnFirstSave(Callback):
     def __init__(self, record: Callable[[], None]):
         self.record: Callable[[], None] | None = record
 
-    def _saved(self, run: Run) -> None:
+    def _saved(self, view: TrainerView) -> None:
         if self.record is not None:
             record, self.record = self.record, None
             record()
 
-    def on_checkpoint(self, run: Run) -> None:
-        self._saved(run)
+    def on_checkpoint(self, view: TrainerView) -> None:
+        self._saved(view)
 
-    def on_end(self, run: Run) -> None:
-        self._saved(run)
+    def on_end(self, view: TrainerView) -> None:
+        self._saved(view)
 
-    def on_interrupt(self, run: Run) -> None:
-        self._saved(run)
+    def on_interrupt(self, view: TrainerView) -> None:
+        self._saved(view)
 
 
 def link_or_copy(source: Path, target: Path) -> None:

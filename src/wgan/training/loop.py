@@ -22,14 +22,13 @@ import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Protocol
+from typing import TYPE_CHECKING, Callable
 
 import torch
 
 from ..checkpoint import first_non_finite, tensors_of
 from ..errors import CollectiveError, WganError
 from .algorithm import Algorithm, Totals, sum_dtype
-from .schedule import critic_iterations
 from .stopping import Stopped, StopRequests
 
 if TYPE_CHECKING:
@@ -80,38 +79,36 @@ class TrainState:
                 torch.cuda.set_rng_state(state["rng_cuda"], device)
 
 
-class Run(Protocol):
-    """What the loop and its callbacks read of a run (a :class:`~wgan.training.trainer.Trainer` provides it)."""
+@dataclass(frozen=True)
+class TrainerView:
+    """What callbacks read of a run (the Trainer builds it when training starts): its config, its state
+    (read only: the loop writes it), the update's pieces, where it writes, and what they may ask of the
+    run: a generator handle, the checkpoint record, the generator file's description, a divergence
+    error. Nothing in it reaches the loop."""
 
     cfg: Config
-    state: TrainState  # read only: the loop writes it
-    runtime: Runtime
+    state: TrainState
     algorithm: Algorithm  # the update (algorithm.py): networks, optimisers, data
-    runner: Callable[[int, int], Totals]  # (step, critic iterations) -> that iteration's numbers
-    schedulers: list
     run_dir: Path | None
     fixed_z: torch.Tensor
-    artifacts: object  # wgan.training.artifacts: sample grids or point clouds, and the figures at the end
-
-    def handle(self, refresh: bool = True) -> GeneratorHandle: ...
-    def checkpoint(self) -> dict: ...
-    def generator_info(self) -> dict: ...
-    def evaluate(self, n: int) -> dict | None: ...
-    def diverged(self, what: str) -> "TrainingDiverged": ...
+    handle: Callable[..., GeneratorHandle]  # handle(refresh=True)
+    checkpoint: Callable[[], dict]
+    generator_info: Callable[[], dict]
+    diverged: Callable[[str], "TrainingDiverged"]
 
 
 class Callback:
-    """Hooks the loop calls on the main process; each may ignore any of them. A hook reads ``run``
-    (and ``run.state``) and returns the changes it made to the state, if any (``{"best": ...}``)."""
+    """Hooks the loop calls on the main process; each may ignore any of them. A hook reads ``view``
+    (and ``view.state``) and returns the changes it made to the state, if any (``{"best": ...}``)."""
 
-    def on_start(self, run: Run) -> dict | None: ...
-    def on_step(self, run: Run) -> dict | None: ...
-    def on_log(self, run: Run, values: dict[str, float]) -> dict | None: ...
-    def on_samples(self, run: Run) -> dict | None: ...
-    def on_checkpoint(self, run: Run) -> dict | None: ...
-    def on_eval(self, run: Run, results: dict) -> dict | None: ...
-    def on_end(self, run: Run) -> dict | None: ...
-    def on_interrupt(self, run: Run) -> dict | None: ...
+    def on_start(self, view: TrainerView) -> dict | None: ...
+    def on_step(self, view: TrainerView) -> dict | None: ...
+    def on_log(self, view: TrainerView, values: dict[str, float]) -> dict | None: ...
+    def on_samples(self, view: TrainerView) -> dict | None: ...
+    def on_checkpoint(self, view: TrainerView) -> dict | None: ...
+    def on_eval(self, view: TrainerView, results: dict) -> dict | None: ...
+    def on_end(self, view: TrainerView) -> dict | None: ...
+    def on_interrupt(self, view: TrainerView) -> dict | None: ...
     def close(self) -> None: ...
 
 
@@ -160,30 +157,48 @@ class RunningSums:
         return values
 
 
+@dataclass(frozen=True)
+class LoopParts:
+    """What the loop runs, each given explicitly (``Trainer`` assembles them): the update and how one
+    iteration of it is run, the critic schedule, the learning-rate schedules, the intervals and limits
+    of ``train.*``, and the evaluation and divergence error the loop asks for."""
+
+    runtime: Runtime
+    algorithm: Algorithm  # its modules (broadcast before a save), its state (checked finite), its data's size
+    runner: Callable[[int, int], Totals]  # (step, critic iterations) -> that iteration's numbers
+    critic_steps: Callable[[int], int]  # the critic iterations of a step (train.n_critic and its schedule)
+    schedulers: list
+    intervals: Intervals
+    batch_size: int  # the global batch, for images a second
+    max_minutes: float = 0.0  # of training time in this session (0: no limit)
+    check_finite: str = "log"  # "always": the state after every step, else at log steps
+    stop_signals: tuple[str, ...] = ()
+    evaluate: Callable[[], dict | None] = lambda: None  # the main process's results, None elsewhere
+    diverged: Callable[[str], TrainingDiverged] = TrainingDiverged
+
+
 class TrainingLoop:
-    """Runs generator iterations of ``run`` and calls callbacks at the intervals of ``train.*_every``;
+    """Runs generator iterations of ``parts`` and calls callbacks at the intervals of ``train.*_every``;
     the one writer of ``state.step`` and ``state.elapsed``."""
 
-    def __init__(self, run: Run, state: TrainState):
-        self.run, self.state = run, state
-        self.runtime = run.runtime
-        t = run.cfg.train
-        self.intervals = Intervals(t.log_every, t.sample_every, t.checkpoint_every, t.eval_every)
-        self.max_minutes, self.check_finite = t.max_minutes, t.check_finite
-        self.stop_signals = t.stop_signals
+    def __init__(self, parts: LoopParts, state: TrainState):
+        self.parts, self.state = parts, state
+        self.runtime = parts.runtime
+        self.intervals = parts.intervals
         self.sums = RunningSums(self.runtime.device)  # the numbers of the steps since the last log step
         self.callbacks: list[Callback] = []
+        self.view: TrainerView | None = None  # what the callbacks read, while run_until runs
         self._clock = (time.time(), state.step)  # (start of the current log interval, its first step)
 
     def _call(self, hook: str, *args) -> None:
         for callback in self.callbacks:
-            self.state.apply(getattr(callback, hook)(self.run, *args))
+            self.state.apply(getattr(callback, hook)(self.view, *args))
 
     def train_step(self) -> None:
         """One generator iteration, its numbers added to the running sums."""
         step = self.state.step
-        self.sums.add(self.run.runner(step, critic_iterations(step, self.run.cfg.train)))
-        for scheduler in self.run.schedulers:
+        self.sums.add(self.parts.runner(step, self.parts.critic_steps(step)))
+        for scheduler in self.parts.schedulers:
             scheduler.step()
         self.state.step += 1
 
@@ -197,22 +212,23 @@ class TrainingLoop:
         if source is not None:
             self.state.last_checkpoint = (Path(source), self.state.step)
 
-    def save(self, write: Callable[[Run], dict]) -> None:
+    def save(self, write: Callable[[], dict]) -> None:
         """``write`` the checkpoint of this step now, outside :meth:`run_until` (``Trainer.save``), and
         take up the change it reports."""
-        self.state.apply(write(self.run))
+        self.state.apply(write())
 
-    def run_until(self, until: int, callbacks: list[Callback]) -> None:
-        """Train until step ``until`` or ``max_minutes`` of training time, calling ``callbacks``; then finish.
-        A stop signal saves the state where it is and raises :class:`~wgan.training.stopping.Stopped`."""
-        state = self.state
-        self.callbacks = list(callbacks)
+    def run_until(self, until: int, callbacks: list[Callback], view: TrainerView) -> None:
+        """Train until step ``until`` or ``max_minutes`` of training time, calling ``callbacks`` with
+        ``view``; then finish. A stop signal saves the state where it is and raises
+        :class:`~wgan.training.stopping.Stopped`."""
+        state, parts = self.state, self.parts
+        self.callbacks, self.view = list(callbacks), view
         # max_minutes counts training time in this session: evaluations and start-up do not count.
-        limit = state.elapsed + 60 * self.max_minutes if self.max_minutes else math.inf
+        limit = state.elapsed + 60 * parts.max_minutes if parts.max_minutes else math.inf
         self._clock = (time.time(), state.step)
         finished = False
         # The handlers stay until the logs are closed: a second signal never cuts a save or a close short.
-        with StopRequests(self.stop_signals, quiet=not self.runtime.main) as requests:
+        with StopRequests(parts.stop_signals, quiet=not self.runtime.main) as requests:
             try:
                 if state.step == 0:
                     self._call("on_samples")
@@ -227,7 +243,7 @@ class TrainingLoop:
                 raise
             finally:
                 self._close(report=finished)
-                self.callbacks = []
+                self.callbacks, self.view = [], None
 
     def _train(self, until: int, limit: float, requests: StopRequests) -> None:
         """Generator iterations, each followed by the callbacks due at its step, until ``until``, the
@@ -236,7 +252,7 @@ class TrainingLoop:
         while state.step < until and not self._time_is_up(limit):
             self.train_step()
             self._call("on_step")
-            if self.check_finite == "always" and not iv.due(state.step, iv.log):
+            if self.parts.check_finite == "always" and not iv.due(state.step, iv.log):
                 self._check_state()
             if iv.due(state.step, iv.log):
                 self._log()
@@ -264,9 +280,9 @@ class TrainingLoop:
         """Log the steps since the last log step, save the state at this step, and raise Stopped."""
         if self.sums.steps:
             self._log()
-        self.runtime.broadcast_modules(self.run.algorithm.modules(), buffers_only=True)
+        self.runtime.broadcast_modules(self.parts.algorithm.modules(), buffers_only=True)
         self._call("on_interrupt")
-        raise Stopped(signum, self.state.step, self.run.run_dir)
+        raise Stopped(signum, self.state.step, self.view.run_dir if self.view is not None else None)
 
     def _close(self, report: bool) -> None:
         """Close every callback; a failure to close is reported unless another error already is."""
@@ -292,9 +308,9 @@ class TrainingLoop:
         return self.state.elapsed + time.time() - self._clock[0]
 
     def _check_state(self) -> None:
-        bad = first_non_finite(tensors_of(self.run.algorithm.state_dict()))
+        bad = first_non_finite(tensors_of(self.parts.algorithm.state_dict()))
         if self.runtime.any(bad is not None):
-            raise self.run.diverged(f"{bad or 'the state of another process'} is not finite")
+            raise self.parts.diverged(f"{bad or 'the state of another process'} is not finite")
 
     def _log(self) -> None:
         """Gather the running sums, check them and the training state, and hand them to the callbacks."""
@@ -302,29 +318,29 @@ class TrainingLoop:
         values = self.gather()
         bad = [k for k, v in values.items() if not math.isfinite(v)]
         if bad:
-            raise self.run.diverged("non-finite " + ", ".join(bad))
+            raise self.parts.diverged("non-finite " + ", ".join(bad))
         self._check_state()
         now, (last_time, last_step) = time.time(), self._clock
         rate = (state.step - last_step) / max(now - last_time, 1e-9)
         state.elapsed += now - last_time
         self._clock = (now, state.step)
-        values.update(it_per_s=rate, img_per_s=rate * self.run.cfg.train.batch_size, train_seconds=state.elapsed,
+        values.update(it_per_s=rate, img_per_s=rate * self.parts.batch_size, train_seconds=state.elapsed,
                       threads=torch.get_num_threads())
         self.runtime.adapt_threads()
-        size = self.run.algorithm.data.size
+        size = self.parts.algorithm.data.size
         if size:  # an epoch as the tutorials count it: size / batch generator steps
             values["epoch_seconds"] = size / max(values["img_per_s"], 1e-9)
         self._call("on_log", values)
 
     def _checkpoint(self, final: bool = False) -> None:
-        self.runtime.broadcast_modules(self.run.algorithm.modules(), buffers_only=True)
+        self.runtime.broadcast_modules(self.parts.algorithm.modules(), buffers_only=True)
         self._call("on_end" if final else "on_checkpoint")
 
     def _evaluate(self) -> None:
         """Measure the run now (outside the hot loop); its time is not training time."""
         trained = self._training_seconds()  # of the generator measured: quality over training time
         started = time.time()
-        results = self.run.evaluate(n=self.run.cfg.train.eval_n)
+        results = self.parts.evaluate()
         self._clock = (self._clock[0] + time.time() - started, self._clock[1])
         if results is not None:
             results["train_seconds"] = trained

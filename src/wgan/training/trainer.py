@@ -45,10 +45,11 @@ from .algorithm import Algorithm, Batches, ClassWeights, Losses, Networks, Optim
 from .artifacts import build_artifacts
 from .callbacks import Checkpoints, MetricsLog, SampleGrids
 from .captured import IterationRunner
-from .loop import TrainingDiverged, TrainingLoop, TrainState
+from .loop import Intervals, LoopParts, TrainerView, TrainingDiverged, TrainingLoop, TrainState
 from .monitor import Monitor
 from .optim import build_optimizers, build_schedulers, resolve_optim
 from .runtime import Runtime, local_batch, on_for_cpu
+from .schedule import critic_iterations
 
 N_FIXED_NOISE = {"toy": 2000, "image": 100}
 
@@ -123,7 +124,11 @@ class Trainer:
                                                   device=device, dtype=self.algorithm.dtype).to(device)
         self.run_dir, self.artifacts = None, None
         self.state = TrainState()
-        self.loop = TrainingLoop(self, self.state)
+        self.loop = TrainingLoop(LoopParts(
+            rt, self.algorithm, self.runner, lambda step: critic_iterations(step, t), self.schedulers,
+            Intervals(t.log_every, t.sample_every, t.checkpoint_every, t.eval_every), t.batch_size,
+            max_minutes=t.max_minutes, check_finite=t.check_finite, stop_signals=tuple(t.stop_signals),
+            evaluate=lambda: self.evaluate(t.eval_n), diverged=self.diverged), self.state)
         if run_dir is not None:
             self.attach_run_dir(run_dir)
 
@@ -207,7 +212,12 @@ class Trainer:
         steps = steps or self.cfg.train.steps
         callbacks = self.callbacks(steps) + (list(also) if self.runtime.main else [])
         with RunLock(self.run_dir) if self.runtime.main else contextlib.nullcontext():
-            self.loop.run_until(steps, callbacks)
+            self.loop.run_until(steps, callbacks, self.view())
+
+    def view(self) -> TrainerView:
+        """What the callbacks read of this run (its folder as it is now)."""
+        return TrainerView(self.cfg, self.state, self.algorithm, self.run_dir, self.fixed_z, self.handle,
+                           self.checkpoint, self.generator_info, self.diverged)
 
     def _extra_sinks(self) -> list:
         if self.cfg.train.wandb == "off":
@@ -261,7 +271,7 @@ class Trainer:
 
     def save(self) -> None:
         """Write checkpoints/last.pt and its generator file now; refuse (as divergence) a non-finite state."""
-        self.loop.save(Checkpoints.save)
+        self.loop.save(lambda: Checkpoints.save(self.view()))
 
     def _warn_about_choices(self) -> None:
         if penalises_inputs(self.cfg.loss.lipschitz) and has_batchnorm(self.algorithm.critic) and self.runtime.main:
