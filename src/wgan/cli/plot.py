@@ -6,8 +6,7 @@ from pathlib import Path
 
 import click
 
-from ..training.artifacts import build_artifacts
-from ..training.trainer import Trainer
+from ..training.figures import redraw_figures
 from . import options
 from .group import main
 
@@ -16,11 +15,6 @@ from .group import main
 @click.argument("run_dir", type=click.Path(path_type=Path))
 @options.CHECKPOINT
 def plot(run_dir, checkpoint):
-    """(Re)draw a run's figures into RUN_DIR/plots from its metrics and a checkpoint (no image data needed)."""
-    handle = options.generator(run_dir, checkpoint, "cpu")
-    training = None
-    if handle.kind == "toy":  # the critic's figures: the 2-D data are made, not read, so this is cheap
-        trainer = Trainer.resume(run_dir, progress=False, checkpoint=checkpoint)
-        handle, training = trainer.handle(), trainer.algorithm
-    for path in build_artifacts(handle.kind, run_dir).finish(handle, training):
+    """(Re)draw a run's figures into RUN_DIR/plots from its metrics and a checkpoint (no data needed)."""
+    for path in redraw_figures(run_dir, checkpoint):
         click.echo(f"wrote {path}")
