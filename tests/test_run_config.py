@@ -9,7 +9,8 @@ import yaml
 from cli_helpers import run, train_toy
 
 from wgan.checkpoint import load_checkpoint
-from wgan.config_layers import RESUMABLE, build_config, settings_from
+from wgan.cli.train_flags import settings_from
+from wgan.config_layers import RESUMABLE, build_config
 
 
 def losses(run_dir):

@@ -8,17 +8,18 @@ from pathlib import Path
 
 import click
 
-from ..config_layers import DEFAULT_PRESET, RESUMABLE, build_config, preset_notes, settings_from, train_flags
+from ..config_layers import DEFAULT_PRESET, RESUMABLE, build_config, preset_notes
 from ..errors import WganError
 from ..precision import PRECISIONS
 from ..run_folder import next_run_dir
 from ..training import session
 from . import options
 from .group import main
+from .train_flags import settings_from, train_flags
 
 
 def flag_options(command):
-    """The click options of :func:`~wgan.config_layers.train_flags`, in their order in ``--help``."""
+    """The click options of :func:`~wgan.cli.train_flags.train_flags`, in their order in ``--help``."""
     for flag in reversed(train_flags()):
         command = click.option(flag.name, flag.param, type=flag.type, is_flag=flag.is_flag,
                                default=None, cls=options.LazyHelp, help=flag.help)(command)
