@@ -13,7 +13,7 @@ from __future__ import annotations
 from .config import Config, ModelConfig, all_keys
 from .errors import WganError, choice_error
 from .methods.augment import augmentation_ops
-from .methods.lipschitz import LIPSCHITZ_METHODS, method_names, penalises_inputs
+from .methods.lipschitz import LIPSCHITZ_METHODS, method_names, paper_optimizer, penalises_inputs
 from .latent import LATENTS
 from .methods.objectives import OBJECTIVES
 from .methods.optimizers import OPTIMIZERS
@@ -42,6 +42,25 @@ def validate(cfg: Config) -> Config:
         raise WganError("train.critic_split updates the critic on real and fake separately, with no gradient "
                         "penalty; use it with clip, sn or none")
     return cfg
+
+
+def resolved(cfg: Config) -> Config:
+    """A new config: ``cfg`` validated, its components' option defaults and its optimiser settings filled
+    in (``optim.name=auto`` and unset learning rates and betas take the Lipschitz method's paper's
+    values). ``cfg`` is left as it was; resolving a resolved config changes nothing. The one place a
+    config is completed: the Trainer trains with what this returns, and ``config.yaml`` records it."""
+    out = validate(Config.from_dict(cfg.to_dict()))
+    name, lr, betas = paper_optimizer(out.loss.lipschitz)  # "sn+gp" takes its first part's
+    o = out.optim
+    if o.name == "auto":
+        o.name = name
+    o.lr_g = lr if o.lr_g is None else o.lr_g
+    o.lr_c = lr if o.lr_c is None else o.lr_c
+    if o.name == "adam":
+        default_betas = betas if name == "adam" else (0.5, 0.999)
+        o.beta1 = default_betas[0] if o.beta1 is None else o.beta1
+        o.beta2 = default_betas[1] if o.beta2 is None else o.beta2
+    return out
 
 
 def check_model(model: ModelConfig) -> ModelConfig:

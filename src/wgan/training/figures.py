@@ -20,6 +20,7 @@ from ..methods.lipschitz import build_lipschitz
 from ..methods.objectives import build_objective
 from ..models import build_critic, build_generator
 from ..run_folder import RunFolder, check_run_dir
+from ..validation import resolved
 from .artifacts import build_artifacts
 from .optim import build_optimizers
 
@@ -37,7 +38,7 @@ class CriticViews:
 def critic_views(run_dir: Path, checkpoint: str | int, shape: tuple, num_classes: int) -> CriticViews:
     """The networks and the generator's optimiser of ``run_dir`` at ``checkpoint``, on the CPU in fp32."""
     folder = RunFolder(run_dir)
-    cfg = Config.load(folder.config)
+    cfg = resolved(Config.load(folder.config))
     pt, _ = folder.checkpoint_files(checkpoint)
     state = load_checkpoint(pt)
     generator = build_generator(cfg.model, shape, num_classes)

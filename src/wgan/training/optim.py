@@ -1,4 +1,4 @@
-"""Optimisers with the defaults of the paper behind each method."""
+"""The optimisers and learning-rate schedules of a resolved config (its defaults: validation.resolved)."""
 
 from __future__ import annotations
 
@@ -6,25 +6,7 @@ import torch
 from torch import nn
 
 from ..config import Config
-from ..methods.lipschitz import paper_optimizer
 from ..methods.optimizers import OPTIMIZERS
-
-
-def resolve_optim(cfg: Config) -> None:
-    """Fill every ``auto``/None optimiser setting with the paper default for the method."""
-    # Each Lipschitz method names its paper's optimiser; a combination such as "sn+gp" takes its first part's.
-    name, lr, betas = paper_optimizer(cfg.loss.lipschitz)
-    o = cfg.optim
-    if o.name == "auto":
-        o.name = name
-    if o.lr_g is None:
-        o.lr_g = lr
-    if o.lr_c is None:
-        o.lr_c = lr
-    if o.name == "adam":
-        default_betas = betas if name == "adam" else (0.5, 0.999)
-        o.beta1 = default_betas[0] if o.beta1 is None else o.beta1
-        o.beta2 = default_betas[1] if o.beta2 is None else o.beta2
 
 
 def build_optimizer(cfg: Config, params, lr: float, device: torch.device) -> torch.optim.Optimizer:
@@ -32,7 +14,7 @@ def build_optimizer(cfg: Config, params, lr: float, device: torch.device) -> tor
 
 
 def build_optimizers(cfg: Config, generator: nn.Module, critic: nn.Module, device: torch.device):
-    resolve_optim(cfg)
+    """The generator's and the critic's optimisers of a resolved config (:func:`wgan.validation.resolved`)."""
     return (
         build_optimizer(cfg, generator.parameters(), cfg.optim.lr_g, device),
         build_optimizer(cfg, critic.parameters(), cfg.optim.lr_c, device),

@@ -161,10 +161,9 @@ def describe_run(cfg: Config, run_dir: Path, where: str) -> str:
     the run will use, not "auto"), then ``where`` and what the run would write where."""
     import yaml
 
-    from .optim import resolve_optim
+    from ..validation import resolved
 
-    cfg = Config.from_dict(cfg.to_dict())
-    resolve_optim(cfg)
+    cfg = resolved(cfg)
     folder = RunFolder(run_dir)
     lines = [yaml.safe_dump(cfg.to_dict(), sort_keys=False).rstrip(), f"# {where}:"]
     for path, what in ((folder.config, "this config"), (folder.metrics, f"a record every {cfg.train.log_every} steps"),

@@ -40,14 +40,14 @@ from ..precision import PRECISIONS, resolve_precision
 from ..rng import SharedRandom, seeded
 from ..run_folder import RunFolder, check_run_dir
 from ..run_lock import RunLock
-from ..validation import validate
+from ..validation import resolved
 from .algorithm import Algorithm, Batches, ClassWeights, Losses, Networks, Optimisers
 from .artifacts import build_artifacts
 from .callbacks import Checkpoints, MetricsLog, SampleGrids
 from .captured import IterationRunner
 from .loop import Intervals, LoopParts, TrainerView, TrainingDiverged, TrainingLoop, TrainState
 from .monitor import Monitor
-from .optim import build_optimizers, build_schedulers, resolve_optim
+from .optim import build_optimizers, build_schedulers
 from .runtime import Runtime, local_batch, on_for_cpu
 from .schedule import critic_iterations
 
@@ -77,8 +77,7 @@ def versions() -> dict[str, str]:
 class Trainer:
     def __init__(self, cfg: Config, run_dir: Path | None = None, progress: bool = True,
                  runtime: Runtime | None = None):
-        validate(cfg)
-        resolve_optim(cfg)
+        cfg = resolved(cfg)  # a new config: the caller's is left as it was
         self.cfg, self.progress = cfg, progress
         t = cfg.train
         self.runtime = runtime or Runtime.start(t.device, t.threads)
