@@ -53,6 +53,31 @@ def test_validate_names_the_problem(key, value, message):
         validate(cfg)
 
 
+def declared_fields():
+    """(key, check) of every config field that declares its check (config.one_of, positive, ...)."""
+    import dataclasses
+
+    cfg = Config()
+    return [(f"{part.name}.{f.name}", f.metadata) for part in dataclasses.fields(cfg)
+            if dataclasses.is_dataclass(getattr(cfg, part.name))
+            for f in dataclasses.fields(getattr(cfg, part.name)) if f.metadata]
+
+
+@pytest.mark.parametrize("key,declared", declared_fields(), ids=[key for key, _ in declared_fields()])
+def test_every_declared_field_is_checked_by_the_one_validator(key, declared):
+    """A field that declares choices or a bound is refused outside them in one line naming the field;
+    adding a field with a declaration is all it takes to have it checked."""
+    cfg = Config()
+    bad = "nonsense" if "choices" in declared else {"positive": 0, "at least zero": -1}.get(declared["bound"], 1.5)
+    cfg.set(key, bad)
+    with pytest.raises(WganError) as refused:
+        cfg.check_values()
+    message = str(refused.value)
+    assert "\n" not in message and (key in message or (declared.get("what") or key) in message)
+    if "choices" in declared:
+        assert all(choice in message for choice in declared["choices"])
+
+
 def test_save_load_round_trip(tmp_path):
     cfg = preset_config("gan-quadratic")
     cfg.save(tmp_path / "c.yaml")

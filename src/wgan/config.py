@@ -46,6 +46,49 @@ MAX_LATENT_DIM = 16384
 DEVICE_HELP = "auto, cpu, cuda, cuda:N or mps"
 
 
+# ---- how the config's own fields are checked ---------------------------------------------------
+# Each field declares its check beside its default (dataclass field metadata), the way components
+# declare their settings (options.Option); Config.check_values reads the declarations, one validator
+# for all of them. Names of components (networks, methods, ...) are checked against their registries
+# by wgan.validation instead.
+def one_of(default: str, choices, what: str | None = None):
+    """A field whose value is one of ``choices`` (``what``: how messages name it; default its key)."""
+    return field(default=default, metadata={"choices": tuple(choices), "what": what})
+
+
+def positive(default):
+    """A number above zero (None allowed where None is the default: "not set")."""
+    return field(default=default, metadata={"bound": "positive"})
+
+
+def at_least_zero(default):
+    """A finite number of zero or more."""
+    return field(default=default, metadata={"bound": "at least zero"})
+
+
+def unit_interval(default):
+    """A number in [0, 1) (None allowed where None is the default)."""
+    return field(default=default, metadata={"bound": "unit interval"})
+
+
+def _check_field(key: str, f, value) -> None:
+    """``value`` of the field ``f`` (called ``key``) against what ``f`` declares."""
+    if "choices" in f.metadata:
+        _one_of(f.metadata["what"] or key, value, f.metadata["choices"])
+    bound = f.metadata.get("bound")
+    if bound is None or (value is None and f.default is None):
+        return
+    if bound == "positive":
+        _positive(key, value)
+    elif bound == "at least zero":
+        if not math.isfinite(value):
+            raise WganError(f"{key} must be a finite number >= 0, got {value}")
+        if value < 0:
+            raise WganError(f"{key} must be >= 0, got {value}")
+    elif not 0 <= value < 1:
+        raise WganError(f"{key} must be in [0, 1), got {value}")
+
+
 @dataclass
 class DataConfig:
     name: str = "8gaussians"  # a built-in data set name, or a path to user data
@@ -53,11 +96,11 @@ class DataConfig:
     image_size: int | None = None  # images: resize and centre-crop to this size (None = native)
     channels: int | None = None  # images: force 1 (grayscale) or 3 (RGB); None = as stored
     classes: list[int] | None = None  # keep only these labels (the MNIST-sevens tutorial trains on 7s)
-    split: str = "train"  # train | test | all, where the source has splits
+    split: str = one_of("train", ("train", "test", "all"), what="split")  # where the source has splits
     skip_bad: bool = False  # image folders: skip unreadable files (with a count) instead of failing
     # Image folders: decode every file into memory (off), stream them from disk with DataLoader
     # workers (on), or stream only when the pixels would exceed 4 GiB (auto).
-    stream: str = "auto"
+    stream: str = one_of("auto", SWITCH)
     # Image folders and archives: where their decoded pixels are kept for the next start (auto: the
     # cache folder, $WGAN_CACHE or ~/.cache/wgan, under data/), off, or a folder; wgan data list shows them.
     cache: str = "auto"
@@ -89,9 +132,9 @@ class ModelConfig:
 class LossConfig:
     objective: str = "wgan"  # gan: sigmoid cross-entropy; wgan: E[C(real)] - E[C(fake)]; hinge; ls (least squares)
     lipschitz: str = "gp"  # clip | gp | lp | sn | none, or several joined by +
-    class_weight_critic: float = 1.0  # AC-WGAN: cross-entropy weight in the critic loss, real images
-    class_weight_critic_fake: float = 1.0  # ... and generated images (the AC-WGAN MNIST tutorial: 1; improved_wgan_training: 0)
-    class_weight_generator: float = 1.0  # AC-WGAN: cross-entropy weight in the generator loss
+    class_weight_critic: float = at_least_zero(1.0)  # AC-WGAN: cross-entropy weight in the critic loss, real images
+    class_weight_critic_fake: float = at_least_zero(1.0)  # ... and generated images (the AC-WGAN MNIST tutorial: 1; improved_wgan_training: 0)
+    class_weight_generator: float = at_least_zero(1.0)  # AC-WGAN: cross-entropy weight in the generator loss
     # The Lipschitz method's own coefficients (gp_lambda; clip_value and clip_when), declared by the method.
     options: dict[str, Any] = field(default_factory=dict)
 
@@ -99,47 +142,47 @@ class LossConfig:
 @dataclass
 class OptimConfig:
     name: str = "auto"  # auto picks the paper's optimiser for the Lipschitz method
-    lr_g: float | None = None  # None: the method's default
-    lr_c: float | None = None
-    beta1: float | None = None  # Adam only
-    beta2: float | None = None
-    decay: str = "none"  # none | linear: learning rates fall linearly to 0 over train.steps (WGAN-GP's CIFAR code)
+    lr_g: float | None = positive(None)  # None: the method's default
+    lr_c: float | None = positive(None)
+    beta1: float | None = unit_interval(None)  # Adam only
+    beta2: float | None = unit_interval(None)
+    decay: str = one_of("none", ("none", "linear"), what="learning-rate decay")  # learning rates fall linearly to 0 over train.steps (WGAN-GP's CIFAR code)
 
 
 @dataclass
 class TrainConfig:
-    steps: int = 10_000  # generator iterations
-    batch_size: int = 256
-    n_critic: int = 5  # critic iterations per generator iteration
+    steps: int = positive(10_000)  # generator iterations
+    batch_size: int = positive(256)
+    n_critic: int = positive(5)  # critic iterations per generator iteration
     # Samples in each generator update (the global count, like batch_size); 0 = batch_size. The
     # WGAN-GP paper's CIFAR-10 ResNet code updates its generator on twice the critic's batch.
-    generator_batch_size: int = 0
+    generator_batch_size: int = at_least_zero(0)
     warmup: bool = False  # the WGAN paper's schedule: warmup_n_critic iterations early and periodically
-    warmup_n_critic: int = 100
-    warmup_first: int = 25  # generator steps (within each warmup_period) that use warmup_n_critic
-    warmup_every: int = 500  # and every this many generator steps
-    warmup_period: int = 0  # 0: the first steps of the run only (WGAN paper); the AC-WGAN MNIST tutorial repeats every 1000
+    warmup_n_critic: int = positive(100)
+    warmup_first: int = at_least_zero(25)  # generator steps (within each warmup_period) that use warmup_n_critic
+    warmup_every: int = positive(500)  # and every this many generator steps
+    warmup_period: int = at_least_zero(0)  # 0: the first steps of the run only (WGAN paper); the AC-WGAN MNIST tutorial repeats every 1000
     seed: int = 0
     device: str = "auto"
-    log_every: int = 50  # gather losses to the host, metrics.jsonl, TensorBoard
-    sample_every: int = 500  # fixed-noise samples/grids
-    checkpoint_every: int = 2000
-    keep_checkpoints: int = 0  # also keep the last K checkpoints as checkpoints/step_NNNNNNN.pt (0 = only last.pt)
-    ema: float = 0.0  # decay of an exponential moving average of the generator (0 = off)
+    log_every: int = positive(50)  # gather losses to the host, metrics.jsonl, TensorBoard
+    sample_every: int = positive(500)  # fixed-noise samples/grids
+    checkpoint_every: int = positive(2000)
+    keep_checkpoints: int = at_least_zero(0)  # also keep the last K checkpoints as checkpoints/step_NNNNNNN.pt (0 = only last.pt)
+    ema: float = unit_interval(0.0)  # decay of an exponential moving average of the generator (0 = off)
     # Batches of noise (of batch_size) that recompute the averaged generator's BatchNorm statistics
     # before it samples, is evaluated or is saved (standing statistics); 0 = the trained generator's.
-    ema_standing_batches: int = 16
+    ema_standing_batches: int = at_least_zero(16)
     # Critic updates on real and fake together (none), or one update on real then one on fake, each on
     # half the batch (half: the MNIST-sevens tutorial's Keras loop) or on a whole batch each (full: the AC-WGAN MNIST tutorial's Keras loop).
-    critic_split: str = "none"
+    critic_split: str = one_of("none", CRITIC_SPLIT, what="critic_split")
     # Differentiable augmentation of every critic input, real and generated (DiffAugment): "none", or
     # operations of wgan.methods.augment joined by commas, e.g. "translation,cutout". For small data sets.
     augment: str = "none"
-    max_minutes: float = 0.0  # stop after this much training time even if steps remain (0 = no limit)
-    eval_every: int = 0  # measure the run every this many steps (wgan eval's metrics; 0 = never)
-    eval_n: int = 1000  # generated samples per evaluation during training
+    max_minutes: float = at_least_zero(0.0)  # stop after this much training time even if steps remain (0 = no limit)
+    eval_every: int = at_least_zero(0)  # measure the run every this many steps (wgan eval's metrics; 0 = never)
+    eval_n: int = positive(1000)  # generated samples per evaluation during training
     best_metric: str = "auto"  # keep checkpoints/best.pt by this result (auto: fid for images, w1_ratio for 2-D)
-    wandb: str = "off"  # off | offline | online: also log to Weights & Biases (the CelebA WGAN-GP tutorial); needs `pip install wandb`
+    wandb: str = one_of("off", ("off", "offline", "online"), what="W&B mode")  # also log to Weights & Biases (the CelebA WGAN-GP tutorial); needs `pip install wandb`
     # Speed. fp32 | bf16: bfloat16 autocast for the networks (losses and optimiser state stay fp32);
     # fp16: float16 autocast with a gradient scaler per network (GPUs without bfloat16: V100, T4);
     # fp64: everything in float64 (slow; for checking numerics, e.g. that N processes equal one);
@@ -148,25 +191,25 @@ class TrainConfig:
     precision: str = "fp32"
     # When to check that every weight, buffer and optimiser moment is still finite: at each log
     # step (log), or after every step (always; costs a little each step).
-    check_finite: str = "log"
+    check_finite: str = one_of("log", ("log", "always"))
     # auto | on | off: replay each generator iteration from a CUDA graph where the run allows it
     # (CUDA, data on the device, constant learning rates); on = fail if it cannot. Off by default:
     # the captured path has not yet been run on a GPU, so it is opt-in (train.cuda_graph=auto).
-    cuda_graph: str = "off"
+    cuda_graph: str = one_of("off", SWITCH)
     # auto | on | off: NHWC memory layout for image networks. auto = on for images on a CPU, where
     # oneDNN's convolutions run faster in it (dcgan28: 0.90 vs 0.77 generator it/s on 2 cores).
-    channels_last: str = "auto"
+    channels_last: str = one_of("auto", SWITCH)
     # auto | on | off: compute each convolution to one channel with a kernel of 2 or more (the last
     # layer of dcgan28 and acwgan) as a matrix product and a fold (models/matmul_conv.py). auto = on a
     # CPU, where oneDNN is slow for that shape (7x7, batch 64: 92 -> 40 ms forward and backward).
-    matmul_conv: str = "auto"
+    matmul_conv: str = one_of("auto", SWITCH)
     # auto | on | off: compute the ResNets' 3x3 convolutions next to an upsampling or a mean pooling
     # as one strided 4x4 convolution (models/resblocks.py): the same numbers with 4 instead of 9
     # products per output pixel. auto = on a CPU (measured there: about 2x for those layers).
-    fused_resample: str = "auto"
+    fused_resample: str = one_of("auto", SWITCH)
     # CPU threads of PyTorch's kernels. 0 = auto: at most the CPUs this process may use (affinity
     # and cgroup quota; threads.py), unless OMP_NUM_THREADS is set.
-    threads: int = 0
+    threads: int = at_least_zero(0)
     # Signals that stop training after the update in flight, with the state at that step saved and
     # the exit status 128 + the signal's number (stopping.py); [] leaves every signal its default.
     stop_signals: list[str] = field(default_factory=lambda: list(DEFAULT_STOP_SIGNALS))
@@ -251,39 +294,14 @@ class Config:
     def check_values(self) -> "Config":
         """Raise :class:`WganError` for the first value out of range among those the config owns
         (component names and settings: :func:`wgan.validation.validate`)."""
-        _one_of("learning-rate decay", self.optim.decay, ("none", "linear"))
+        for part in fields(self):  # each section's fields, by what each declares
+            section = getattr(self, part.name)
+            if dataclasses.is_dataclass(section):
+                for f in fields(section):
+                    _check_field(f"{part.name}.{f.name}", f, getattr(section, f.name))
         check_device_name(self.train.device)
-        _one_of("split", self.data.split, ("train", "test", "all"))
-        _one_of("critic_split", self.train.critic_split, CRITIC_SPLIT)
-        _one_of("W&B mode", self.train.wandb, ("off", "offline", "online"))
-        _one_of("train.check_finite", self.train.check_finite, ("log", "always"))
         self.train.stop_signals = signal_names(self.train.stop_signals)
-        for key in ("train.cuda_graph", "train.channels_last", "train.matmul_conv", "train.fused_resample",
-                    "data.stream"):
-            _one_of(key, self.get(key), SWITCH)
         check_model_values(self.model)
-        for key in ("train.steps", "train.batch_size", "train.n_critic", "train.log_every",
-                    "train.sample_every", "train.checkpoint_every", "train.warmup_n_critic",
-                    "train.warmup_every", "train.eval_n"):
-            _positive(key, self.get(key))
-        for key in ("optim.lr_g", "optim.lr_c"):
-            if self.get(key) is not None:
-                _positive(key, self.get(key))
-        for key in ("train.warmup_first", "train.max_minutes", "train.eval_every", "train.warmup_period",
-                    "train.threads", "train.generator_batch_size", "train.ema_standing_batches", "train.keep_checkpoints",
-                    "loss.class_weight_critic", "loss.class_weight_critic_fake",
-                    "loss.class_weight_generator"):
-            v = self.get(key)
-            if not math.isfinite(v):
-                raise WganError(f"{key} must be a finite number >= 0, got {v}")
-            if v < 0:
-                raise WganError(f"{key} must be >= 0, got {v}")
-        for key in ("optim.beta1", "optim.beta2"):
-            v = self.get(key)
-            if v is not None and not 0 <= v < 1:
-                raise WganError(f"{key} must be in [0, 1), got {v}")
-        if not 0 <= self.train.ema < 1:
-            raise WganError(f"train.ema must be in [0, 1), got {self.train.ema}")
         if not 0 <= self.train.seed < 2**63:
             raise WganError(f"train.seed must be an integer in 0..2**63-1, got {self.train.seed}")
         if self.data.image_size is not None:
