@@ -121,7 +121,7 @@ def test_auto_precision_picks_per_device(tmp_path, monkeypatch):
 
 
 def test_fp16_refuses_cuda_graph_capture():
-    from wgan.training.captured import capture_blockers
+    from wgan.training.runner import capture_blockers
 
     assert any("scaler" in r for r in capture_blockers(torch.device("cuda"), SimpleNamespace(streaming=False), "none", "fp16"))
 

@@ -2,7 +2,7 @@ import pytest
 import torch
 
 from wgan.errors import WganError
-from wgan.training.captured import CaptureFailed, capture_blockers
+from wgan.training.runner import CaptureFailed, capture_blockers
 from wgan.training.trainer import Trainer
 
 cuda = pytest.mark.gpu
@@ -78,7 +78,7 @@ def _generator_after_two_steps(cfg, graph_wanted: bool) -> list[torch.Tensor]:
 
 
 def test_a_failed_capture_warns_and_trains_eagerly_on_the_same_trajectory(tiny_toy_config, monkeypatch):
-    monkeypatch.setattr("wgan.training.captured.CapturedIteration._capture", unrecordable)
+    monkeypatch.setattr("wgan.training.runner.CapturedIteration._capture", unrecordable)
     with pytest.warns(UserWarning, match=r"training without CUDA graphs: recording .* failed \(operation not"):
         after = _generator_after_two_steps(tiny_toy_config, graph_wanted=True)
     eager = _generator_after_two_steps(tiny_toy_config, graph_wanted=False)
@@ -86,7 +86,7 @@ def test_a_failed_capture_warns_and_trains_eagerly_on_the_same_trajectory(tiny_t
 
 
 def test_a_failed_capture_is_an_error_with_cuda_graph_on(tiny_toy_config, monkeypatch):
-    monkeypatch.setattr("wgan.training.captured.CapturedIteration._capture", unrecordable)
+    monkeypatch.setattr("wgan.training.runner.CapturedIteration._capture", unrecordable)
     trainer = Trainer(tiny_toy_config, progress=False)
     trainer.runner.mode, trainer.runner.wanted = "on", True
     with pytest.raises(WganError, match="train.cuda_graph=on, but the iteration cannot be recorded"):

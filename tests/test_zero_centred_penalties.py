@@ -7,7 +7,7 @@ from torch import nn
 from wgan.config import LossConfig
 from wgan.errors import WganError
 from wgan.methods.lipschitz import build_lipschitz
-from wgan.training.captured import capture_blockers
+from wgan.training.runner import capture_blockers
 from wgan.training.trainer import Trainer
 from wgan.validation import validate
 

@@ -20,7 +20,7 @@ method, data, the noise and the random numbers. Nothing here parses a config
 or touches a file. After each backward the gradients are averaged over the
 processes (one all-reduce; nothing in one process), which is what keeps
 data-parallel training identical to one process with the same global batch.
-A CUDA graph (``captured.py``) captures :meth:`Algorithm.iteration` whole.
+A CUDA graph (``runner.py``) captures :meth:`Algorithm.iteration` whole.
 """
 
 from __future__ import annotations

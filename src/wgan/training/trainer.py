@@ -44,7 +44,7 @@ from ..validation import resolved
 from .algorithm import Algorithm, Batches, ClassWeights, Losses, Networks, Optimisers
 from .artifacts import build_artifacts
 from .callbacks import Checkpoints, MetricsLog, SampleGrids
-from .captured import IterationRunner
+from .runner import IterationRunner
 from .loop import Intervals, LoopParts, TrainerView, TrainingDiverged, TrainingLoop, TrainState
 from .monitor import Monitor
 from .optim import build_optimizers, build_schedulers

@@ -1,4 +1,5 @@
-"""One generator iteration captured in a CUDA graph and replayed.
+"""How each generator iteration is run: eagerly, or captured in a CUDA graph and replayed
+(:class:`IterationRunner` chooses, by ``train.cuda_graph`` and what the run allows).
 
 A WGAN-GP iteration on small images is hundreds of tiny kernels (five critic
 updates, each with the penalty's double backward, then the generator update):
