@@ -68,7 +68,8 @@ def test_every_declared_field_is_checked_by_the_one_validator(key, declared):
     """A field that declares choices or a bound is refused outside them in one line naming the field;
     adding a field with a declaration is all it takes to have it checked."""
     cfg = Config()
-    bad = "nonsense" if "choices" in declared else {"positive": 0, "at least zero": -1}.get(declared["bound"], 1.5)
+    bounds = declared.get("bounds", {})
+    bad = "nonsense" if "choices" in declared else 0 if bounds.get("positive") else 1.5 if "below" in bounds else -1
     cfg.set(key, bad)
     with pytest.raises(WganError) as refused:
         cfg.check_values()

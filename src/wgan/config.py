@@ -17,7 +17,6 @@ which the YAML shows beside the section's own keys (``loss.gp_lambda``).
 from __future__ import annotations
 
 import dataclasses
-import math
 import signal
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -28,6 +27,7 @@ import yaml
 
 from .errors import WganError, choice_error
 from .files import write_text
+from .options import check_range
 
 CRITIC_SPLIT = ("none", "half", "full")
 SWITCH = ("auto", "on", "off")  # the speed options; auto: where it pays (each option's comment says where)
@@ -58,36 +58,27 @@ def one_of(default: str, choices, what: str | None = None):
 
 def positive(default):
     """A number above zero (None allowed where None is the default: "not set")."""
-    return field(default=default, metadata={"bound": "positive"})
+    return field(default=default, metadata={"bounds": {"positive": True}})
 
 
 def at_least_zero(default):
     """A finite number of zero or more."""
-    return field(default=default, metadata={"bound": "at least zero"})
+    return field(default=default, metadata={"bounds": {"minimum": 0}})
 
 
 def unit_interval(default):
     """A number in [0, 1) (None allowed where None is the default)."""
-    return field(default=default, metadata={"bound": "unit interval"})
+    return field(default=default, metadata={"bounds": {"minimum": 0, "below": 1}})
 
 
 def _check_field(key: str, f, value) -> None:
     """``value`` of the field ``f`` (called ``key``) against what ``f`` declares."""
     if "choices" in f.metadata:
         _one_of(f.metadata["what"] or key, value, f.metadata["choices"])
-    bound = f.metadata.get("bound")
-    if bound is None or (value is None and f.default is None):
-        return
-    if bound == "positive":
-        _positive(key, value)
-    elif bound == "at least zero":
-        if not math.isfinite(value):
-            raise WganError(f"{key} must be a finite number >= 0, got {value}")
-        if value < 0:
-            raise WganError(f"{key} must be >= 0, got {value}")
-    elif not 0 <= value < 1:
-        raise WganError(f"{key} must be in [0, 1), got {value}")
-
+    if "bounds" in f.metadata and not (value is None and f.default is None):
+        if value is None:
+            raise WganError(f"{key} must be a number, got None")
+        check_range(key, value, **f.metadata["bounds"])
 
 @dataclass
 class DataConfig:
@@ -439,10 +430,9 @@ def _one_of(what: str, value, accepted) -> None:
 
 
 def _positive(key: str, value) -> None:
-    if value is not None and not math.isfinite(value):
-        raise WganError(f"{key} must be a finite positive number, got {value}")
-    if value is None or value <= 0:
-        raise WganError(f"{key} must be positive, got {value}")
+    if value is None:
+        raise WganError(f"{key} must be positive, got None")
+    check_range(key, value, positive=True)
 
 
 def _coerce(path: str, value: Any, hint: Any) -> Any:

@@ -48,15 +48,7 @@ class Option:
                     kind is int and isinstance(given, float) and not given.is_integer()):
                 raise WganError(f"{where} expects {'an integer' if kind is int else 'a number'}, got {given!r}")
             given = kind(given)
-            if not math.isfinite(given):
-                bound = " > 0" if self.positive else (f" >= {self.minimum:g}" if self.minimum is not None else "")
-                raise WganError(f"{where} must be a finite number{bound}, got {given}")
-            if self.positive and given <= 0:
-                raise WganError(f"{where} must be positive, got {given:g}")
-            if self.minimum is not None and given < self.minimum:
-                raise WganError(f"{where} must be >= {self.minimum:g}, got {given:g}")
-            if self.maximum is not None and given > self.maximum:
-                raise WganError(f"{where} must be at most {self.maximum:g}, got {given:g}")
+            check_range(where, given, positive=self.positive, minimum=self.minimum, maximum=self.maximum)
             return given
         given = str(given)
         if self.choices is not None and given not in self.choices:
@@ -66,6 +58,25 @@ class Option:
     def read(self, section) -> Any:
         """This option's value in a config section (its default where the section does not set it)."""
         return section.options.get(self.key, self.default)
+
+
+def check_range(where: str, value: float, positive: bool = False, minimum: float | None = None,
+                maximum: float | None = None, below: float | None = None) -> None:
+    """``value`` within its bounds (``minimum``/``maximum`` inclusive, ``below`` exclusive), or the
+    one-line error naming ``where``: the one range check of components' options and the config's own
+    fields."""
+    if not math.isfinite(value):
+        bound = " positive" if positive else ""
+        at_least = f" >= {minimum:g}" if minimum is not None and not positive else ""
+        raise WganError(f"{where} must be a finite{bound} number{at_least}, got {value}")
+    if positive and value <= 0:
+        raise WganError(f"{where} must be positive, got {value:g}")
+    if below is not None and not (minimum or 0) <= value < below:
+        raise WganError(f"{where} must be in [{minimum or 0:g}, {below:g}), got {value:g}")
+    if minimum is not None and value < minimum:
+        raise WganError(f"{where} must be >= {minimum:g}, got {value:g}")
+    if maximum is not None and value > maximum:
+        raise WganError(f"{where} must be at most {maximum:g}, got {value:g}")
 
 
 def declares(*options: Option):

@@ -143,19 +143,12 @@ class RecordOnFirstSave(Callback):
     def __init__(self, record: Callable[[], None]):
         self.record: Callable[[], None] | None = record
 
-    def _saved(self, view: TrainerView) -> None:
-        if self.record is not None:
+    def on_checkpoint(self, view: TrainerView) -> None:  # last.pt was written (at a checkpoint step,
+        if self.record is not None:                      # at the end, or on a stop signal)
             record, self.record = self.record, None
             record()
 
-    def on_checkpoint(self, view: TrainerView) -> None:
-        self._saved(view)
-
-    def on_end(self, view: TrainerView) -> None:
-        self._saved(view)
-
-    def on_interrupt(self, view: TrainerView) -> None:
-        self._saved(view)
+    on_end = on_interrupt = on_checkpoint
 
 
 def link_or_copy(source: Path, target: Path) -> None:

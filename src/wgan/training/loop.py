@@ -83,8 +83,7 @@ class TrainState:
 class TrainerView:
     """What callbacks read of a run (the Trainer builds it when training starts): its config, its state
     (read only: the loop writes it), the update's pieces, where it writes, and what they may ask of the
-    run: a generator handle, the checkpoint record, the generator file's description, a divergence
-    error. Nothing in it reaches the loop."""
+    run: a generator handle, the checkpoint record, a divergence error. Nothing in it reaches the loop."""
 
     cfg: Config
     state: TrainState
@@ -93,7 +92,6 @@ class TrainerView:
     fixed_z: torch.Tensor
     handle: Callable[..., GeneratorHandle]  # handle(refresh=True)
     checkpoint: Callable[[], dict]
-    generator_info: Callable[[], dict]
     diverged: Callable[[str], "TrainingDiverged"]
 
 
@@ -282,7 +280,7 @@ class TrainingLoop:
             self._log()
         self.runtime.broadcast_modules(self.parts.algorithm.modules(), buffers_only=True)
         self._call("on_interrupt")
-        raise Stopped(signum, self.state.step, self.view.run_dir if self.view is not None else None)
+        raise Stopped(signum, self.state.step, self.view.run_dir)  # only run_until calls this: view is set
 
     def _close(self, report: bool) -> None:
         """Close every callback; a failure to close is reported unless another error already is."""

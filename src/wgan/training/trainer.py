@@ -216,7 +216,7 @@ class Trainer:
     def view(self) -> TrainerView:
         """What the callbacks read of this run (its folder as it is now)."""
         return TrainerView(self.cfg, self.state, self.algorithm, self.run_dir, self.fixed_z, self.handle,
-                           self.checkpoint, self.generator_info, self.diverged)
+                           self.checkpoint, self.diverged)
 
     def _extra_sinks(self) -> list:
         if self.cfg.train.wandb == "off":
