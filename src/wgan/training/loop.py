@@ -231,6 +231,7 @@ class TrainingLoop:
                 if state.step == 0:
                     self._call("on_samples")
                 self._call("on_start")
+                self._clock = (time.time(), state.step)  # the first grid and on_start are not training time
                 self._train(until, limit, requests)
                 if self.sums.steps:  # the last steps since the previous log step
                     self._log()
