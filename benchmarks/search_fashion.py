@@ -70,6 +70,8 @@ TRIALS: dict[str, tuple[str, str, list[str]]] = {
     "r1-ns-critic-x2-fc-ema": ("NS GAN + R1 (gamma 1), a critic of width 64 with a 1,024-unit hidden layer, EMA 0.999",
                                "wgan-gp-fashion", [*NS_R1, "loss.r1_gamma=1", "optim.lr_g=2e-4", "optim.lr_c=2e-4",
                                                    "model.critic_width=64", "model.critic_fc=1024", "train.ema=0.999"]),
+    "gan-r1-fashion": ("the recommended preset gan-r1-fashion as it is (the settings of r1-ns-critic-x2-fc-ema)",
+                       "gan-r1-fashion", []),
     "r1-hinge": ("hinge loss + R1 (gamma 1), one critic step", "wgan-gp-fashion",
                  [*NS_R1, "loss.objective=hinge", "loss.r1_gamma=1", "optim.lr_g=2e-4", "optim.lr_c=2e-4"]),
     "infogan-wgan-gp": ("Lucic et al.'s networks with compare_gan's WGAN-GP settings (the paper's own baseline)",
