@@ -1,8 +1,10 @@
 import pytest
+import torch
 
 from wgan.config import Config, all_keys
 from wgan.errors import WganError
 from wgan.presets import PRESETS, preset_config
+from wgan.registry import registry_called
 from wgan.validation import validate
 
 
@@ -69,14 +71,27 @@ def test_every_declared_field_is_checked_by_the_one_validator(key, declared):
     adding a field with a declaration is all it takes to have it checked."""
     cfg = Config()
     bounds = declared.get("bounds", {})
-    bad = "nonsense" if "choices" in declared else 0 if bounds.get("positive") else 1.5 if "below" in bounds else -1
+    named = "choices" in declared or "registry" in declared
+    bad = "nonsense" if named else 0 if bounds.get("positive") else 1.5 if "below" in bounds else -1
     cfg.set(key, bad)
     with pytest.raises(WganError) as refused:
-        cfg.check_values()
+        # a field naming registered components is checked where the registries are seen (validate)
+        validate(cfg) if "registry" in declared else cfg.check_values()
     message = str(refused.value)
-    assert "\n" not in message and (key in message or (declared.get("what") or key) in message)
-    if "choices" in declared:
-        assert all(choice in message for choice in declared["choices"])
+    what = declared.get("registry") or declared.get("what") or key
+    assert "\n" not in message and (key in message or what in message)
+    accepted = registry_called(declared["registry"]).names() if "registry" in declared else declared.get("choices", ())
+    assert all(choice in message for choice in accepted)
+
+
+def test_a_newly_registered_name_is_accepted_by_its_config_field():
+    from wgan.models.layers import ACTIVATIONS
+
+    cfg = Config().update({"model": {"activation": "softplus"}})
+    with pytest.raises(WganError, match="unknown activation 'softplus'"):
+        validate(cfg)
+    with ACTIVATIONS.override("softplus", lambda: torch.nn.Softplus()):
+        validate(cfg)
 
 
 def test_save_load_round_trip(tmp_path):

@@ -49,11 +49,28 @@ DEVICE_HELP = "auto, cpu, cuda, cuda:N or mps"
 # ---- how the config's own fields are checked ---------------------------------------------------
 # Each field declares its check beside its default (dataclass field metadata), the way components
 # declare their settings (options.Option); Config.check_values reads the declarations, one validator
-# for all of them. Names of components (networks, methods, ...) are checked against their registries
-# by wgan.validation instead.
+# for all of them. A field that names a component (a network, a method, ...) declares the registry
+# that holds the names (``registered``); wgan.validation checks those, as this module cannot see
+# the registries' contents (they fill up as the components' modules are imported).
 def one_of(default: str, choices, what: str | None = None):
     """A field whose value is one of ``choices`` (``what``: how messages name it; default its key)."""
     return field(default=default, metadata={"choices": tuple(choices), "what": what})
+
+
+def registered(default: str, registry: str, also: tuple[str, ...] = (), joined_by: str | None = None):
+    """A field whose value is a name in the registry called ``registry`` (registry.registry_called),
+    or one of ``also`` (e.g. ``auto``); ``joined_by``: several names joined by it are accepted too."""
+    return field(default=default, metadata={"registry": registry, "also": tuple(also), "joined_by": joined_by})
+
+
+def registered_fields(cfg: "Config"):
+    """``(key, value, metadata)`` of every field of ``cfg`` that names registered choices."""
+    for part in fields(cfg):
+        section = getattr(cfg, part.name)
+        if dataclasses.is_dataclass(section):
+            for f in fields(section):
+                if "registry" in f.metadata:
+                    yield f"{part.name}.{f.name}", getattr(section, f.name), f.metadata
 
 
 def positive(default):
@@ -99,19 +116,20 @@ class DataConfig:
 
 @dataclass
 class ModelConfig:
-    generator: str = "mlp"
-    critic: str = "mlp"
+    generator: str = registered("mlp", "generator")  # a network family (wgan.models)
+    critic: str = registered("mlp", "critic")
     latent_dim: int = 2
-    latent: str = "normal"  # normal: N(0, I); uniform: U(-1, 1) (the quadratic-curve GAN tutorial)
+    latent: str = registered("normal", "latent distribution")  # normal: N(0, I); uniform: U(-1, 1), ...
     width: int = 512  # MLP hidden units, or the base channel count of a conv model
-    activation: str = "relu"  # relu | leaky_relu | tanh | elu
-    critic_norm: str = "none"  # conv critics: none | layer | batch | instance
-    init: str = "default"  # default (PyTorch) | normal (N(0, 0.02), the DCGAN/Keras tutorials)
-    output_bias: str = "zero"  # images: zero | data_mean (the output layer starts at the data's mean colour)
-    # Generator: none | embed_mul (the AC-WGAN MNIST tutorial) | concat | cbn (class-conditional BatchNorm)
-    conditional: str = "none"
+    activation: str = registered("relu", "activation")  # of the MLPs and conv models (models/layers.py)
+    critic_norm: str = registered("none", "critic normalisation")  # conv critics: after each convolution
+    init: str = registered("default", "init")  # default (PyTorch), normal (N(0, 0.02): DCGAN, Keras), ...
+    output_bias: str = registered("zero", "model.output_bias")  # data_mean: the output starts at the mean colour
+    # How the generator takes a class: none, embed_mul (the AC-WGAN MNIST tutorial), concat, cbn
+    # (class-conditional BatchNorm), ... (models/heads.py)
+    conditional: str = registered("none", "model.conditional")
     # Critic of a conditional run: ac (a class head, AC-WGAN) | projection (Miyato and Koyama 2018)
-    critic_conditional: str = "ac"
+    critic_conditional: str = registered("ac", "model.critic_conditional")
     # Data-parallel runs on CUDA (nccl): BatchNorm statistics over the global batch instead of each
     # process's share (SyncBatchNorm). Off: plain per-process BatchNorm, rank 0's buffers saved.
     sync_bn: bool = False
@@ -121,8 +139,8 @@ class ModelConfig:
 
 @dataclass
 class LossConfig:
-    objective: str = "wgan"  # gan: sigmoid cross-entropy; wgan: E[C(real)] - E[C(fake)]; hinge; ls (least squares)
-    lipschitz: str = "gp"  # clip | gp | lp | sn | none, or several joined by +
+    objective: str = registered("wgan", "objective")  # gan: sigmoid cross-entropy; wgan: E[C(real)] - E[C(fake)]; hinge; ...
+    lipschitz: str = registered("gp", "Lipschitz method", joined_by="+")  # clip, gp, sn, r1, ..., or several joined by +
     class_weight_critic: float = at_least_zero(1.0)  # AC-WGAN: cross-entropy weight in the critic loss, real images
     class_weight_critic_fake: float = at_least_zero(1.0)  # ... and generated images (the AC-WGAN MNIST tutorial: 1; improved_wgan_training: 0)
     class_weight_generator: float = at_least_zero(1.0)  # AC-WGAN: cross-entropy weight in the generator loss
@@ -132,7 +150,7 @@ class LossConfig:
 
 @dataclass
 class OptimConfig:
-    name: str = "auto"  # auto picks the paper's optimiser for the Lipschitz method
+    name: str = registered("auto", "optimiser", also=("auto",))  # auto picks the paper's optimiser for the Lipschitz method
     lr_g: float | None = positive(None)  # None: the method's default
     lr_c: float | None = positive(None)
     beta1: float | None = unit_interval(None)  # Adam only
@@ -168,7 +186,7 @@ class TrainConfig:
     critic_split: str = one_of("none", CRITIC_SPLIT, what="critic_split")
     # Differentiable augmentation of every critic input, real and generated (DiffAugment): "none", or
     # operations of wgan.methods.augment joined by commas, e.g. "translation,cutout". For small data sets.
-    augment: str = "none"
+    augment: str = registered("none", "augmentation", also=("none", ""), joined_by=",")
     max_minutes: float = at_least_zero(0.0)  # stop after this much training time even if steps remain (0 = no limit)
     eval_every: int = at_least_zero(0)  # measure the run every this many steps (wgan eval's metrics; 0 = never)
     eval_n: int = positive(1000)  # generated samples per evaluation during training
@@ -179,7 +197,7 @@ class TrainConfig:
     # fp64: everything in float64 (slow; for checking numerics, e.g. that N processes equal one);
     # auto: bf16 on a CPU with native bfloat16 (AVX-512 BF16, AMX, Arm BF16) or a CUDA device that
     # has it, fp16 on a CUDA device without it, fp32 elsewhere.
-    precision: str = "fp32"
+    precision: str = registered("fp32", "precision", also=("auto",))
     # When to check that every weight, buffer and optimiser moment is still finite: at each log
     # step (log), or after every step (always; costs a little each step).
     check_finite: str = one_of("log", ("log", "always"))

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import torch
 
-from .errors import choice_error
 from .registry import Registry
 
 
@@ -29,13 +28,6 @@ PRECISIONS.register("bf16", Precision(torch.float32, torch.bfloat16, "bfloat16 a
 PRECISIONS.register("fp16", Precision(torch.float32, torch.float16, "float16 autocast with a gradient scaler per "
                                                                      "network (GPUs without bfloat16)"))
 PRECISIONS.register("fp64", Precision(torch.float64, None, "float64 throughout (slow; for checking numerics)"))
-
-
-def check_precision(name: str) -> str:
-    """``name`` if it is ``auto`` or a registered precision (else the registry's one-line error)."""
-    if name != "auto" and name not in PRECISIONS:
-        raise choice_error("precision", name, ["auto", *PRECISIONS.names()])
-    return name
 
 
 def cpu_has_native_bf16(cpuinfo: Path = Path("/proc/cpuinfo")) -> bool:

@@ -5,7 +5,8 @@ metrics, feature spaces, evaluation protocols, augmentations, presets, 2-D data 
 sources. The component registers itself where it is defined; help texts, ``click.Choice`` lists,
 config validation and error messages read the registry, so a new choice is offered everywhere at
 once and no list of names is written out twice. (stylegan3's ``metric_main.register_metric`` is the
-model.)
+model.) A config field that names a choice declares which registry holds its names
+(``config.registered``), by the registry's ``what``; :func:`registry_called` finds it.
 """
 
 from __future__ import annotations
@@ -17,13 +18,25 @@ from .errors import WganError, choice_error
 
 T = TypeVar("T")
 
+_ALL: dict[str, "Registry"] = {}  # every registry made, by its ``what``
+
+
+def registry_called(what: str) -> "Registry":
+    """The registry whose ``what`` is ``what`` (its module must have been imported)."""
+    if what not in _ALL:
+        raise WganError(f"no registry of {what!r} is loaded; loaded: {', '.join(_ALL)}")
+    return _ALL[what]
+
 
 class Registry(Generic[T]):
     """Names of one kind of choice (``what``, as messages say it), each to its thing, in the order registered."""
 
     def __init__(self, what: str):
+        if what in _ALL:
+            raise WganError(f"a registry of {what!r} already exists")
         self.what = what
         self._things: dict[str, T] = {}
+        _ALL[what] = self
 
     def register(self, name: str, thing: T | None = None):
         """Add ``thing`` as ``name``; a name already taken is refused in one line. Without ``thing``, a

@@ -10,33 +10,27 @@ else goes through.
 
 from __future__ import annotations
 
-from .config import Config, ModelConfig, all_keys
+# The modules whose registries hold the names config fields declare (config.registered); importing
+# them fills the registries.
+from . import latent, precision  # noqa: F401
+from .config import Config, ModelConfig, all_keys, registered_fields
 from .errors import WganError, choice_error
-from .methods.augment import augmentation_ops
+from .methods import augment, objectives, optimizers  # noqa: F401
 from .methods.lipschitz import LIPSCHITZ_METHODS, method_names, paper_optimizer, penalises_inputs
-from .latent import LATENTS
-from .methods.objectives import OBJECTIVES
-from .methods.optimizers import OPTIMIZERS
 from .metrics import METRICS, direction
 from .models import CRITICS, GENERATORS
-from .models.heads import CONDITIONING, CRITIC_CONDITIONING
-from .models.layers import ACTIVATIONS, CRITIC_NORMS, INIT_SCHEMES, OUTPUT_BIASES
+from .models.heads import CONDITIONING
 from .options import Option, options_of
-from .precision import check_precision
+from .registry import registry_called
 
 
 def validate(cfg: Config) -> Config:
     """``cfg`` checked and completed (its components' option defaults filled in), or the first
     problem as one WganError; returns ``cfg``."""
     cfg.check_values()
-    if cfg.optim.name != "auto" and cfg.optim.name not in OPTIMIZERS:  # auto: the Lipschitz method's paper's
-        raise choice_error("optimiser", cfg.optim.name, ["auto", *OPTIMIZERS.names()])
-    OBJECTIVES.check(cfg.loss.objective)
-    method_names(cfg.loss.lipschitz)  # methods compose: "sn+gp"
-    augmentation_ops(cfg.train.augment)
-    check_precision(cfg.train.precision)
+    check_names(cfg)
     check_best_metric(cfg.train.best_metric)
-    check_model(cfg.model)
+    complete_model(cfg.model)
     resolve_options("loss", cfg.loss, loss_components(cfg.loss.lipschitz), every_loss_option())
     if cfg.train.critic_split != "none" and penalises_inputs(cfg.loss.lipschitz):
         raise WganError("train.critic_split updates the critic on real and fake separately, with no gradient "
@@ -68,15 +62,13 @@ def check_model(model: ModelConfig) -> ModelConfig:
     from .config import check_model_values
 
     check_model_values(model)
-    GENERATORS.check(model.generator)
-    CRITICS.check(model.critic)
-    ACTIVATIONS.check(model.activation)
-    CRITIC_NORMS.check(model.critic_norm)
-    INIT_SCHEMES.check(model.init)
-    LATENTS.check(model.latent)
-    OUTPUT_BIASES.check(model.output_bias)
-    CONDITIONING.check(model.conditional)
-    CRITIC_CONDITIONING.check(model.critic_conditional)
+    check_names(Config(model=model), "model.")
+    return complete_model(model)
+
+
+def complete_model(model: ModelConfig) -> ModelConfig:
+    """The model's family options checked and filled in, and the rules between its choices (its own
+    values and names already checked)."""
     chosen = options_of(GENERATORS.get(model.generator)) + options_of(CRITICS.get(model.critic))
     resolve_options("model", model, chosen, every_model_option())
     if model.critic_conditional == "projection" and model.conditional == "none":
@@ -87,6 +79,26 @@ def check_model(model: ModelConfig) -> ModelConfig:
         raise WganError(f"model.conditional={model.conditional} and model.sync_bn=true cannot be combined: "
                         "SyncBatchNorm has no class-conditional form; set model.sync_bn=false")
     return model
+
+
+def check_names(cfg: Config, prefix: str = "") -> None:
+    """Every field of ``cfg`` (whose key starts with ``prefix``) that names registered choices, against
+    the registry it declares: one name, one of the field's other words (``auto``), or names joined
+    by the field's separator (``sn+gp``)."""
+    for key, value, declared in registered_fields(cfg):
+        if not key.startswith(prefix) or value in declared["also"]:
+            continue
+        registry = registry_called(declared["registry"])
+        joined_by = declared["joined_by"]
+        parts = [p.strip() for p in str(value).split(joined_by)] if joined_by else [value]
+        for part in parts:
+            if part in registry:
+                continue
+            accepted = sorted(registry.names()) + [a for a in declared["also"] if a]
+            if not joined_by:
+                raise choice_error(registry.what, part, accepted)
+            raise WganError(f"unknown {registry.what} {part!r} in {key}={value!r}; accepted: {', '.join(accepted)}, "
+                            f"or several joined by {joined_by} ({joined_by.join(sorted(registry.names())[:2])})")
 
 
 def loss_components(spec: str) -> tuple[Option, ...]:
