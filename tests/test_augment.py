@@ -54,7 +54,7 @@ def test_no_operations_is_the_identity():
 def test_unknown_operation_is_refused_with_the_accepted_names():
     cfg = Config()
     cfg.train.augment = "translation,flip"
-    with pytest.raises(WganError, match="augmentation .flip.*none, or a comma-separated list of translation, cutout, color"):
+    with pytest.raises(WganError, match="augmentation .flip. in train.augment.*color, cutout, translation, none, or several joined by ,"):
         validate(cfg)
 
 
