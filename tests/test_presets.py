@@ -1,4 +1,4 @@
-"""Every seed preset trains a few steps on tiny data, with the seed's networks and schedule."""
+"""Every tutorial preset trains a few steps on tiny data, with the seed's networks and schedule."""
 
 import math
 
