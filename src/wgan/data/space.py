@@ -15,7 +15,7 @@ import torch
 
 from ..errors import WganError
 
-KINDS = ("toy", "image")
+SPACE_KINDS = ("toy", "image")
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ class DataSpace:
                         class_names=tuple(str(c) for c in d.get("class_names") or ()))
         except (KeyError, TypeError, ValueError) as e:
             raise WganError(f"the data description of this generator is damaged ({e})") from None
-        if space.kind not in KINDS:
+        if space.kind not in SPACE_KINDS:
             raise WganError(f"unknown data kind {space.kind!r} in this generator's description; accepted: toy, image")
         space.check_shape()
         return space

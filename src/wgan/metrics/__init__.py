@@ -29,7 +29,7 @@ with ``from wgan.metrics.fid import ...`` or ``importlib.import_module``.
 from __future__ import annotations
 
 from ..errors import WganError
-from .base import DIRECTIONS, KINDS, METRICS, Metric  # noqa: F401  (the registry and its entries' type)
+from .base import DIRECTIONS, INPUT_KINDS, METRICS, Metric  # noqa: F401  (the registry and its entries' type)
 
 # Each module registers its metrics where they are defined; importing them in this order registers
 # them in this order (the order of evaluations' default lists).
@@ -92,7 +92,7 @@ def metric_key(name: str, feature_space: str | None, n: int, reference_split: st
 
 
 __all__ = [
-    "KINDS",
+    "INPUT_KINDS",
     "METRICS",
     "Metric",
     "direction",

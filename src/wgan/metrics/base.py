@@ -9,7 +9,7 @@ from typing import Callable
 from ..errors import choice_error
 from ..registry import Registry
 
-KINDS = ("stats", "features", "logits", "labels", "points")
+INPUT_KINDS = ("stats", "features", "logits", "labels", "points")
 DIRECTIONS = ("lower", "higher", None)  # which way an output is better; None: neither (a spread, a count)
 
 
@@ -18,13 +18,13 @@ class Metric:
     """A metric as :data:`METRICS` holds it under its name: the function, what it needs, what it reports."""
 
     fn: Callable
-    needs: str  # one of KINDS
+    needs: str  # one of INPUT_KINDS
     outputs: dict[str, str | None]  # each number it reports -> "lower" or "higher" is better, or None
     description: str = ""
 
     def __post_init__(self) -> None:
-        if self.needs not in KINDS:
-            raise choice_error("metric input kind", self.needs, KINDS)
+        if self.needs not in INPUT_KINDS:
+            raise choice_error("metric input kind", self.needs, INPUT_KINDS)
         for output, way in self.outputs.items():
             if way not in DIRECTIONS:
                 raise choice_error(f"direction of {output!r}", way, DIRECTIONS)
