@@ -5,7 +5,7 @@ import click
 from click.testing import CliRunner
 
 from wgan.cli import main
-from wgan.cli.options import RegistryChoice
+from wgan.cli.shared_flags import RegistryChoice
 from wgan.methods.lipschitz import LIPSCHITZ_METHODS
 from wgan.methods.objectives import OBJECTIVES
 from wgan.models import GENERATORS

@@ -10,20 +10,20 @@ from ..errors import WganError
 from ..evaluation import compare_sets, evaluate_run, format_table, get_protocol
 from ..evaluation.reference import write_reference
 from ..metrics import metrics_for
-from . import options
+from . import shared_flags as flags
 from .group import main
 
 
 @main.command(name="eval")
 @click.argument("run_dir", type=click.Path(path_type=Path), required=False)
-@click.option("--protocol", cls=options.LazyHelp,
-              help=lambda: options.protocol_help() + " Default: quick, or the --reference file's.")
+@click.option("--protocol", cls=flags.LazyHelp,
+              help=lambda: flags.protocol_help() + " Default: quick, or the --reference file's.")
 @click.option("--n", "n", type=int, help="Generated samples (quick protocol; default 2000).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the samples drawn.")
-@click.option("--metrics", cls=options.LazyHelp, help=lambda: "Image metrics, comma-separated (default: the "
+@click.option("--metrics", cls=flags.LazyHelp, help=lambda: "Image metrics, comma-separated (default: the "
               f"protocol's, else all of {', '.join(metrics_for('image'))}).")
-@options.FEATURES
-@options.INCEPTION_WEIGHTS
+@flags.FEATURES
+@flags.INCEPTION_WEIGHTS
 @click.option("--reference", "reference_file", type=click.Path(path_type=Path),
               help="Measure against this reference file (from wgan stats) instead of the data set.")
 @click.option("--real", type=click.Path(path_type=Path), help="Compare two sample sets without a run: real set "
@@ -31,8 +31,8 @@ from .group import main
 @click.option("--fake", type=click.Path(path_type=Path), help="...against this generated set (.npz or folder).")
 @click.option("--features-data", help="With --real/--fake: the labelled data set whose train split defines the "
               "domain feature space (default: the --real set).")
-@options.CHECKPOINT
-@options.DEVICE
+@flags.CHECKPOINT
+@flags.DEVICE
 def evaluate(run_dir, protocol, n, seed, metrics, features, inception_weights, reference_file, real, fake,
              features_data, checkpoint, device):
     """Measure a trained run with the metrics that fit its data; writes RUN_DIR/eval/metrics.json
@@ -68,13 +68,13 @@ def evaluate(run_dir, protocol, n, seed, metrics, features, inception_weights, r
 @main.command()
 @click.argument("data")
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="The reference file to write (.npz).")
-@click.option("--protocol", default="quick", show_default=True, cls=options.LazyHelp, help=options.protocol_help)
-@options.FEATURES
-@options.INCEPTION_WEIGHTS
+@click.option("--protocol", default="quick", show_default=True, cls=flags.LazyHelp, help=flags.protocol_help)
+@flags.FEATURES
+@flags.INCEPTION_WEIGHTS
 @click.option("--image-size", type=int, help="Resize and centre-crop to this size, as the runs it is for did.")
 @click.option("--channels", type=click.IntRange(1, 3), help="Force 1 (grayscale) or 3 (RGB) channels.")
 @click.option("--classes", help="Keep only these classes, comma-separated, as the runs it is for did.")
-@options.DEVICE
+@flags.DEVICE
 def stats(data, out, protocol, features, inception_weights, image_size, channels, classes, device):
     """Write the reference statistics of a data set's split as a file that wgan eval --reference reads.
 

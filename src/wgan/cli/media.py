@@ -11,7 +11,7 @@ from ..run_folder import check_run_dir
 from ..tools.export import FORMATS, export_generator
 from ..tools.interpolate import write_interpolation
 from ..tools.video import check_fps, make_video
-from . import options
+from . import shared_flags as flags
 from .group import main
 
 
@@ -26,24 +26,24 @@ from .group import main
 def video(run_dir, out, iterations_per_second, fps, checkpoint):
     """Render the fixed-noise sample grids of a finished or running image run into a video."""
     run_dir = check_run_dir(run_dir)
-    until = options.generator(run_dir, checkpoint, "cpu").step if checkpoint not in (None, "last") else None
+    until = flags.generator(run_dir, checkpoint, "cpu").step if checkpoint not in (None, "last") else None
     path = make_video(run_dir, out=out, fps=fps, iterations_per_second=iterations_per_second, until_step=until)
     click.echo(f"wrote {path}")
 
 
 @main.command()
 @click.argument("run_dir", type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=options.RegistryChoice(FORMATS), required=True, cls=options.LazyHelp,
+@click.option("--format", "fmt", type=flags.RegistryChoice(FORMATS), required=True, cls=flags.LazyHelp,
               help=lambda: FORMATS.help(lambda f: f.summary) + ".")
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="The file to write (.pt, .onnx).")
-@options.CHECKPOINT
+@flags.CHECKPOINT
 def export(run_dir, fmt, out, checkpoint):
     """Export the generator as a file that runs without this toolkit.
 
     Input z (N, latent_dim) float32 and, for a conditional run, labels (N,) int64; output the
     samples as `wgan sample` writes them: uint8 (N, C, H, W) images or float (N, 2) points.
     """
-    click.echo(f"wrote {export_generator(options.generator(run_dir, checkpoint, 'cpu'), out, fmt)}")
+    click.echo(f"wrote {export_generator(flags.generator(run_dir, checkpoint, 'cpu'), out, fmt)}")
 
 
 @main.command()
@@ -55,7 +55,7 @@ def export(run_dir, fmt, out, checkpoint):
 @click.option("--frames", type=int, default=10, show_default=True, help="Images per walk between two seeds.")
 @click.option("--class", "class_", type=int, help="Conditional runs: walk in this class (default: every class).")
 @click.option("--fps", type=float, default=10.0, show_default=True, help="Frames per second of a GIF or MP4.")
-@options.CHECKPOINT
+@flags.CHECKPOINT
 def interpolate(run_dir, out, seeds, frames, class_, fps, checkpoint):
     """Walk the latent space between seeds (spherical interpolation), per class for conditional runs."""
     try:
@@ -63,5 +63,5 @@ def interpolate(run_dir, out, seeds, frames, class_, fps, checkpoint):
     except ValueError:
         raise WganError(f"--seeds expects integers separated by commas, got {seeds!r}") from None
     check_fps(fps)
-    handle = options.generator(run_dir, checkpoint, "cpu")
+    handle = flags.generator(run_dir, checkpoint, "cpu")
     click.echo(f"wrote {write_interpolation(handle, out, seed_list, frames, class_, fps)}")

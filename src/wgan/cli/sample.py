@@ -10,7 +10,7 @@ from ..errors import WganError
 from ..latent import check_truncation
 from ..plots.images import save_class_grid
 from ..sampling import draw_class_grid, draw_samples, write_samples
-from . import options
+from . import shared_flags as flags
 from .group import main
 
 
@@ -24,8 +24,8 @@ from .group import main
 @click.option("--truncation", type=float, metavar="PSI",
               help="Redraw every noise coordinate beyond PSI standard deviations (PSI > 0; the truncation "
               "trick): cleaner, more typical samples at the cost of variety; smaller PSI trades more.")
-@options.CHECKPOINT
-@options.DEVICE
+@flags.CHECKPOINT
+@flags.DEVICE
 def sample(run_dir, n, out, seed, class_, truncation, checkpoint, device):
     """Draw samples from a trained run (or a generator file); needs no training data.
 
@@ -35,7 +35,7 @@ def sample(run_dir, n, out, seed, class_, truncation, checkpoint, device):
     if n <= 0:
         raise WganError(f"--n must be positive, got {n}")
     check_truncation(truncation)  # before the generator is loaded
-    handle = options.generator(run_dir, checkpoint, device)
+    handle = flags.generator(run_dir, checkpoint, device)
     if handle.num_classes and class_ is None and out.suffix == ".png":
         grid = draw_class_grid(handle, per_class=max(1, n // handle.num_classes), seed=seed, truncation=truncation)
         click.echo(f"wrote {save_class_grid(grid, out)}")

@@ -13,7 +13,7 @@ from ..errors import WganError
 from ..precision import PRECISIONS
 from ..run_folder import next_run_dir
 from ..training import session
-from . import options
+from .shared_flags import LazyHelp
 from .group import main
 from .train_flags import settings_from, train_flags
 
@@ -22,7 +22,7 @@ def flag_options(command):
     """The click options of :func:`~wgan.cli.train_flags.train_flags`, in their order in ``--help``."""
     for flag in reversed(train_flags()):
         command = click.option(flag.name, flag.param, type=flag.type, is_flag=flag.is_flag,
-                               default=None, cls=options.LazyHelp, help=flag.help)(command)
+                               default=None, cls=LazyHelp, help=flag.help)(command)
     return command
 
 

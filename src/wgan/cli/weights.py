@@ -8,7 +8,7 @@ import click
 
 from ..features import FETCHABLE_WEIGHTS, INSTALLABLE_WEIGHTS
 from .group import main
-from .options import RegistryChoice
+from .shared_flags import RegistryChoice
 
 WHERE = click.option("--out", type=click.Path(path_type=Path),
                      help="Where to store it (default: the cache folder, where wgan eval --features inception looks).")

@@ -1,4 +1,4 @@
-"""Options several commands share; their choices and help read the registries."""
+"""Flags several commands share; their choices and help read the registries."""
 
 from __future__ import annotations
 
