@@ -169,7 +169,7 @@ register(
 #   FID 33.02 against 37.07 without it; with the WGAN-GP recipe at 32x32 it had helped too;
 # - a critic of width 64 with a 1,024-unit hidden layer before its score (compare_gan's InfoGAN
 #   critic has one): 25.57 against 33.02, at about twice the critic's cost. The full protocol gave
-#   19.60 (one seed) where wgan-gp-fashion scored 42.8 after 23,746 critic updates.
+#   19.60 and 19.85 on two seeds where wgan-gp-fashion scored 42.8 after 23,746 critic updates.
 register(
     "gan-r1-fashion",
     "recommended: non-saturating GAN + R1 penalty, generator EMA, DCGAN (critic width 64 + 1,024-unit layer), "
