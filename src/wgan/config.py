@@ -63,14 +63,12 @@ def registered(default: str, registry: str, also: tuple[str, ...] = (), joined_b
     return field(default=default, metadata={"registry": registry, "also": tuple(also), "joined_by": joined_by})
 
 
-def registered_fields(cfg: "Config"):
-    """``(key, value, metadata)`` of every field of ``cfg`` that names registered choices."""
-    for part in fields(cfg):
-        section = getattr(cfg, part.name)
-        if dataclasses.is_dataclass(section):
-            for f in fields(section):
-                if "registry" in f.metadata:
-                    yield f"{part.name}.{f.name}", getattr(section, f.name), f.metadata
+def registered_fields(section, name: str):
+    """``(key, value, metadata)`` of every field of the config section ``section`` (called ``name``)
+    that names registered choices."""
+    for f in fields(section):
+        if "registry" in f.metadata:
+            yield f"{name}.{f.name}", getattr(section, f.name), f.metadata
 
 
 def positive(default):

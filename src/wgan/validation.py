@@ -10,6 +10,8 @@ else goes through.
 
 from __future__ import annotations
 
+from dataclasses import fields, is_dataclass
+
 # The modules whose registries hold the names config fields declare (config.registered); importing
 # them fills the registries.
 from . import latent, precision  # noqa: F401
@@ -28,7 +30,9 @@ def validate(cfg: Config) -> Config:
     """``cfg`` checked and completed (its components' option defaults filled in), or the first
     problem as one WganError; returns ``cfg``."""
     cfg.check_values()
-    check_names(cfg)
+    for part in fields(cfg):
+        if is_dataclass(section := getattr(cfg, part.name)):
+            check_names(section, part.name)
     check_best_metric(cfg.train.best_metric)
     complete_model(cfg.model)
     resolve_options("loss", cfg.loss, loss_components(cfg.loss.lipschitz), every_loss_option())
@@ -62,7 +66,7 @@ def check_model(model: ModelConfig) -> ModelConfig:
     from .config import check_model_values
 
     check_model_values(model)
-    check_names(Config(model=model), "model.")
+    check_names(model, "model")
     return complete_model(model)
 
 
@@ -81,12 +85,12 @@ def complete_model(model: ModelConfig) -> ModelConfig:
     return model
 
 
-def check_names(cfg: Config, prefix: str = "") -> None:
-    """Every field of ``cfg`` (whose key starts with ``prefix``) that names registered choices, against
-    the registry it declares: one name, one of the field's other words (``auto``), or names joined
-    by the field's separator (``sn+gp``)."""
-    for key, value, declared in registered_fields(cfg):
-        if not key.startswith(prefix) or value in declared["also"]:
+def check_names(section, name: str) -> None:
+    """Every field of the config section ``section`` (called ``name``) that names registered choices,
+    against the registry it declares: one name, one of the field's other words (``auto``), or names
+    joined by the field's separator (``sn+gp``)."""
+    for key, value, declared in registered_fields(section, name):
+        if value in declared["also"]:
             continue
         registry = registry_called(declared["registry"])
         joined_by = declared["joined_by"]
